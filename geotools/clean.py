@@ -1,0 +1,97 @@
+"""Repairs: drop Z, keep polygonal parts, make_valid, dissolve per status class."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import shapely
+
+from geotools.snapshot import RepairReport
+
+_POLYGONAL = {"Polygon", "MultiPolygon"}
+
+
+def polygon_parts(geoms: np.ndarray, report: RepairReport) -> tuple[np.ndarray, np.ndarray]:
+    """Explode geometries (recursively through collections) into Polygons.
+
+    Returns the polygons and, for each, the index of the input geometry it came from.
+    Points and lines are counted in ``report.non_polygonal_dropped``, never kept.
+    """
+    idx = np.arange(len(geoms))
+    parts = geoms
+    while True:
+        types = shapely.get_type_id(parts)
+        multi = np.isin(types, (4, 5, 6, 7))  # Multi* and GeometryCollection
+        if not multi.any():
+            break
+        sub, sub_idx = shapely.get_parts(parts[multi], return_index=True)
+        keep = ~multi
+        parts = np.concatenate([parts[keep], sub])
+        idx = np.concatenate([idx[keep], idx[multi][sub_idx]])
+    types = shapely.get_type_id(parts)
+    is_poly = types == 3
+    dropped = Counter(shapely.get_type_id(parts[~is_poly & ~shapely.is_empty(parts)]).tolist())
+    names = {0: "Point", 1: "LineString", 2: "LinearRing"}
+    for tid, n in dropped.items():
+        name = names.get(int(tid), f"type{tid}")
+        report.non_polygonal_dropped[name] = report.non_polygonal_dropped.get(name, 0) + int(n)
+    keep = is_poly & ~shapely.is_empty(parts)
+    return parts[keep], idx[keep]
+
+
+def clean_geometries(
+    geoms: np.ndarray, statuses: np.ndarray
+) -> tuple[dict[str, shapely.Geometry], RepairReport]:
+    """Clean an array of geometries and dissolve them to one geometry per status class.
+
+    Null and empty geometries are skipped, Z/M dropped, non-polygonal parts counted and
+    dropped, invalid polygons repaired with ``make_valid`` (structure method: bow-ties become
+    their lobes, nothing is lost), and what make_valid collapses to lines is counted.
+    """
+    report = RepairReport(features=len(geoms))
+    geoms = np.asarray(geoms, dtype=object)
+    statuses = np.asarray(statuses, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    report.null_geometries = int((~present).sum())
+    geoms, statuses = geoms[present], statuses[present]
+    has_z = shapely.has_z(geoms)
+    report.z_dropped = int(has_z.sum())
+    if has_z.any():
+        geoms = shapely.force_2d(geoms)
+    parts, src = polygon_parts(geoms, report)
+    part_status = statuses[src]
+    invalid = ~shapely.is_valid(parts)
+    report.invalid_repaired = int(invalid.sum())
+    if invalid.any():
+        fixed = shapely.make_valid(parts[invalid], method="structure", keep_collapsed=False)
+        sub, sub_idx = polygon_parts(fixed, RepairReport())
+        report.collapsed_parts = int(
+            (shapely.is_empty(fixed) | ~np.isin(shapely.get_type_id(fixed), (3, 6, 7))).sum()
+        )
+        parts = np.concatenate([parts[~invalid], sub])
+        part_status = np.concatenate([part_status[~invalid], part_status[invalid][sub_idx]])
+    report.polygon_parts = len(parts)
+    dissolved: dict[str, shapely.Geometry] = {}
+    for status in sorted(set(part_status.tolist())):
+        dissolved[str(status)] = polygonal(shapely.union_all(parts[part_status == status]))
+    return dissolved, report
+
+
+def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal part of a geometry as a (Multi)Polygon (empty MultiPolygon if none)."""
+    if geom is None or shapely.is_empty(geom):
+        return shapely.MultiPolygon()
+    if geom.geom_type in _POLYGONAL:
+        return geom
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type in _POLYGONAL]
+    if not polys:
+        return shapely.MultiPolygon()
+    return shapely.union_all(polys)
+
+
+def revalidate(geom: shapely.Geometry) -> tuple[shapely.Geometry, bool]:
+    """make_valid again (e.g. after projection); returns the geometry and whether it changed."""
+    if shapely.is_valid(geom):
+        return geom, False
+    return polygonal(shapely.make_valid(geom, method="structure", keep_collapsed=False)), True

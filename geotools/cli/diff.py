@@ -1,0 +1,104 @@
+"""`geotools diff`: what was gained and lost between two snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import click
+from pyproj import CRS
+
+from geotools.cli.display import print_table
+from geotools.cli.options import DATES, Settings, reading_options
+from geotools.errors import UsageError
+from geotools.io import read_snapshots
+from geotools.output import changes_frame, write_layer, write_table
+from geotools.periods import make_periods
+from geotools.series import summarize
+
+log = logging.getLogger(__name__)
+
+
+@click.command("diff")
+@click.argument("before", type=click.Path(path_type=Path))
+@click.argument("after", type=click.Path(path_type=Path))
+@click.option(
+    "--dates",
+    type=DATES,
+    default=None,
+    help="Dates of BEFORE and AFTER (D1,D2) when their names/properties have none.",
+)
+@click.option(
+    "--changes",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write gained/lost polygons (.gpkg, .geojson, .fgb).",
+)
+@click.option(
+    "--min-area",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Leave polygon parts below this many km² out of --changes (never the totals).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the table (.csv, .parquet, .json); default: print it.",
+)
+@reading_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    before: Path,
+    after: Path,
+    dates: list[dt.date] | None,
+    changes: Path | None,
+    min_area: float,
+    output: Path | None,
+    crs: CRS | None,
+    force_crs: bool,
+    date_field: str | None,
+    layer: str | None,
+    status_field: str | None,
+    status: str,
+    on_duplicate: str,
+) -> None:
+    """Gained, lost and net km² from BEFORE to AFTER (two snapshot files)."""
+    if dates is not None and len(dates) != 2:
+        raise UsageError("--dates needs exactly two dates: BEFORE,AFTER")
+    snaps = read_snapshots(
+        [before, after],
+        crs=crs,
+        dates=dates,
+        date_field=date_field,
+        layer=layer,
+        status_field=status_field,
+        status=status,
+        force_crs=force_crs,
+    )
+    if len(snaps) != 2:
+        raise UsageError("BEFORE and AFTER are the same file; give two snapshots")
+    from geotools.diff import diff_snapshots
+
+    period = make_periods([s.date for s in snaps], None, edges=[s.date for s in snaps])[0]
+    result = diff_snapshots(snaps[0], snaps[1])
+    table = summarize([(period, result)])
+    if output is not None:
+        write_table(table, output)
+    else:
+        print_table(table)
+    if changes is not None:
+        frame, n_dropped, km2_dropped = changes_frame([(period, result)], snaps[0].crs, min_area)
+        if n_dropped:
+            log.warning(
+                "--min-area %g left %d polygon parts (%.6g km²) out of %s; totals include them",
+                min_area,
+                n_dropped,
+                km2_dropped,
+                changes,
+            )
+        write_layer(frame, changes)

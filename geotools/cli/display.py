@@ -1,0 +1,29 @@
+"""Printing Tables to a terminal."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from geotools.table import AREA_COLUMNS
+
+
+def print_table(table: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> None:
+    """Pretty-print a Table to stdout (areas to 3 decimals)."""
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(soft_wrap=True, width=220)
+    out = Table(title=title, show_lines=False, header_style="bold")
+    for col in table.columns:
+        out.add_column(col, justify="right" if col in AREA_COLUMNS or col == "gap_days" else "left")
+    shown = table.head(max_rows)
+    for _, row in shown.iterrows():
+        cells = []
+        for col in table.columns:
+            value = row[col]
+            cells.append(f"{value:,.3f}" if col in AREA_COLUMNS else str(value))
+        out.add_row(*cells)
+    console.print(out)
+    if len(table) > max_rows:
+        console.print(f"… {len(table) - max_rows} more rows; write them all with -o FILE.csv")

@@ -1,0 +1,67 @@
+"""`geotools info`: what a snapshot file holds and what cleaning did to it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from pyproj import CRS
+
+from geotools.cli.options import Settings, reading_options
+from geotools.crs import WGS84, geodesic_area_m2, project
+from geotools.io import load_snapshot, resolve_refs
+from geotools.snapshot import M2_PER_KM2
+
+
+@click.command("info")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@reading_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    inputs: tuple[str, ...],
+    as_json: bool,
+    crs: CRS | None,
+    force_crs: bool,
+    date_field: str | None,
+    layer: str | None,
+    status_field: str | None,
+    status: str,
+    on_duplicate: str,
+) -> None:
+    """Date, repairs, and per-status area (equal-area and geodesic) of snapshot files."""
+    refs = resolve_refs(list(inputs), None, date_field, layer, on_duplicate)  # type: ignore[arg-type]
+    for ref in refs:
+        snap = load_snapshot(ref, crs, status_field, status, force_crs)
+        crs = snap.crs
+        statuses = {}
+        for name, geom in snap.geometries.items():
+            area = snap.area_m2(name)
+            geodesic = geodesic_area_m2(project(geom, snap.crs, WGS84))
+            statuses[name] = {
+                "area_km2": area / M2_PER_KM2,
+                "geodesic_km2": geodesic / M2_PER_KM2,
+                "relative_difference": (area - geodesic) / geodesic if geodesic else 0.0,
+                "parts": len(geom.geoms) if hasattr(geom, "geoms") else 1,
+            }
+        record = {
+            "file": str(ref.path),
+            "date": ref.date.isoformat(),
+            "date_from": ref.date_origin,
+            "crs": snap.crs.srs,
+            "repairs": snap.repairs.as_dict(),
+            "statuses": statuses,
+        }
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        click.echo(f"{ref.path}")
+        click.echo(f"  date      {ref.date.isoformat()} (from {ref.date_origin})")
+        click.echo(f"  crs       {snap.crs.srs}")
+        click.echo(f"  repairs   {snap.repairs.summary()}")
+        for name, s in statuses.items():
+            click.echo(
+                f"  {name:<10} {s['area_km2']:,.3f} km² (geodesic {s['geodesic_km2']:,.3f}, "
+                f"Δ {s['relative_difference']:.1e}) in {s['parts']} parts"
+            )

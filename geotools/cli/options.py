@@ -1,0 +1,135 @@
+"""Options shared by several commands, and the per-run settings object."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+from pyproj import CRS
+
+from geotools.crs import parse_crs
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Settings:
+    """Global flags of one invocation."""
+
+    verbose: int = 0
+    quiet: bool = False
+    debug: bool = False
+
+    @property
+    def show_progress(self) -> bool | None:
+        """None lets the progress bar decide (terminal or not); False silences it."""
+        return False if self.quiet else None
+
+
+class DateParam(click.ParamType):  # type: ignore[type-arg]
+    """A YYYY-MM-DD date."""
+
+    name = "date"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        """Parse an ISO date or fail with a usage error."""
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2024-05-31", param, ctx)
+
+
+class DateListParam(click.ParamType):  # type: ignore[type-arg]
+    """A comma-separated list of YYYY-MM-DD dates."""
+
+    name = "dates"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> list[dt.date]:
+        """Parse 'D1,D2,…'."""
+        if isinstance(value, list):
+            return value
+        out = []
+        for part in str(value).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                out.append(dt.date.fromisoformat(part))
+            except ValueError:
+                self.fail(f"{part!r} is not a date like 2024-05-31", param, ctx)
+        return out
+
+
+class CRSParam(click.ParamType):  # type: ignore[type-arg]
+    """A CRS: EPSG:xxxx, PROJ string or WKT."""
+
+    name = "crs"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> CRS:
+        """Parse the CRS; errors become usage errors."""
+        if isinstance(value, CRS):
+            return value
+        try:
+            return parse_crs(str(value))
+        except Exception as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateParam()
+DATES = DateListParam()
+CRS_PARAM = CRSParam()
+
+
+def reading_options(func: F) -> F:
+    """Options for turning files into Snapshots."""
+    options = [
+        click.option(
+            "--crs",
+            "crs",
+            type=CRS_PARAM,
+            default=None,
+            help="Equal-area CRS for areas (default: LAEA centred on the data).",
+        ),
+        click.option(
+            "--force-crs",
+            is_flag=True,
+            help="Use --crs even if it is not equal-area (areas will be wrong).",
+        ),
+        click.option(
+            "--date-field",
+            default=None,
+            help="Property holding the snapshot date (default: file name, then "
+            "date/datetime properties).",
+        ),
+        click.option("--layer", default=None, help="Layer to read from multi-layer files."),
+        click.option(
+            "--status-field",
+            default=None,
+            help="Property whose values are status classes (default: one class).",
+        ),
+        click.option(
+            "--status",
+            default="occupied",
+            show_default=True,
+            help="Status class of every feature when there is no --status-field.",
+        ),
+        click.option(
+            "--on-duplicate",
+            type=click.Choice(["error", "first", "last"]),
+            default="error",
+            show_default=True,
+            help="What to do when two files have the same date.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func

@@ -1,0 +1,122 @@
+"""`geotools series`: gained / lost / net per period for a folder of snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import click
+from pyproj import CRS
+
+from geotools.cli.display import print_table
+from geotools.cli.options import DATE, DATES, Settings, reading_options
+from geotools.output import changes_frame, write_layer, write_table
+from geotools.periods import PERIOD_KINDS
+from geotools.series import series
+
+log = logging.getLogger(__name__)
+
+
+@click.command("series")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--period",
+    type=click.Choice(PERIOD_KINDS),
+    default="month",
+    show_default=True,
+    help="Calendar period of each row (ISO weeks start on Monday).",
+)
+@click.option(
+    "--edges", type=DATES, default=None, help="Explicit period edges D1,D2,… instead of --period."
+)
+@click.option("--start", type=DATE, default=None, help="First period starts here.")
+@click.option("--end", type=DATE, default=None, help="Last period ends here.")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Keep periods reaching beyond the data (flagged by dates and gap_days).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the table (.csv, .parquet, .json); default: print it.",
+)
+@click.option(
+    "--changes",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write gained/lost polygons (.gpkg, .geojson, .fgb).",
+)
+@click.option(
+    "--min-area",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Leave polygon parts below this many km² out of --changes (never the totals).",
+)
+@reading_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    inputs: tuple[str, ...],
+    period: str,
+    edges: list[dt.date] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    partial: bool,
+    output: Path | None,
+    changes: Path | None,
+    min_area: float,
+    crs: CRS | None,
+    force_crs: bool,
+    date_field: str | None,
+    layer: str | None,
+    status_field: str | None,
+    status: str,
+    on_duplicate: str,
+) -> None:
+    """Table of km² gained, lost and net per period for snapshot files, folders or globs."""
+    result = series(
+        list(inputs),
+        period=None if edges else period,
+        start=start,
+        end=end,
+        edges=edges,
+        include_partial=partial,
+        crs=crs,
+        date_field=date_field,
+        layer=layer,
+        status_field=status_field,
+        status=status,
+        on_duplicate=on_duplicate,  # type: ignore[arg-type]
+        force_crs=force_crs,
+        keep_changes=changes is not None,
+        show_progress=settings.show_progress,
+    )
+    log.info(
+        "runtime %.2f s (%d snapshots, %d read, %d rows)",
+        result.seconds,
+        result.snapshots,
+        result.snapshots_read,
+        len(result.table),
+    )
+    if output is not None:
+        write_table(result.table, output)
+        log.info("wrote %s", output)
+    else:
+        print_table(result.table)
+    if changes is not None:
+        frame, n_dropped, km2_dropped = changes_frame(result.changes, result.crs, min_area)
+        if n_dropped:
+            log.warning(
+                "--min-area %g left %d polygon parts (%.6g km²) out of %s; totals include them",
+                min_area,
+                n_dropped,
+                km2_dropped,
+                changes,
+            )
+        write_layer(frame, changes)
+        log.info("wrote %s (%d features)", changes, len(frame))

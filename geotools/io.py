@@ -1,0 +1,499 @@
+"""Read vector files, folders and globs into dated Snapshots.
+
+Dates come, in this order, from an explicit argument, a named date property
+(``date_field``), the file name (``YYYYMMDD``, ``YYYY-MM-DD``, ``YYYY_MM_DD`` or a Unix time
+in seconds), or a common date property (``date``, ``datetime``, ``snapshot_date``…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError as PyprojCRSError
+
+from geotools.clean import clean_geometries, revalidate
+from geotools.crs import (
+    WGS84,
+    choose_equal_area_crs,
+    lonlat_bounds,
+    project,
+    require_equal_area,
+)
+from geotools.errors import DataError, DateError, GeotoolsError, UsageError
+from geotools.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+#: File name endings geotools reads from a folder (others, e.g. index.csv, are ignored).
+VECTOR_SUFFIXES = (
+    ".geojson",
+    ".json",
+    ".geojson.gz",
+    ".json.gz",
+    ".gpkg",
+    ".fgb",
+    ".shp",
+    ".shp.zip",
+    ".zip",
+    ".parquet",
+    ".geoparquet",
+    ".gml",
+    ".sqlite",
+)
+DATE_PROPERTY_CANDIDATES = ("date", "datetime", "snapshot_date", "date_utc", "timestamp", "time")
+OnDuplicate = Literal["error", "first", "last"]
+
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
+_NAME_UNIX = re.compile(r"^(\d{9,10})$")
+
+
+@dataclass(frozen=True)
+class SnapshotRef:
+    """A file and the date it stands for, before its geometry is read."""
+
+    path: Path
+    date: dt.date
+    date_origin: str  # "argument", "property <name>", "file name"
+    layer: str | None = None
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _is_vector(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s) for s in VECTOR_SUFFIXES)
+
+
+def discover(inputs: Sequence[str | Path]) -> list[Path]:
+    """Expand files, folders (their vector files, not recursive) and globs, in sorted order."""
+    found: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        path = Path(text)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and _is_vector(p))
+            if not files:
+                raise DataError(
+                    "folder has no vector files (.geojson, .geojson.gz, .gpkg, .fgb, .shp, "
+                    ".zip, .parquet…)",
+                    path,
+                )
+            found.extend(files)
+        elif path.is_file():
+            found.append(path)
+        elif any(ch in text for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise DataError(f"no file matches the pattern {text!r}; check the path")
+            found.extend(matches)
+        else:
+            raise DataError("no such file or folder; check the path", path)
+    seen: set[Path] = set()
+    unique = []
+    for p in found:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+# ---------------------------------------------------------------- dates
+
+
+def date_from_name(path: str | Path) -> dt.date | None:
+    """The date in a file name (YYYYMMDD, YYYY-MM-DD, YYYY_MM_DD, Unix seconds), else None."""
+    name = Path(path).name
+    stem = name.split(".")[0]
+    unix = _NAME_UNIX.match(stem)
+    if unix:
+        seconds = int(unix.group(1))
+        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date()
+    for m in _NAME_DATE.finditer(name):
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+    return None
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """Parse one date value: ISO string, date/datetime, pandas Timestamp, or epoch s / ms."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        moment: dt.datetime = value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.timezone.utc)
+        return moment.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).date()
+    if isinstance(value, (int, np.integer, float, np.floating)):
+        number = float(value)
+        seconds = number / 1000.0 if number > 1e11 else number  # epoch ms (ArcGIS) or seconds
+        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date()
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.isdigit() and len(text) in (9, 10, 12, 13):
+        return parse_date(int(text))
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(stamp):
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC")
+    return dt.date(stamp.year, stamp.month, stamp.day)
+
+
+def _date_from_properties(
+    path: Path, layer: str | None, field: str | None
+) -> tuple[dt.date, str] | None:
+    from pyogrio import read_info
+    from pyogrio.raw import read
+
+    try:
+        info = read_info(gdal_path(path), layer=layer)
+    except Exception as exc:
+        raise _read_error(path, exc) from exc
+    fields = [str(f) for f in info["fields"]]
+    if field is not None:
+        if field not in fields:
+            raise DateError(
+                f"has no property {field!r} (properties: {', '.join(fields) or 'none'}); "
+                "check --date-field",
+                path,
+            )
+        candidates = [field]
+    else:
+        lower = {f.lower(): f for f in fields}
+        candidates = [lower[c] for c in DATE_PROPERTY_CANDIDATES if c in lower]
+        if not candidates:
+            return None
+    name = candidates[0]
+    try:
+        _, _, _, values = read(gdal_path(path), layer=layer, columns=[name], read_geometry=False)
+    except Exception as exc:
+        raise _read_error(path, exc) from exc
+    dates = {d for d in (parse_date(v) for v in values[0]) if d is not None}
+    if not dates:
+        if field is not None:
+            raise DateError(f"property {field!r} holds no parseable date; check --date-field", path)
+        return None
+    if len(dates) > 1:
+        span = f"{min(dates)} … {max(dates)}"
+        raise DateError(
+            f"features carry {len(dates)} different dates in {name!r} ({span}); "
+            "one file is one snapshot: split it or pass --date",
+            path,
+        )
+    return dates.pop(), f"property {name}"
+
+
+def resolve_date(
+    path: Path,
+    date: dt.date | None = None,
+    date_field: str | None = None,
+    layer: str | None = None,
+) -> tuple[dt.date, str]:
+    """Find the date a file stands for; DateError naming the file if there is none."""
+    if date is not None:
+        return date, "argument"
+    if date_field is not None:
+        found = _date_from_properties(path, layer, date_field)
+        assert found is not None  # an explicit field either yields a date or raises
+        return found
+    named = date_from_name(path)
+    if named is not None:
+        return named, "file name"
+    found = _date_from_properties(path, layer, None)
+    if found is not None:
+        return found
+    raise DateError(
+        "no date: the name has no YYYYMMDD / YYYY-MM-DD and no date property was found; "
+        "rename the file, pass --date, or name the property with --date-field",
+        path,
+    )
+
+
+def resolve_refs(
+    inputs: Sequence[str | Path],
+    dates: Sequence[dt.date] | None = None,
+    date_field: str | None = None,
+    layer: str | None = None,
+    on_duplicate: OnDuplicate = "error",
+    today: dt.date | None = None,
+) -> list[SnapshotRef]:
+    """Discover files and date them; sorted by date, duplicates handled by ``on_duplicate``."""
+    paths = discover(inputs)
+    if dates is not None and len(dates) != len(paths):
+        raise UsageError(f"{len(dates)} dates given for {len(paths)} files; give one date per file")
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    refs: list[SnapshotRef] = []
+    for i, path in enumerate(paths):
+        date, origin = resolve_date(path, dates[i] if dates else None, date_field, layer)
+        if date > today + dt.timedelta(days=1):
+            raise DateError(
+                f"date {date.isoformat()} (from {origin}) is in the future; "
+                "fix the name or pass --date",
+                path,
+            )
+        refs.append(SnapshotRef(path=path, date=date, date_origin=origin, layer=layer))
+    by_date: dict[dt.date, list[SnapshotRef]] = {}
+    for ref in refs:
+        by_date.setdefault(ref.date, []).append(ref)
+    chosen: list[SnapshotRef] = []
+    for date in sorted(by_date):
+        group = by_date[date]
+        if len(group) > 1:
+            if on_duplicate == "error":
+                names = ", ".join(str(r.path) for r in group)
+                raise DateError(
+                    f"{len(group)} files have the date {date.isoformat()} ({names}); "
+                    "keep one, or pass --on-duplicate first|last"
+                )
+            keep = group[0] if on_duplicate == "first" else group[-1]
+            log.warning(
+                "%d files dated %s; keeping %s (--on-duplicate %s)",
+                len(group),
+                date,
+                keep.path,
+                on_duplicate,
+            )
+            chosen.append(keep)
+        else:
+            chosen.append(group[0])
+    return chosen
+
+
+# ---------------------------------------------------------------- reading
+
+
+def gdal_path(path: Path) -> str:
+    """The path GDAL should open: gzip through /vsigzip/, zip archives through /vsizip/."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return f"/vsigzip/{path}"
+    if name.endswith(".zip"):
+        return f"/vsizip/{path}"
+    return str(path)
+
+
+def _read_error(path: Path, exc: Exception) -> DataError:
+    detail = str(exc).split(";")[0].split("\n")[0].replace(str(path), "").strip(" :'")
+    if path.exists() and path.stat().st_size == 0:
+        return DataError("file is empty (0 bytes); re-download or remove it", path)
+    return DataError(
+        f"cannot read as a vector file ({detail[:160]}); check that it is a complete "
+        "GeoJSON / GeoPackage / FlatGeobuf / Shapefile and not an error page or truncated",
+        path,
+    )
+
+
+@dataclass
+class RawLayer:
+    """Geometries and wanted attributes of one file, in the file's own CRS."""
+
+    geometries: np.ndarray
+    attributes: dict[str, np.ndarray]
+    crs: CRS | None
+    fields: list[str]
+    driver_note: str = ""
+
+
+def read_raw(path: Path, layer: str | None = None, columns: Iterable[str] = ()) -> RawLayer:
+    """Read geometries (+ the named columns) of one vector file; DataError on failure."""
+    columns = list(columns)
+    name = path.name.lower()
+    if name.endswith((".parquet", ".geoparquet")):
+        return _read_parquet(path, columns)
+    from pyogrio.raw import read
+
+    try:
+        meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=columns or None)
+    except Exception as exc:
+        raise _read_error(path, exc) from exc
+    fields = [str(f) for f in meta["fields"]]
+    missing = [c for c in columns if c not in fields]
+    if missing:
+        raise DataError(
+            f"has no property {missing[0]!r} (properties: {', '.join(fields) or 'none'})", path
+        )
+    try:
+        geoms = shapely.from_wkb(wkb)
+    except Exception as exc:  # GDAL wrote something GEOS cannot read back
+        raise DataError(
+            f"has unreadable geometry ({exc}); repair it in a GIS and retry", path
+        ) from exc
+    crs = None
+    if meta.get("crs"):
+        try:
+            crs = CRS.from_user_input(meta["crs"])
+        except PyprojCRSError as exc:
+            raise DataError(
+                f"declares an unknown CRS {meta['crs']!r}; fix or remove it", path
+            ) from exc
+    attrs = {c: np.asarray(values[fields.index(c)], dtype=object) for c in columns}
+    return RawLayer(np.asarray(geoms, dtype=object), attrs, crs, fields)
+
+
+def _read_parquet(path: Path, columns: list[str]) -> RawLayer:
+    import geopandas as gpd
+
+    try:
+        frame = gpd.read_parquet(path)
+    except Exception as exc:
+        raise DataError(
+            f"cannot read as GeoParquet ({str(exc).splitlines()[0][:160]}); check the file", path
+        ) from exc
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"has no property {missing[0]!r}", path)
+    return RawLayer(
+        np.asarray(frame.geometry.values, dtype=object),
+        {c: frame[c].to_numpy(dtype=object) for c in columns},
+        frame.crs,
+        [str(c) for c in frame.columns if c != frame.geometry.name],
+    )
+
+
+def _check_coordinates(path: Path, geoms: np.ndarray, crs: CRS) -> None:
+    present = geoms[~shapely.is_missing(geoms)]
+    if len(present) == 0:
+        return
+    coords = shapely.get_coordinates(present)
+    if len(coords) and not np.isfinite(coords).all():
+        raise DataError("has NaN or infinite coordinates; repair or re-export the file", path)
+    if len(coords) == 0:
+        return
+    minx, miny = coords.min(axis=0)
+    maxx, maxy = coords.max(axis=0)
+    if crs.is_geographic and (min(minx, miny) < -180 or maxx > 180 or maxy > 90 or miny < -90):
+        raise DataError(
+            f"coordinates ({minx:.6g}, {miny:.6g}) … ({maxx:.6g}, {maxy:.6g}) are not lon/lat, "
+            f"but the file's CRS is {crs.name!r}: the data is probably projected with no or a "
+            "wrong CRS; declare the right CRS (e.g. ogr2ogr -a_srs) and retry",
+            path,
+        )
+
+
+def _extent(
+    dissolved: dict[str, shapely.Geometry], src: CRS
+) -> tuple[float, float, float, float] | None:
+    bounds = [lonlat_bounds(g, src) for g in dissolved.values() if not shapely.is_empty(g)]
+    if not bounds:
+        return None
+    b = np.array(bounds)
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+
+def _default_crs(src: CRS, extent: tuple[float, float, float, float] | None) -> CRS:
+    """The file's own CRS when it is already equal-area (no reprojection), else LAEA on the data."""
+    if src.is_projected:
+        try:
+            require_equal_area(src, extent)
+            return src
+        except GeotoolsError:
+            pass
+    if extent is None:
+        raise DataError("cannot choose an equal-area CRS from an empty snapshot; pass --crs")
+    return choose_equal_area_crs(extent)
+
+
+def load_snapshot(
+    ref: SnapshotRef,
+    crs: CRS | None = None,
+    status_field: str | None = None,
+    status: str = "occupied",
+    force_crs: bool = False,
+    source_crs: CRS | None = None,
+) -> Snapshot:
+    """Read, clean, dissolve and project one file into a Snapshot.
+
+    ``crs`` is the equal-area target (chosen from the data when None); ``status_field`` names
+    a property whose values are the status classes, else every feature counts as ``status``.
+    ``source_crs`` overrides a missing or wrong CRS declared by the file.
+    """
+    path = ref.path
+    raw = read_raw(path, ref.layer, [status_field] if status_field else [])
+    src = source_crs or raw.crs
+    if src is None:
+        log.info("%s declares no CRS; assuming WGS84 lon/lat", path)
+        src = WGS84
+    _check_coordinates(path, raw.geometries, src)
+    if status_field:
+        values = raw.attributes[status_field]
+        statuses = np.array(
+            ["unknown" if v is None else str(v).strip() for v in values], dtype=object
+        )
+    else:
+        statuses = np.full(len(raw.geometries), status, dtype=object)
+    dissolved, report = clean_geometries(raw.geometries, statuses)
+    if report.features == 0:
+        log.warning("%s has no features: read as an empty snapshot (no territory)", path)
+    elif report.polygon_parts == 0:
+        dropped = report.summary()
+        raise DataError(
+            f"has no polygons ({dropped}); geotools measures areas: use a polygon layer"
+            + (" (pass --layer)" if ref.layer is None else ""),
+            path,
+        )
+    extent = _extent(dissolved, src)
+    if crs is None:
+        crs = _default_crs(src, extent)
+    m2_per_unit = require_equal_area(crs, extent, force=force_crs)
+    projected: dict[str, shapely.Geometry] = {}
+    for name, geom in dissolved.items():
+        geom = project(geom, src, crs)
+        geom, changed = revalidate(geom)
+        report.invalid_after_projection += int(changed)
+        projected[name] = geom
+    log.debug("%s: %s", path, report.summary())
+    return Snapshot(
+        date=ref.date,
+        source=str(path),
+        crs=crs,
+        geometries=projected,
+        repairs=report,
+        m2_per_unit=m2_per_unit,
+    )
+
+
+def read_snapshots(
+    inputs: Sequence[str | Path],
+    crs: CRS | None = None,
+    dates: Sequence[dt.date] | None = None,
+    date_field: str | None = None,
+    layer: str | None = None,
+    status_field: str | None = None,
+    status: str = "occupied",
+    on_duplicate: OnDuplicate = "error",
+    force_crs: bool = False,
+) -> list[Snapshot]:
+    """Read files / folders / globs into Snapshots sorted by date, all in one equal-area CRS.
+
+    When ``crs`` is None the first snapshot's extent chooses it (see choose_equal_area_crs).
+    """
+    refs = resolve_refs(inputs, dates, date_field, layer, on_duplicate)
+    snapshots: list[Snapshot] = []
+    for ref in refs:
+        snap = load_snapshot(ref, crs, status_field, status, force_crs)
+        crs = snap.crs
+        snapshots.append(snap)
+    return snapshots

@@ -1,0 +1,162 @@
+"""Atomic writers for tables and change layers: temporary name first, rename on success.
+
+Every file geotools writes goes through :func:`atomic_path`, so an interrupted run leaves
+either the previous file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import shapely
+
+from geotools.crs import WGS84, project
+from geotools.errors import OutputError
+from geotools.periods import Period
+from geotools.snapshot import M2_PER_KM2, Change
+from geotools.table import DATE_COLUMNS, TOTAL
+
+log = logging.getLogger(__name__)
+
+TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
+LAYER_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf"}
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``dest`` (same extension); rename onto ``dest`` on success."""
+    dest = Path(dest)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"folder {folder} does not exist; create it first", dest)
+    suffix = "".join(dest.suffixes[-2:]) if dest.name.endswith(".gz") else dest.suffix
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".tmp{suffix}", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers (GDAL especially) want to create the file themselves
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise OutputError("writer produced no file", dest)
+        os.replace(tmp, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_bytes(dest: str | Path, data: bytes) -> None:
+    """Write bytes atomically (fsync before the rename)."""
+    with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_text(dest: str | Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    write_bytes(dest, text.encode("utf-8"))
+
+
+def _table_for_file(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for col in DATE_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].map(lambda d: d.isoformat() if d is not None else None)
+    return out
+
+
+def write_table(table: pd.DataFrame, dest: str | Path) -> None:
+    """Write a Table as CSV, Parquet or JSON (records), chosen by the extension."""
+    dest = Path(dest)
+    kind = TABLE_FORMATS.get(dest.suffix.lower())
+    if kind is None:
+        raise OutputError(
+            f"unknown table format {dest.suffix!r}; use .csv, .parquet or .json", dest
+        )
+    frame = _table_for_file(table)
+    if kind == "csv":
+        write_text(dest, frame.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
+    elif kind == "json":
+        records = json.loads(frame.to_json(orient="records", double_precision=15))
+        write_text(dest, json.dumps(records, indent=1, ensure_ascii=False) + "\n")
+    else:
+        with atomic_path(dest) as tmp:
+            frame.to_parquet(tmp, index=False)
+
+
+def changes_frame(
+    changes: Sequence[tuple[Period, Sequence[Change]]],
+    crs: object,
+    min_area_km2: float = 0.0,
+    out_crs: object = WGS84,
+) -> tuple[pd.DataFrame, int, float]:
+    """GeoDataFrame of gained/lost polygons; returns (frame, parts dropped, km² dropped).
+
+    ``min_area_km2`` drops polygon parts smaller than it from the layer only; the table's
+    totals are computed before and are never affected.
+    """
+    import geopandas as gpd
+
+    rows = []
+    dropped_parts, dropped_m2 = 0, 0.0
+    for period, cs in changes:
+        for ch in cs:
+            for kind, geom in (("gained", ch.gained), ("lost", ch.lost)):
+                if geom is None or shapely.is_empty(geom):
+                    continue
+                parts = shapely.get_parts(geom)
+                areas = shapely.area(parts)
+                keep = areas >= min_area_km2 * M2_PER_KM2
+                dropped_parts += int((~keep).sum())
+                dropped_m2 += float(areas[~keep].sum())
+                if not keep.any():
+                    continue
+                kept = shapely.multipolygons(parts[keep]) if keep.sum() > 1 else parts[keep][0]
+                rows.append(
+                    {
+                        "period_start": period.start.isoformat(),
+                        "period_end": period.end.isoformat(),
+                        "from_date": period.from_date.isoformat(),
+                        "to_date": period.to_date.isoformat(),
+                        "region": TOTAL,
+                        "status": ch.status,
+                        "change": kind,
+                        "area_km2": float(areas[keep].sum()) / M2_PER_KM2,
+                        "parts": int(keep.sum()),
+                        "geometry": project(kept, crs, out_crs),  # type: ignore[arg-type]
+                    }
+                )
+    columns = [
+        "period_start",
+        "period_end",
+        "from_date",
+        "to_date",
+        "region",
+        "status",
+        "change",
+        "area_km2",
+        "parts",
+        "geometry",
+    ]
+    frame = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=out_crs)
+    return frame, dropped_parts, dropped_m2 / M2_PER_KM2
+
+
+def write_layer(frame: Any, dest: str | Path) -> None:
+    """Write a GeoDataFrame as GeoPackage / GeoJSON / FlatGeobuf, chosen by the extension."""
+    dest = Path(dest)
+    driver = LAYER_FORMATS.get(dest.suffix.lower())
+    if driver is None:
+        raise OutputError(
+            f"unknown layer format {dest.suffix!r}; use .gpkg, .geojson or .fgb", dest
+        )
+    with atomic_path(dest) as tmp:
+        frame.to_file(tmp, driver=driver, layer="changes" if driver == "GPKG" else None)

@@ -1,0 +1,131 @@
+"""The two values that flow through geotools: Snapshot (a dated picture) and Change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from pyproj import CRS
+
+M2_PER_KM2 = 1_000_000.0
+
+
+@dataclass
+class RepairReport:
+    """What cleaning did to one file's geometries, in counts (and km² where it matters)."""
+
+    features: int = 0
+    null_geometries: int = 0
+    z_dropped: int = 0
+    non_polygonal_dropped: dict[str, int] = field(default_factory=dict)
+    invalid_repaired: int = 0
+    invalid_after_projection: int = 0
+    polygon_parts: int = 0
+    collapsed_parts: int = 0
+
+    @property
+    def non_polygonal_total(self) -> int:
+        """Number of point/line parts dropped."""
+        return sum(self.non_polygonal_dropped.values())
+
+    def merge(self, other: RepairReport) -> None:
+        """Add another report's counts to this one (for several layers of one file)."""
+        self.features += other.features
+        self.null_geometries += other.null_geometries
+        self.z_dropped += other.z_dropped
+        for kind, n in other.non_polygonal_dropped.items():
+            self.non_polygonal_dropped[kind] = self.non_polygonal_dropped.get(kind, 0) + n
+        self.invalid_repaired += other.invalid_repaired
+        self.invalid_after_projection += other.invalid_after_projection
+        self.polygon_parts += other.polygon_parts
+        self.collapsed_parts += other.collapsed_parts
+
+    def summary(self) -> str:
+        """One line for logs and `geotools info`."""
+        bits = [f"{self.features} features", f"{self.polygon_parts} polygon parts"]
+        if self.null_geometries:
+            bits.append(f"{self.null_geometries} null/empty geometries skipped")
+        if self.z_dropped:
+            bits.append(f"Z dropped on {self.z_dropped}")
+        if self.non_polygonal_dropped:
+            kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.non_polygonal_dropped.items()))
+            bits.append(f"non-polygonal parts dropped: {kinds}")
+        if self.invalid_repaired:
+            bits.append(f"{self.invalid_repaired} invalid geometries repaired (make_valid)")
+        if self.collapsed_parts:
+            bits.append(f"{self.collapsed_parts} parts collapsed to lines/points in repair")
+        if self.invalid_after_projection:
+            bits.append(f"{self.invalid_after_projection} repaired again after projection")
+        return "; ".join(bits)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-friendly)."""
+        return {
+            "features": self.features,
+            "null_geometries": self.null_geometries,
+            "z_dropped": self.z_dropped,
+            "non_polygonal_dropped": dict(self.non_polygonal_dropped),
+            "invalid_repaired": self.invalid_repaired,
+            "invalid_after_projection": self.invalid_after_projection,
+            "polygon_parts": self.polygon_parts,
+            "collapsed_parts": self.collapsed_parts,
+        }
+
+
+@dataclass
+class Snapshot:
+    """One dated picture of control: a cleaned, dissolved geometry per status class.
+
+    Geometries are in ``crs``, which is equal-area (checked on construction by the reader),
+    so ``geometry.area`` times ``m2_per_unit`` is the area in m².
+    """
+
+    date: dt.date
+    source: str
+    crs: CRS
+    geometries: dict[str, shapely.Geometry]
+    repairs: RepairReport = field(default_factory=RepairReport)
+    m2_per_unit: float = 1.0
+
+    def area_m2(self, status: str) -> float:
+        """Area of one status class in m² (0 when the class is absent)."""
+        geom = self.geometries.get(status)
+        if geom is None:
+            return 0.0
+        return float(shapely.area(geom)) * self.m2_per_unit
+
+    def area_km2(self, status: str) -> float:
+        """Area of one status class in km²."""
+        return self.area_m2(status) / M2_PER_KM2
+
+    @property
+    def statuses(self) -> list[str]:
+        """Status classes present, sorted."""
+        return sorted(self.geometries)
+
+
+@dataclass
+class Change:
+    """What happened to one status class between two snapshots."""
+
+    status: str
+    from_date: dt.date
+    to_date: dt.date
+    gained: shapely.Geometry
+    lost: shapely.Geometry
+    area_from_m2: float
+    area_to_m2: float
+    gained_m2: float
+    lost_m2: float
+
+    @property
+    def net_m2(self) -> float:
+        """area_to − area_from: the net change, exact by construction."""
+        return self.area_to_m2 - self.area_from_m2
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing was gained or lost."""
+        return bool(shapely.is_empty(self.gained)) and bool(shapely.is_empty(self.lost))

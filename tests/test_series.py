@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pytest
+
+from geotools.demo import DEMO_CRS, expected_area_km2, write_scenario
+from geotools.series import series
+from geotools.table import TABLE_COLUMNS
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def daily_archive(deepstate_daily):
+    return series([deepstate_daily], period="day", show_progress=False)
+
+
+def test_conservation_on_every_consecutive_pair_of_the_real_archive(daily_archive):
+    table = daily_archive.table
+    assert daily_archive.snapshots == 769
+    assert daily_archive.snapshots_read == 769
+    # 776 calendar days; the last edge (2026-08-22) closes the last row: 775 day rows.
+    assert len(table) == 775
+    m2 = 1e6
+    for row in table.itertuples():
+        net = row.net_km2 * m2
+        balance = (row.gained_km2 - row.lost_km2) * m2
+        tolerance = 1.0 + 1e-9 * row.area_to_km2 * m2
+        assert abs(net - balance) <= tolerance, row
+        assert row.net_km2 == pytest.approx(row.area_to_km2 - row.area_from_km2, abs=1e-9)
+    # consecutive rows chain: each row starts from the area the previous one ended with
+    assert (
+        table["area_from_km2"].iloc[1:].to_numpy() == table["area_to_km2"].iloc[:-1].to_numpy()
+    ).all()
+    # the archive's 7 missing dates show up as gap days, and the zero rows are flagged
+    assert table["gap_days"].sum() == 7
+    assert (
+        table.loc[table["gap_days"] > 0, "from_date"] == table.loc[table["gap_days"] > 0, "to_date"]
+    ).all()
+
+
+def test_identical_consecutive_snapshots_give_empty_changes(daily_archive):
+    table = daily_archive.table
+    same = table[
+        (table["from_date"] != table["to_date"]) & (table["area_from_km2"] == table["area_to_km2"])
+    ]
+    assert len(same) >= 100  # PROVENANCE: 113 files repeat the previous geometry
+    assert (same["gained_km2"] == 0).all() and (same["lost_km2"] == 0).all()
+
+
+def test_monthly_sums_equal_daily_sums(deepstate_daily, daily_archive):
+    monthly = series([deepstate_daily], period="month", show_progress=False).table
+    daily = daily_archive.table
+    for row in monthly.itertuples():
+        inside = daily[
+            (daily["period_start"] >= row.period_start) & (daily["period_start"] < row.period_end)
+        ]
+        assert inside["net_km2"].sum() == pytest.approx(row.net_km2, abs=1e-6)
+
+
+def test_real_month_with_gaps_reports_dates_used(deepstate_daily):
+    table = series([deepstate_daily], period="month", show_progress=False).table
+    assert list(table.columns) == TABLE_COLUMNS
+    aug = table[table["period_start"] == D(2024, 8, 1)].iloc[0]
+    assert aug.gap_days == 2  # 2024-08-18 and 2024-08-19 are missing
+    assert (aug.from_date, aug.to_date) == (D(2024, 8, 1), D(2024, 9, 1))
+    mar = table[table["period_start"] == D(2025, 3, 1)].iloc[0]
+    assert mar.to_date == D(2025, 3, 30)  # 03-31 and 04-01 missing: S(04-01) is 03-30
+    assert mar.gap_days == 2
+    nov = table[table["period_start"] == D(2024, 11, 1)].iloc[0]
+    assert 700 < nov.net_km2 < 750  # "Russia gained 726 km² in November 2024"
+
+
+def test_demo_scenario_weekly_numbers_are_exact(tmp_path):
+    write_scenario(tmp_path / "snaps")
+    table = series([tmp_path / "snaps"], period="week", crs=DEMO_CRS, show_progress=False).table
+    assert len(table) == 4
+    for row in table.itertuples():
+        assert row.area_from_km2 == pytest.approx(expected_area_km2(row.from_date), abs=1e-6)
+        assert row.area_to_km2 == pytest.approx(expected_area_km2(row.to_date), abs=1e-6)
+    week1, _week2, week3, _ = table.itertuples()
+    assert week1.gap_days == 2  # 2024-03-09 and 03-10 missing
+    assert week1.gained_km2 == pytest.approx(7 * 1.5 * 80, abs=1e-6)
+    # week 3: front +840, pocket retaken −40, bridgehead (held days 10–19) −25
+    assert week3.gained_km2 == pytest.approx(840.0, abs=1e-6)
+    assert week3.lost_km2 == pytest.approx(65.0, abs=1e-6)
