@@ -26,6 +26,8 @@ from geotools.table import DATE_COLUMNS, TOTAL
 
 log = logging.getLogger(__name__)
 
+#: Change parts smaller than this are called slivers in the log (they are still kept).
+SLIVER_KM2 = 0.01
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
 LAYER_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf"}
 
@@ -107,6 +109,7 @@ def changes_frame(
 
     rows = []
     dropped_parts, dropped_m2 = 0, 0.0
+    slivers, sliver_m2 = 0, 0.0
     for period, cs in changes:
         for ch in cs:
             for kind, geom in (("gained", ch.gained), ("lost", ch.lost)):
@@ -114,6 +117,9 @@ def changes_frame(
                     continue
                 parts = shapely.get_parts(geom)
                 areas = shapely.area(parts)
+                small = areas < SLIVER_KM2 * M2_PER_KM2
+                slivers += int(small.sum())
+                sliver_m2 += float(areas[small].sum())
                 keep = areas >= min_area_km2 * M2_PER_KM2
                 dropped_parts += int((~keep).sum())
                 dropped_m2 += float(areas[~keep].sum())
