@@ -140,6 +140,14 @@ def changes_frame(
                         "geometry": project(kept, crs, out_crs),  # type: ignore[arg-type]
                     }
                 )
+    if slivers:
+        log.info(
+            "%d change parts are slivers under %g km² (%.6g km² together); kept in layer and "
+            "totals (--min-area leaves them out of the layer)",
+            slivers,
+            SLIVER_KM2,
+            sliver_m2 / M2_PER_KM2,
+        )
     columns = [
         "period_start",
         "period_end",
