@@ -22,7 +22,7 @@ from geotools.crs import WGS84, project
 from geotools.errors import OutputError
 from geotools.periods import Period
 from geotools.snapshot import M2_PER_KM2, Change
-from geotools.table import DATE_COLUMNS, TOTAL
+from geotools.table import DATE_COLUMNS, TOTAL, TOTAL_NAME
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,7 @@ def changes_frame(
                         "from_date": period.from_date.isoformat(),
                         "to_date": period.to_date.isoformat(),
                         "region": TOTAL,
+                        "region_name": TOTAL_NAME,
                         "status": ch.status,
                         "change": kind,
                         "area_km2": float(areas[keep].sum()) / M2_PER_KM2,
@@ -154,6 +155,7 @@ def changes_frame(
         "from_date",
         "to_date",
         "region",
+        "region_name",
         "status",
         "change",
         "area_km2",

@@ -16,8 +16,9 @@ from geotools.diff import diff_snapshots
 from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
+from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, select_codes
 from geotools.snapshot import Change, Snapshot
-from geotools.table import change_row, make_table
+from geotools.table import TOTAL, area_row, change_row, make_table
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,17 @@ def series(
     force_crs: bool = False,
     keep_changes: bool = False,
     show_progress: bool | None = None,
+    regions: RegionSpec | RegionLayer | None = None,
+    region_filter: Sequence[str] | None = None,
 ) -> SeriesResult:
     """Gained / lost / net per period for a set of snapshot files.
 
     Every file is read and checked once, in date order; only the snapshots at period edges
     are kept in memory, each cleaned, dissolved and projected once.
+
+    With ``regions``, each period also gets one row per region and one ``outside`` row; the
+    gained / lost polygons are allocated to regions, and each region's area at the period's
+    start is carried forward from the previous period (computed directly only at the first).
     """
     began = time.perf_counter()
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
@@ -88,6 +95,8 @@ def series(
     out: list[tuple[Period, list[Change]]] = []
     rows: list[dict[str, object]] = []
     next_period = 0
+    region_layer = regions if isinstance(regions, RegionLayer) else None
+    accounts = RegionAccounts()
     # Every file is read (a corrupt file in the middle must fail the run, not pass as an
     # observation); only the snapshots at period edges are kept, and only until last used.
     with progress(len(dates), "reading", show_progress) as advance:
@@ -104,6 +113,13 @@ def series(
                 if key not in pair_cache:
                     pair_cache[key] = diff_snapshots(loaded[p.from_date], loaded[p.to_date])
                 rows.extend(change_row(p, c) for c in pair_cache[key])
+                if regions is not None:
+                    if region_layer is None:
+                        assert crs is not None and isinstance(regions, RegionSpec)
+                        region_layer = regions.build(crs)
+                    rows.extend(
+                        accounts.rows(p, pair_cache[key], loaded[p.from_date], region_layer)
+                    )
                 if keep_changes:
                     out.append((p, pair_cache[key]))
                 for used in [d for d in loaded if last_use.get(d, -1) <= next_period]:
@@ -114,6 +130,10 @@ def series(
                     }
                 next_period += 1
             advance()
+    table = make_table(rows)
+    if region_filter and region_layer is not None:
+        keep = select_codes(region_layer, list(region_filter)) | {TOTAL}
+        table = table[table["region"].isin(keep)].reset_index(drop=True)
     seconds = time.perf_counter() - began
     reads = len(dates)
     log.info("series: %d snapshots read, %d periods in %.2f s", reads, len(periods), seconds)
@@ -124,10 +144,42 @@ def series(
             dates[-1],
         )
     return SeriesResult(
-        table=make_table(rows),
+        table=table,
         changes=out,
         crs=crs,
         snapshots=len(dates),
         snapshots_read=reads,
         seconds=seconds,
     )
+
+
+class RegionAccounts:
+    """Per-region stocks carried from period to period, and the rows they make."""
+
+    def __init__(self) -> None:
+        self._stocks: dict[str, tuple[dt.date, dict[str, float]]] = {}
+
+    def rows(
+        self, period: Period, changes: Sequence[Change], before: Snapshot, layer: RegionLayer
+    ) -> list[dict[str, object]]:
+        """One row per region and ``outside`` for each status of a period."""
+        out = []
+        for change in changes:
+            held = self._stocks.get(change.status)
+            if held is None or held[0] != period.from_date:
+                stock = layer.allocate(before.geometries.get(change.status))
+            else:
+                stock = held[1]
+            gained = layer.allocate(change.gained)
+            lost = layer.allocate(change.lost)
+            after: dict[str, float] = {}
+            for code in [*layer.codes, OUTSIDE]:
+                a0 = stock.get(code, 0.0)
+                g, lo = gained.get(code, 0.0), lost.get(code, 0.0)
+                a1 = a0 + g - lo
+                after[code] = a1
+                out.append(
+                    area_row(period, code, layer.name_of(code), change.status, a0, a1, g, lo)
+                )
+            self._stocks[change.status] = (period.to_date, after)
+        return out

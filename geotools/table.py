@@ -16,6 +16,7 @@ TABLE_COLUMNS: list[str] = [
     "from_date",
     "to_date",
     "region",
+    "region_name",
     "status",
     "area_from_km2",
     "area_to_km2",
@@ -24,25 +25,52 @@ TABLE_COLUMNS: list[str] = [
     "net_km2",
     "gap_days",
 ]
-DATE_COLUMNS = ("period_start", "period_end", "from_date", "to_date")
+DATE_COLUMNS = ("period_start", "period_end", "from_date", "to_date", "date")
 AREA_COLUMNS = ("area_from_km2", "area_to_km2", "gained_km2", "lost_km2", "net_km2")
 TOTAL = "total"
 
 
-def change_row(period: Period, change: Change, region: str = TOTAL) -> dict[str, object]:
-    """One table row for a period's change of one status (in one region)."""
+TOTAL_NAME = "Total"
+
+
+def change_row(period: Period, change: Change) -> dict[str, object]:
+    """The ``total`` row for a period's change of one status."""
+    return area_row(
+        period,
+        TOTAL,
+        TOTAL_NAME,
+        change.status,
+        change.area_from_m2,
+        change.area_to_m2,
+        change.gained_m2,
+        change.lost_m2,
+    )
+
+
+def area_row(
+    period: Period,
+    region: str,
+    region_name: str,
+    status: str,
+    area_from_m2: float,
+    area_to_m2: float,
+    gained_m2: float,
+    lost_m2: float,
+) -> dict[str, object]:
+    """One table row from areas in m²; net is area_to − area_from."""
     return {
         "period_start": period.start,
         "period_end": period.end,
         "from_date": period.from_date,
         "to_date": period.to_date,
         "region": region,
-        "status": change.status,
-        "area_from_km2": change.area_from_m2 / M2_PER_KM2,
-        "area_to_km2": change.area_to_m2 / M2_PER_KM2,
-        "gained_km2": change.gained_m2 / M2_PER_KM2,
-        "lost_km2": change.lost_m2 / M2_PER_KM2,
-        "net_km2": change.net_m2 / M2_PER_KM2,
+        "region_name": region_name,
+        "status": status,
+        "area_from_km2": area_from_m2 / M2_PER_KM2,
+        "area_to_km2": area_to_m2 / M2_PER_KM2,
+        "gained_km2": gained_m2 / M2_PER_KM2,
+        "lost_km2": lost_m2 / M2_PER_KM2,
+        "net_km2": (area_to_m2 - area_from_m2) / M2_PER_KM2,
         "gap_days": period.gap_days,
     }
 
@@ -57,6 +85,8 @@ def make_table(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
     frame["gap_days"] = frame["gap_days"].astype("int64")
     for col in AREA_COLUMNS:
         frame[col] = frame[col].astype("float64")
-    return frame.sort_values(["period_start", "region", "status"], kind="stable").reset_index(
-        drop=True
+    order = frame["region"].map(lambda r: (r == TOTAL, r == "outside", r))
+    frame = frame.assign(_order=order).sort_values(
+        ["period_start", "status", "_order"], kind="stable"
     )
+    return frame.drop(columns="_order").reset_index(drop=True)

@@ -67,3 +67,8 @@ def run_cli(
     """Run the real command line (console script or python -m) in a subprocess."""
     cmd = [sys.executable, "-m", "geotools", *args] if module else ["geotools", *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def boundaries_full() -> Path:
+    return data_path("boundaries", "geoBoundaries-UKR-ADM1.geojson.gz")

@@ -156,3 +156,49 @@ def test_series_on_whole_real_archive_cli(deepstate_daily, tmp_path):
     assert "769 snapshots" in res.stderr and "runtime" in res.stderr
     rows = read_rows(out)
     assert len(rows) == 24  # Aug 2024 … Jul 2026; partial first/last months omitted
+
+
+def test_series_by_oblast_with_region_filter(deepstate_daily, boundaries_full, tmp_path):
+    out = tmp_path / "m.csv"
+    inputs = [str(deepstate_daily / f"2024{m:02d}01.geojson.gz") for m in (9, 10, 11)]
+    res = run_cli(
+        [
+            "series",
+            *inputs,
+            "--by",
+            str(boundaries_full),
+            "--region",
+            "Donetsk",
+            "--region",
+            "UA-63",
+            "-o",
+            str(out),
+        ]
+    )
+    assert res.returncode == 0, res.stderr
+    rows = read_rows(out)
+    assert [r["region"] for r in rows] == ["UA-14", "UA-63", "total"] * 2
+    assert rows[0]["region_name"] == "Donetsk Oblast"
+    assert float(rows[0]["net_km2"]) > 100  # autumn 2024: most of the advance was in Donetsk
+
+
+def test_stocks_cli_and_bad_region(deepstate_daily, boundaries_full, tmp_path):
+    out = tmp_path / "s.csv"
+    path = deepstate_daily / "20260822.geojson.gz"
+    res = run_cli(
+        ["stocks", str(path), "--by", str(boundaries_full), "--period", "snapshot", "-o", str(out)]
+    )
+    assert res.returncode == 0, res.stderr
+    rows = {r["region"]: r for r in read_rows(out)}
+    assert len(rows) == 29 and rows["UA-43"]["denominator"] == "land"
+    assert 0.99 < float(rows["UA-43"]["share"]) <= 1.0 + 1e-9  # Crimea, on land
+    res = run_cli(["stocks", str(path), "--by", str(boundaries_full), "--region", "Narnia"])
+    _assert_one_line_error(res, 2, "unknown region 'Narnia'")
+    _assert_one_line_error(run_cli(["stocks", str(path)]), 2, "--by")
+
+
+def test_regions_command_reports_tiling(boundaries_full):
+    res = run_cli(["regions", str(boundaries_full)])
+    assert res.returncode == 0, res.stderr
+    assert "UA-51    Odesa Oblast" in res.stdout
+    assert "0 overlapping pairs" in res.stdout

@@ -3,19 +3,31 @@ import datetime as dt
 import pytest
 
 from geotools.demo import DEMO_CRS, expected_area_km2, write_scenario
+from geotools.regions import RegionSpec
 from geotools.series import series
+from geotools.stocks import stocks
 from geotools.table import TABLE_COLUMNS
 
 D = dt.date
 
 
 @pytest.fixture(scope="module")
-def daily_archive(deepstate_daily):
-    return series([deepstate_daily], period="day", show_progress=False)
+def daily_by_oblast(deepstate_daily, boundaries_full):
+    """The whole archive, every consecutive pair, per oblast (one run shared by the tests)."""
+    return series(
+        [deepstate_daily], period="day", show_progress=False, regions=RegionSpec(boundaries_full)
+    )
+
+
+@pytest.fixture(scope="module")
+def daily_archive(daily_by_oblast):
+    totals = daily_by_oblast.table
+    daily_by_oblast.total = totals[totals.region == "total"].reset_index(drop=True)
+    return daily_by_oblast
 
 
 def test_conservation_on_every_consecutive_pair_of_the_real_archive(daily_archive):
-    table = daily_archive.table
+    table = daily_archive.total
     assert daily_archive.snapshots == 769
     assert daily_archive.snapshots_read == 769
     # 776 calendar days; the last edge (2026-08-22) closes the last row: 775 day rows.
@@ -39,7 +51,7 @@ def test_conservation_on_every_consecutive_pair_of_the_real_archive(daily_archiv
 
 
 def test_identical_consecutive_snapshots_give_empty_changes(daily_archive):
-    table = daily_archive.table
+    table = daily_archive.total
     same = table[
         (table["from_date"] != table["to_date"]) & (table["area_from_km2"] == table["area_to_km2"])
     ]
@@ -49,7 +61,7 @@ def test_identical_consecutive_snapshots_give_empty_changes(daily_archive):
 
 def test_monthly_sums_equal_daily_sums(deepstate_daily, daily_archive):
     monthly = series([deepstate_daily], period="month", show_progress=False).table
-    daily = daily_archive.table
+    daily = daily_archive.total
     for row in monthly.itertuples():
         inside = daily[
             (daily["period_start"] >= row.period_start) & (daily["period_start"] < row.period_end)
@@ -83,3 +95,50 @@ def test_demo_scenario_weekly_numbers_are_exact(tmp_path):
     # week 3: front +840, pocket retaken −40, bridgehead (held days 10–19) −25
     assert week3.gained_km2 == pytest.approx(840.0, abs=1e-6)
     assert week3.lost_km2 == pytest.approx(65.0, abs=1e-6)
+
+
+def test_oblasts_plus_outside_sum_to_total_on_every_pair(daily_by_oblast):
+    table = daily_by_oblast.table
+    assert set(table.region) >= {"UA-14", "UA-09", "UA-23", "UA-65", "UA-63", "outside", "total"}
+    assert len(table) == 775 * 29  # 27 oblasts + outside + total per day
+    cols = ["area_from_km2", "area_to_km2", "gained_km2", "lost_km2", "net_km2"]
+    parts = table[table.region != "total"].groupby("period_start")[cols].sum()
+    total = table[table.region == "total"].set_index("period_start")[cols]
+    assert len(parts) == len(total) == 775
+    for col in ("area_from_km2", "area_to_km2"):
+        rel = ((parts[col] - total[col]).abs() / total[col]).max()
+        assert rel <= 1e-6, col
+    for col in ("gained_km2", "lost_km2", "net_km2"):
+        # flows: relative to the change, with 1 m² of floating-point slack for tiny changes
+        slack = (parts[col] - total[col]).abs() - 1e-6 * total[col].abs()
+        assert (slack <= 1e-6).all(), col
+    # what lies outside the oblasts is the ~57 km² the DeepState polygons spill over the border
+    outside = table[table.region == "outside"]["area_to_km2"]
+    assert outside.min() > 40 and outside.max() < 80
+
+
+def test_carried_stocks_equal_direct_intersection(
+    daily_by_oblast, deepstate_daily, boundaries_full
+):
+    table = daily_by_oblast.table
+    sample = [D(2024, 9, 1), D(2025, 3, 15), D(2025, 11, 30), D(2026, 8, 22)]
+    direct = stocks(
+        [deepstate_daily],
+        RegionSpec(boundaries_full),
+        at=sample,
+        denominator="boundary",
+        show_progress=False,
+    )
+    for day in sample:
+        carried = table[table.to_date == day].drop_duplicates("region").set_index("region")
+        here = direct[direct.date == day].set_index("region")
+        for code in [*carried.index]:
+            assert carried.loc[code, "area_to_km2"] == pytest.approx(
+                here.loc[code, "area_km2"], abs=0.01
+            )
+    last = direct[direct.date == D(2026, 8, 22)].set_index("region")
+    assert last.loc["UA-09", "share"] > 0.99  # Luhansk almost entirely occupied
+    regions_sum = last.drop(index=["total", "outside"])["area_km2"].sum()
+    assert regions_sum + last.loc["outside", "area_km2"] == pytest.approx(
+        last.loc["total", "area_km2"], rel=1e-9
+    )

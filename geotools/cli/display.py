@@ -6,8 +6,6 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from geotools.table import AREA_COLUMNS
-
 
 def print_table(table: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> None:
     """Pretty-print a Table to stdout (areas to 3 decimals)."""
@@ -16,13 +14,17 @@ def print_table(table: pd.DataFrame, title: str | None = None, max_rows: int = 2
         console = Console(soft_wrap=True, width=220)
     out = Table(title=title, show_lines=False, header_style="bold")
     for col in table.columns:
-        out.add_column(col, justify="right" if col in AREA_COLUMNS or col == "gap_days" else "left")
+        numeric = pd.api.types.is_numeric_dtype(table[col])
+        out.add_column(col, justify="right" if numeric else "left")
     shown = table.head(max_rows)
     for _, row in shown.iterrows():
         cells = []
         for col in table.columns:
             value = row[col]
-            cells.append(f"{value:,.3f}" if col in AREA_COLUMNS else str(value))
+            if isinstance(value, float):
+                cells.append(f"{value:.4f}" if col == "share" else f"{value:,.3f}")
+            else:
+                cells.append(str(value))
         out.add_row(*cells)
     console.print(out)
     if len(table) > max_rows:

@@ -47,9 +47,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 
 
 def _register() -> None:
-    from geotools.cli import demo, diff, info, series
+    from geotools.cli import demo, diff, info, regions, series, stocks
 
-    for module in (series, diff, info, demo):
+    for module in (series, diff, stocks, regions, info, demo):
         cli.add_command(module.command)
 
 

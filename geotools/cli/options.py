@@ -133,3 +133,39 @@ def reading_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def region_options(func: F) -> F:
+    """Options for per-region accounting."""
+    options = [
+        click.option(
+            "--by",
+            "by",
+            type=click.Path(exists=True, dir_okay=False),
+            default=None,
+            help="Region layer (any polygon file), e.g. geoBoundaries ADM1.",
+        ),
+        click.option(
+            "--region-field",
+            default=None,
+            help="Property naming the regions (default: shapeISO, ISO, code, name…).",
+        ),
+        click.option(
+            "--region",
+            "region_filter",
+            multiple=True,
+            help="Only these regions (ISO code or any name spelling); repeatable.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def region_spec(by: str | None, region_field: str | None) -> Any:
+    """A RegionSpec for --by, or None."""
+    from pathlib import Path
+
+    from geotools.regions import RegionSpec
+
+    return RegionSpec(Path(by), region_field) if by else None

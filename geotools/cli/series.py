@@ -10,7 +10,7 @@ import click
 from pyproj import CRS
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options
+from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
 from geotools.output import changes_frame, write_layer, write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.series import series
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
     help="Leave polygon parts below this many km² out of --changes (never the totals).",
 )
 @reading_options
+@region_options
 @click.pass_obj
 def command(
     settings: Settings,
@@ -77,6 +78,9 @@ def command(
     status_field: str | None,
     status: str,
     on_duplicate: str,
+    by: str | None,
+    region_field: str | None,
+    region_filter: tuple[str, ...],
 ) -> None:
     """Table of km² gained, lost and net per period for snapshot files, folders or globs."""
     result = series(
@@ -95,6 +99,8 @@ def command(
         force_crs=force_crs,
         keep_changes=changes is not None,
         show_progress=settings.show_progress,
+        regions=region_spec(by, region_field),
+        region_filter=list(region_filter) or None,
     )
     log.info(
         "runtime %.2f s (%d snapshots, %d read, %d rows)",

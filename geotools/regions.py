@@ -1,0 +1,301 @@
+"""Region layers: reading, naming through the registry, tiling checks, allocation of area.
+
+Overlap rule: where regions overlap, the area belongs to the region whose code sorts first
+(so no area counts twice); gaps between regions belong to ``outside``, like everything
+beyond the layer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from geotools.clean import polygonal
+from geotools.crs import WGS84, project, require_equal_area
+from geotools.errors import DataError, UsageError
+from geotools.io import read_raw
+from geotools.registry import Registry, load_registry
+from geotools.snapshot import M2_PER_KM2
+
+log = logging.getLogger(__name__)
+
+OUTSIDE = "outside"
+OUTSIDE_NAME = "Outside all regions"
+TOTAL_NAME = "Total"
+CODE_FIELDS = ("shapeISO", "ISO_3166_2", "iso_3166_2", "ISO3166_2", "iso", "ISO", "code", "CODE")
+NAME_FIELDS = ("shapeName", "name_en", "NAME_EN", "NAME_1", "name", "NAME", "ADM1_EN")
+
+
+@dataclass
+class TilingReport:
+    """How cleanly a region layer tiles: overlaps and gaps between its units."""
+
+    overlaps: list[tuple[str, str, float]] = field(default_factory=list)  # code, code, km²
+    gap_count: int = 0
+    gap_km2: float = 0.0
+    unknown_names: list[str] = field(default_factory=list)
+
+    @property
+    def overlap_km2(self) -> float:
+        """Total overlapping area (counted once, assigned by the overlap rule)."""
+        return sum(a for _, _, a in self.overlaps)
+
+    def summary(self) -> str:
+        """One line for the log."""
+        bits = [f"{len(self.overlaps)} overlapping pairs ({self.overlap_km2:.6g} km²)"]
+        bits.append(f"{self.gap_count} gaps inside the layer ({self.gap_km2:.6g} km²)")
+        if self.unknown_names:
+            bits.append("names not in the registry: " + ", ".join(self.unknown_names))
+        return "; ".join(bits)
+
+
+@dataclass
+class RegionLayer:
+    """Disjoint region geometries in an equal-area CRS, with codes and display names."""
+
+    codes: list[str]
+    names: list[str]
+    geometries: np.ndarray
+    crs: CRS
+    source: str
+    tiling: TilingReport
+    m2_per_unit: float = 1.0
+    tree: shapely.STRtree = field(init=False)
+    union: shapely.Geometry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tree = shapely.STRtree(self.geometries)
+        self.union = shapely.union_all(self.geometries)
+        shapely.prepare(self.geometries)
+
+    def name_of(self, code: str) -> str:
+        """Display name of a code (also for ``total`` and ``outside``)."""
+        if code == OUTSIDE:
+            return OUTSIDE_NAME
+        if code == "total":
+            return TOTAL_NAME
+        return self.names[self.codes.index(code)]
+
+    def areas_m2(self) -> dict[str, float]:
+        """Area of each region (after the overlap rule), m²."""
+        areas = shapely.area(self.geometries) * self.m2_per_unit
+        return dict(zip(self.codes, (float(a) for a in areas), strict=True))
+
+    def allocate(self, geom: shapely.Geometry) -> dict[str, float]:
+        """Area (m²) of ``geom`` in each region it touches, plus ``outside``.
+
+        Regions are disjoint, so the values add up to the area of ``geom``.
+        """
+        out: dict[str, float] = {}
+        if geom is None or shapely.is_empty(geom):
+            return out
+        hits = self.tree.query(geom, predicate="intersects")
+        inside = 0.0
+        if len(hits):
+            pieces = shapely.intersection(self.geometries[hits], geom)
+            areas = shapely.area(pieces) * self.m2_per_unit
+            for i, area in zip(hits, areas, strict=True):
+                if area > 0:
+                    out[self.codes[int(i)]] = float(area)
+            inside = float(areas.sum())
+        total = float(shapely.area(geom)) * self.m2_per_unit
+        if len(hits) == 0:
+            outside = total
+        elif shapely.contains_properly(self.union, geom):
+            outside = 0.0
+        else:
+            outside = float(shapely.area(shapely.difference(geom, self.union))) * self.m2_per_unit
+        if outside > 0:
+            out[OUTSIDE] = outside
+        log.debug("allocated %.3f of %.3f km²", (inside + outside) / M2_PER_KM2, total / M2_PER_KM2)
+        return out
+
+
+def _pick(fields: list[str], wanted: str | None, candidates: tuple[str, ...], path: Path) -> str:
+    if wanted is not None:
+        if wanted not in fields:
+            raise UsageError(
+                f"region layer has no property {wanted!r} (properties: {', '.join(fields)}); "
+                "check --region-field",
+                path,
+            )
+        return wanted
+    for cand in candidates:
+        if cand in fields:
+            return cand
+    raise UsageError(
+        f"cannot tell which property names the regions (properties: {', '.join(fields)}); "
+        "pass --region-field",
+        path,
+    )
+
+
+def read_regions(
+    path: str | Path,
+    crs: CRS,
+    region_field: str | None = None,
+    registry: Registry | None = None,
+    layer: str | None = None,
+) -> RegionLayer:
+    """Read a polygon layer of regions into ``crs``, named through the registry.
+
+    The code is the registry's ISO code when the field value (a code or any known spelling)
+    is in the registry; otherwise the value itself, and the name is reported as unknown.
+    """
+    path = Path(path)
+    registry = registry or load_registry()
+    from pyogrio import read_info
+
+    from geotools.io import gdal_path
+
+    try:
+        fields = [str(f) for f in read_info(gdal_path(path), layer=layer)["fields"]]
+    except Exception as exc:
+        raise DataError(
+            f"cannot read region layer ({str(exc)[:160]}); check the file", path
+        ) from exc
+    key_field = _pick(fields, region_field, CODE_FIELDS + NAME_FIELDS, path)
+    name_field = next((f for f in NAME_FIELDS if f in fields), key_field)
+    columns = list(dict.fromkeys([key_field, name_field]))
+    raw = read_raw(path, layer, columns)
+    src = raw.crs or WGS84
+    tiling = TilingReport()
+    by_code: dict[str, list[shapely.Geometry]] = {}
+    names: dict[str, str] = {}
+    for geom, key, label in zip(
+        raw.geometries, raw.attributes[key_field], raw.attributes[name_field], strict=True
+    ):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        code = registry.lookup(str(key)) or registry.lookup(str(label))
+        if code is None:
+            code = str(key).strip()
+            tiling.unknown_names.append(code)
+            names[code] = str(label).strip()
+        else:
+            names[code] = registry.name(code) or str(label)
+        geom = polygonal(shapely.make_valid(shapely.force_2d(geom)))
+        by_code.setdefault(code, []).append(geom)
+    if not by_code:
+        raise DataError("region layer has no polygons; check the file and --layer", path)
+    codes = sorted(by_code)
+    merged = [project(shapely.union_all(by_code[c]), src, crs) for c in codes]
+    merged = [polygonal(shapely.make_valid(g)) for g in merged]
+    m2_per_unit = require_equal_area(crs, None)
+    geoms = _resolve_overlaps(codes, merged, tiling, m2_per_unit)
+    _measure_gaps(geoms, tiling, m2_per_unit)
+    if tiling.unknown_names:
+        log.warning(
+            "%s: %d region names not in the registry, kept as they are: %s",
+            path,
+            len(tiling.unknown_names),
+            ", ".join(tiling.unknown_names),
+        )
+    if tiling.overlaps or tiling.gap_count:
+        log.warning("%s does not tile cleanly: %s", path, tiling.summary())
+    else:
+        log.info("%s: %d regions, no overlaps, no gaps", path, len(codes))
+    return RegionLayer(
+        codes=codes,
+        names=[names[c] for c in codes],
+        geometries=np.asarray(geoms, dtype=object),
+        crs=crs,
+        source=str(path),
+        tiling=tiling,
+        m2_per_unit=m2_per_unit,
+    )
+
+
+def _resolve_overlaps(
+    codes: list[str], geoms: list[shapely.Geometry], tiling: TilingReport, m2_per_unit: float
+) -> list[shapely.Geometry]:
+    """Apply the overlap rule: each region minus every region whose code sorts before it."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    earlier: dict[int, list[int]] = {}
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if j >= i:
+            continue
+        shared = polygonal(shapely.intersection(geoms[i], geoms[j]))
+        area = float(shapely.area(shared)) * m2_per_unit / M2_PER_KM2
+        if area > 0:
+            tiling.overlaps.append((codes[j], codes[i], area))
+            earlier.setdefault(i, []).append(j)
+    out = list(geoms)
+    for i, prior in earlier.items():
+        out[i] = polygonal(
+            shapely.difference(geoms[i], shapely.union_all([geoms[j] for j in prior]))
+        )
+    return out
+
+
+def _measure_gaps(geoms: list[shapely.Geometry], tiling: TilingReport, m2_per_unit: float) -> None:
+    union = shapely.union_all(geoms)
+    holes = [shapely.Polygon(r) for p in shapely.get_parts(union) for r in p.interiors]
+    tiling.gap_count = len(holes)
+    tiling.gap_km2 = sum(h.area for h in holes) * m2_per_unit / M2_PER_KM2
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """Where to read a region layer from; built into a RegionLayer once the CRS is known."""
+
+    path: Path
+    region_field: str | None = None
+    layer: str | None = None
+
+    def build(self, crs: CRS) -> RegionLayer:
+        """Read the layer into ``crs``."""
+        return read_regions(self.path, crs, self.region_field, layer=self.layer)
+
+
+def land_mask(crs: CRS, path: str | Path | None = None) -> shapely.Geometry:
+    """The land polygon (shipped Natural Earth 10m clip unless ``path``) in ``crs``."""
+    from importlib import resources
+
+    if path is None:
+        ref = resources.files("geotools.shapes").joinpath(
+            "land", "ne10m_land_21E-41E_43.5N-53N.geojson.gz"
+        )
+        path = Path(str(ref))
+    raw = read_raw(Path(path))
+    geom = polygonal(shapely.union_all(shapely.make_valid(raw.geometries)))
+    return polygonal(shapely.make_valid(project(geom, raw.crs or WGS84, crs)))
+
+
+def clip_layer(layer: RegionLayer, mask: shapely.Geometry) -> RegionLayer:
+    """The same regions restricted to ``mask`` (e.g. land only)."""
+    clipped = [polygonal(shapely.intersection(g, mask)) for g in layer.geometries]
+    return RegionLayer(
+        codes=list(layer.codes),
+        names=list(layer.names),
+        geometries=np.asarray(clipped, dtype=object),
+        crs=layer.crs,
+        source=f"{layer.source} ∩ land",
+        tiling=layer.tiling,
+        m2_per_unit=layer.m2_per_unit,
+    )
+
+
+def select_codes(
+    layer: RegionLayer, wanted: list[str], registry: Registry | None = None
+) -> set[str]:
+    """Codes for a user's ``--region`` values (codes or names); UsageError for unknown ones."""
+    registry = registry or load_registry()
+    chosen: set[str] = set()
+    for value in wanted:
+        code = registry.lookup(value)
+        if code is None and value in layer.codes:
+            code = value
+        if code is None or code not in layer.codes:
+            raise UsageError(
+                f"unknown region {value!r}; use an ISO code like UA-14 or a name like Donetsk "
+                f"(layer has {', '.join(layer.codes[:6])}…)"
+            )
+        chosen.add(code)
+    return chosen

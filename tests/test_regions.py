@@ -1,0 +1,101 @@
+import datetime as dt
+
+import geopandas as gpd
+import pytest
+import shapely
+from pyproj import CRS
+
+from geotools.errors import UsageError
+from geotools.regions import OUTSIDE, read_regions, select_codes
+from geotools.series import series
+
+LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
+KM = 1000.0
+
+
+def box(x0, y0, x1, y1):
+    return shapely.box(x0 * KM, y0 * KM, x1 * KM, y1 * KM)
+
+
+@pytest.fixture
+def grid(tmp_path):
+    """A overlaps B by 10 km²; C has a 4 km² notch that leaves a hole (gap) in the layer;
+    one name is not in the registry."""
+    regions = gpd.GeoDataFrame(
+        {"name": ["Alpha", "Beta", "Gamma"]},
+        geometry=[
+            box(0, 0, 10, 10),
+            box(9, 0, 20, 10),
+            box(0, 10, 20, 20).difference(box(5, 10, 7, 12)),
+        ],
+        crs=LAEA,
+    )
+    path = tmp_path / "regions.gpkg"
+    regions.to_file(path)
+    return path
+
+
+def test_overlap_rule_and_gap_report(grid):
+    layer = read_regions(grid, LAEA, "name")
+    areas = {c: a / 1e6 for c, a in layer.areas_m2().items()}
+    assert areas == pytest.approx({"Alpha": 100.0, "Beta": 100.0, "Gamma": 196.0})
+    assert layer.tiling.overlaps == [("Alpha", "Beta", pytest.approx(10.0))]
+    assert layer.tiling.gap_count == 1 and layer.tiling.gap_km2 == pytest.approx(4.0)
+    assert set(layer.tiling.unknown_names) == {"Alpha", "Beta", "Gamma"}
+    alloc = layer.allocate(box(-5, 0, 20, 20))  # 5 km west of the layer + the gap → outside
+    assert alloc[OUTSIDE] / 1e6 == pytest.approx(100.0 + 4.0)
+    assert sum(alloc.values()) / 1e6 == pytest.approx(500.0)
+
+
+def _snap_files(tmp_path, geoms):
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    for i, g in enumerate(geoms):
+        gpd.GeoDataFrame(geometry=[g], crs=LAEA).to_file(folder / f"2024-01-{i + 1:02d}.gpkg")
+    return folder
+
+
+def test_region_rows_sum_to_total_with_overlap_and_gap(tmp_path, grid):
+    folder = _snap_files(
+        tmp_path,
+        [box(-5, 0, 3, 20), box(-5, 0, 12, 20), box(-5, 0, 8, 20).difference(box(1, 1, 2, 2))],
+    )
+    from geotools.regions import RegionSpec
+
+    table = series([folder], period="day", crs=LAEA, regions=RegionSpec(grid, "name")).table
+    for (_, _), rows in table.groupby(["period_start", "status"]):
+        total = rows[rows.region == "total"].iloc[0]
+        parts = rows[rows.region != "total"]
+        for col in ("area_from_km2", "area_to_km2", "gained_km2", "lost_km2", "net_km2"):
+            assert parts[col].sum() == pytest.approx(total[col], rel=1e-9, abs=1e-9)
+    day1 = table[table.period_start == dt.date(2024, 1, 1)].set_index("region")
+    # box(3..12) × (0..20) gained: Alpha 3..10 × 0..10 = 70; Beta 10..12 × 0..10 = 20;
+    # Gamma 3..12 × 10..20 minus the 2 × 2 notch = 86; the notch is a gap → outside 4
+    assert day1.loc["Alpha", "gained_km2"] == pytest.approx(70.0)
+    assert day1.loc["Beta", "gained_km2"] == pytest.approx(20.0)
+    assert day1.loc["Gamma", "gained_km2"] == pytest.approx(86.0)
+    assert day1.loc[OUTSIDE, "gained_km2"] == pytest.approx(4.0)
+    assert day1.loc[OUTSIDE, "area_from_km2"] == pytest.approx(100.0)  # x < 0
+    day2 = table[table.period_start == dt.date(2024, 1, 2)].set_index("region")
+    assert day2.loc["Alpha", "lost_km2"] == pytest.approx(20.0 + 1.0)  # x 8..10, and the hole
+
+
+def test_region_layer_in_another_crs_gives_same_areas(tmp_path, boundaries_full):
+    regions = gpd.read_file(f"/vsigzip/{boundaries_full}")
+    other = tmp_path / "adm1_3035.gpkg"
+    regions.to_crs(3035).to_file(other)
+    a = read_regions(boundaries_full, LAEA)
+    b = read_regions(other, LAEA)
+    assert a.codes == b.codes
+    for x, y in zip(a.areas_m2().values(), b.areas_m2().values(), strict=True):
+        assert x == pytest.approx(y, rel=1e-6)
+
+
+def test_real_layer_codes_names_and_filter(boundaries_full):
+    layer = read_regions(boundaries_full, LAEA)
+    assert len(layer.codes) == 27 and layer.tiling.unknown_names == []
+    assert layer.name_of("UA-51") == "Odesa Oblast"
+    assert layer.tiling.overlaps == [] and layer.tiling.gap_count == 0
+    assert select_codes(layer, ["Donetsk", "UA-23", "Zaporizhia Oblast"]) == {"UA-14", "UA-23"}
+    with pytest.raises(UsageError, match="unknown region"):
+        select_codes(layer, ["Narnia"])
