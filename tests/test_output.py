@@ -20,6 +20,7 @@ def _table():
                 "from_date": d(2024, 1, 1),
                 "to_date": d(2024, 2, 1),
                 "region": "total",
+                "region_name": "Total",
                 "status": "occupied",
                 "area_from_km2": 10.0,
                 "area_to_km2": 12.5,
