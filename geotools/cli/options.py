@@ -141,9 +141,9 @@ def region_options(func: F) -> F:
         click.option(
             "--by",
             "by",
-            type=click.Path(exists=True, dir_okay=False),
             default=None,
-            help="Region layer (any polygon file), e.g. geoBoundaries ADM1.",
+            help="Region layer: a polygon file, or geoboundaries:UKR:ADM1 (fetched once, "
+            "cached, hash-checked).",
         ),
         click.option(
             "--region-field",
@@ -168,4 +168,11 @@ def region_spec(by: str | None, region_field: str | None) -> Any:
 
     from geotools.regions import RegionSpec
 
-    return RegionSpec(Path(by), region_field) if by else None
+    if not by:
+        return None
+    from geotools.fetch import boundaries
+
+    path = boundaries.resolve(by) if boundaries.is_spec(by) else Path(by)
+    if not path.exists():
+        raise click.BadParameter(f"no such region file {by!r}", param_hint="--by")
+    return RegionSpec(path, region_field)

@@ -1,0 +1,1 @@
+"""Fetchers for public sources: polite, retrying HTTP; files written atomically and checked."""

@@ -1,0 +1,70 @@
+"""A real HTTP server on 127.0.0.1 for fetcher tests, with scripted faults per path."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    """One scripted answer: status, body, headers, optional delay (for timeouts)."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Routes:
+    """Per path, a queue of replies; the last one repeats. Requests are logged."""
+
+    replies: dict[str, list[Reply]] = field(default_factory=dict)
+    log: list[tuple[str, str]] = field(default_factory=list)  # (path, user agent)
+
+    def set(self, path: str, *replies: Reply) -> None:
+        self.replies[path] = list(replies)
+
+    def next(self, path: str) -> Reply:
+        queue = self.replies.get(path)
+        if not queue:
+            return Reply(404, b"not found")
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+@contextmanager
+def serve(routes: Routes) -> Iterator[str]:
+    """Run a server for ``routes``; yields its base URL (http://127.0.0.1:PORT)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            routes.log.append((self.path, self.headers.get("User-Agent", "")))
+            reply = routes.next(self.path)
+            if reply.delay:
+                time.sleep(reply.delay)
+            try:
+                self.send_response(reply.status)
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
