@@ -59,6 +59,16 @@ def clean_geometries(
     report.z_dropped = int(has_z.sum())
     if has_z.any():
         geoms = shapely.force_2d(geoms)
+    # Fast path: one valid (Multi)Polygon per status (e.g. a flattened export) is already
+    # dissolved; counting its parts is all that is left to do.
+    kinds = set(shapely.get_type_id(geoms).tolist())
+    if (
+        kinds <= {3, 6}
+        and len(set(statuses.tolist())) == len(geoms)
+        and shapely.is_valid(geoms).all()
+    ):
+        report.polygon_parts = int(shapely.get_num_geometries(geoms).sum())
+        return {str(s): g for s, g in zip(statuses, geoms, strict=True)}, report
     parts, src = polygon_parts(geoms, report)
     part_status = statuses[src]
     invalid = ~shapely.is_valid(parts)

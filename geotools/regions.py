@@ -72,6 +72,7 @@ class RegionLayer:
         self.tree = shapely.STRtree(self.geometries)
         self.union = shapely.union_all(self.geometries)
         shapely.prepare(self.geometries)
+        shapely.prepare(self.union)
 
     def name_of(self, code: str) -> str:
         """Display name of a code (also for ``total`` and ``outside``)."""
