@@ -8,9 +8,12 @@ cache never see or leave half an entry.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 from platformdirs import user_cache_dir
@@ -35,3 +38,56 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
     """Hold the lock of one cache entry (other processes wait)."""
     with FileLock(str(path) + ".lock", timeout=timeout):
         yield
+
+
+#: Bump when the parsed form of a snapshot changes meaning (cleaning rules, format).
+SNAPSHOT_CACHE_VERSION = "1"
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (and of a shapefile's sidecars)."""
+    h = hashlib.sha256()
+    files = [path]
+    if path.suffix.lower() == ".shp":
+        files += [path.with_suffix(s) for s in (".dbf", ".shx", ".prj", ".cpg")]
+    for f in files:
+        if f.exists():
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def snapshot_key(path: Path, settings: str) -> str:
+    """Content address of a parsed snapshot: file bytes + the settings that shape it."""
+    h = hashlib.sha256()
+    h.update(file_digest(path).encode())
+    h.update(f"|{SNAPSHOT_CACHE_VERSION}|{settings}".encode())
+    return h.hexdigest()
+
+
+def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -> None:
+    """Write a parsed snapshot (JSON header line + WKB blobs); atomic, content-addressed."""
+    from geotools.output import write_bytes
+
+    names = sorted(geometries)
+    header = dict(meta, statuses=names, sizes=[len(geometries[n]) for n in names])
+    blob = json.dumps(header).encode() + b"\n" + b"".join(geometries[n] for n in names)
+    write_bytes(entry_path("snapshots", key[:2], f"{key}.snap"), blob, durable=False)
+
+
+def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
+    """A parsed snapshot from the cache, or None (absent or unreadable: then re-parse)."""
+    path = cache_dir() / "snapshots" / key[:2] / f"{key}.snap"
+    try:
+        data = path.read_bytes()
+        head, _, rest = data.partition(b"\n")
+        meta = json.loads(head)
+        out: dict[str, bytes] = {}
+        offset = 0
+        for name, size in zip(meta["statuses"], meta["sizes"], strict=True):
+            out[name] = rest[offset : offset + size]
+            offset += size
+        if offset != len(rest):
+            return None
+        return meta, out
+    except (OSError, ValueError, KeyError):
+        return None

@@ -45,8 +45,31 @@ def boundary_segments(geom: shapely.Geometry) -> np.ndarray:
     return np.ascontiguousarray(np.hstack([lo, hi]))
 
 
-def _keys(segments: np.ndarray) -> np.ndarray:
-    return segments.view(np.dtype((np.void, segments.dtype.itemsize * 4))).ravel()
+def _hash(segments: np.ndarray) -> np.ndarray:
+    bits = segments.view(np.uint64)
+    h = np.full(len(segments), np.uint64(0xCBF29CE484222325))
+    for k in range(4):  # a multiply-xorshift mix of the four coordinates' bit patterns
+        h ^= bits[:, k]
+        h *= np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def shared_mask(segments: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Which rows of ``segments`` also occur in ``others`` (exact float equality).
+
+    Hashes find candidates fast; each candidate is then compared coordinate by coordinate,
+    so a hash collision can only make a segment look changed (a larger window), never shared.
+    """
+    ha, hb = _hash(segments), _hash(others)
+    order = np.argsort(hb, kind="stable")
+    pos = np.searchsorted(hb[order], ha)
+    pos = np.minimum(pos, max(len(hb) - 1, 0))
+    if len(hb) == 0:
+        return np.zeros(len(segments), dtype=bool)
+    match = order[pos]
+    same: np.ndarray = (hb[match] == ha) & (others[match] == segments).all(axis=1)
+    return same
 
 
 def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely.Geometry | None:
@@ -59,8 +82,7 @@ def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely
     cluster, so it lies inside that cluster's box. An empty geometry means "identical".
     """
     sa, sb = boundary_segments(before), boundary_segments(after)
-    ka, kb = _keys(sa), _keys(sb)
-    changed = np.vstack([sa[~np.isin(ka, kb)], sb[~np.isin(kb, ka)]])
+    changed = np.vstack([sa[~shared_mask(sa, sb)], sb[~shared_mask(sb, sa)]])
     if len(changed) == 0:
         return shapely.Polygon()
     if len(changed) > MAX_CHANGED_SEGMENTS:
@@ -68,12 +90,16 @@ def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely
     lo = np.minimum(changed[:, :2], changed[:, 2:]) - WINDOW_PAD
     hi = np.maximum(changed[:, :2], changed[:, 2:]) + WINDOW_PAD
     merged = merge_boxes(np.hstack([lo, hi]))
-    boxes = shapely.box(merged[:, 0], merged[:, 1], merged[:, 2], merged[:, 3])
-    windows = shapely.union_all(boxes)
-    extent = shapely.union_all([shapely.envelope(before), shapely.envelope(after)])
-    if shapely.area(windows) > MAX_WINDOW_SHARE * shapely.area(shapely.envelope(extent)):
+    x0, y0, x1, y1 = np.vstack([shapely.bounds(before), shapely.bounds(after)]).T
+    extent = (x1.max() - x0.min()) * (y1.max() - y0.min())
+    if (
+        (merged[:, 2] - merged[:, 0]) * (merged[:, 3] - merged[:, 1])
+    ).sum() > MAX_WINDOW_SHARE * extent:
         return None
-    return windows
+    # merged boxes neither overlap nor touch, so together they form a valid MultiPolygon
+    return shapely.multipolygons(
+        shapely.box(merged[:, 0], merged[:, 1], merged[:, 2], merged[:, 3])
+    )
 
 
 def _find(parent: list[int], i: int) -> int:

@@ -31,7 +31,7 @@ from geotools.crs import (
     require_equal_area,
 )
 from geotools.errors import DataError, DateError, GeotoolsError, UsageError
-from geotools.snapshot import Snapshot
+from geotools.snapshot import RepairReport, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -423,13 +423,59 @@ def load_snapshot(
     status: str = "occupied",
     force_crs: bool = False,
     source_crs: CRS | None = None,
+    use_cache: bool = True,
 ) -> Snapshot:
     """Read, clean, dissolve and project one file into a Snapshot.
 
     ``crs`` is the equal-area target (chosen from the data when None); ``status_field`` names
     a property whose values are the status classes, else every feature counts as ``status``.
-    ``source_crs`` overrides a missing or wrong CRS declared by the file.
+    ``source_crs`` overrides a missing or wrong CRS declared by the file. With ``use_cache``
+    the parsed result is kept in the cache, keyed by the file's bytes and these settings.
     """
+    if not use_cache:
+        return _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs)
+    from geotools import cache
+
+    settings = "|".join(
+        [
+            crs.to_wkt() if crs is not None else "auto",
+            status_field or "",
+            status,
+            ref.layer or "",
+            str(force_crs),
+            source_crs.to_wkt() if source_crs is not None else "",
+        ]
+    )
+    key = cache.snapshot_key(ref.path, settings)
+    hit = cache.load_parsed(key)
+    if hit is not None:
+        meta, blobs = hit
+        return Snapshot(
+            date=ref.date,
+            source=str(ref.path),
+            crs=CRS.from_wkt(meta["crs"]),
+            geometries={k: shapely.from_wkb(v) for k, v in blobs.items()},
+            repairs=RepairReport(**meta["repairs"]),
+            m2_per_unit=float(meta["m2_per_unit"]),
+        )
+    snap = _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs)
+    meta = {
+        "crs": snap.crs.to_wkt(),
+        "m2_per_unit": snap.m2_per_unit,
+        "repairs": snap.repairs.as_dict(),
+    }
+    cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in snap.geometries.items()})
+    return snap
+
+
+def _parse_snapshot(
+    ref: SnapshotRef,
+    crs: CRS | None,
+    status_field: str | None,
+    status: str,
+    force_crs: bool,
+    source_crs: CRS | None,
+) -> Snapshot:
     path = ref.path
     raw = read_raw(path, ref.layer, [status_field] if status_field else [])
     src = source_crs or raw.crs

@@ -54,12 +54,17 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def write_bytes(dest: str | Path, data: bytes) -> None:
-    """Write bytes atomically (fsync before the rename)."""
+def write_bytes(dest: str | Path, data: bytes, durable: bool = True) -> None:
+    """Write bytes atomically; ``durable`` also fsyncs before the rename (outputs, downloads).
+
+    Cache entries skip the fsync: the rename alone keeps them whole, and a lost entry after a
+    power cut is only parsed again.
+    """
     with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def write_text(dest: str | Path, text: str) -> None:

@@ -98,7 +98,12 @@ class RegionLayer:
         hits = self.tree.query(geom, predicate="intersects")
         inside = 0.0
         if len(hits):
-            pieces = shapely.intersection(self.geometries[hits], geom)
+            # Cut the (large, detailed) regions down to the change's box first: the overlay
+            # then only walks the region edges near the change. The box cut is exact (the
+            # removed parts cannot intersect the change).
+            box = shapely.box(*shapely.bounds(geom))
+            near = shapely.intersection(self.geometries[hits], box)
+            pieces = shapely.intersection(near, geom)
             areas = shapely.area(pieces) * self.m2_per_unit
             for i, area in zip(hits, areas, strict=True):
                 if area > 0:

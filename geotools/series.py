@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing as mp
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from pyproj import CRS
 
-from geotools.diff import diff_snapshots
+from geotools.errors import DataError
 from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
+from geotools.pairs import ChunkJob, PairResult, run_chunk
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
-from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, select_codes
-from geotools.snapshot import Change, Snapshot
-from geotools.table import TOTAL, area_row, change_row, make_table
+from geotools.regions import OUTSIDE, RegionSpec, select_codes
+from geotools.snapshot import Change
+from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +61,16 @@ def series(
     force_crs: bool = False,
     keep_changes: bool = False,
     show_progress: bool | None = None,
-    regions: RegionSpec | RegionLayer | None = None,
+    regions: RegionSpec | None = None,
     region_filter: Sequence[str] | None = None,
+    workers: int | None = None,
+    use_cache: bool = True,
 ) -> SeriesResult:
     """Gained / lost / net per period for a set of snapshot files.
 
-    Every file is read and checked once, in date order; only the snapshots at period edges
-    are kept in memory, each cleaned, dissolved and projected once.
+    Every file is read and checked; only the snapshots at period edges are kept in memory.
+    The periods are split into contiguous chunks measured by ``workers`` processes (default:
+    one per core for 64 files or more); the table is the same whatever the split.
 
     With ``regions``, each period also gets one row per region and one ``outside`` row; the
     gained / lost polygons are allocated to regions, and each region's area at the period's
@@ -85,57 +93,56 @@ def series(
                 dates[0],
                 dates[-1],
             )
-    needed = {p.from_date for p in periods} | {p.to_date for p in periods}
-    last_use: dict[dt.date, int] = {}
-    for i, p in enumerate(periods):
-        last_use[p.from_date] = i
-        last_use[p.to_date] = i
-    loaded: dict[dt.date, Snapshot] = {}
-    pair_cache: dict[tuple[dt.date, dt.date], list[Change]] = {}
-    out: list[tuple[Period, list[Change]]] = []
+    load_kwargs: dict[str, Any] = {
+        "status_field": status_field,
+        "status": status,
+        "force_crs": force_crs,
+        "use_cache": use_cache,
+    }
+    ordered = [by_date[d] for d in dates]
+    if crs is None:
+        crs = _first_crs(ordered, load_kwargs)
+        log.info("equal-area CRS: %s", crs.srs)
+    jobs = make_jobs(
+        periods,
+        ordered,
+        crs.to_wkt(),
+        load_kwargs,
+        regions,
+        keep_changes,
+        _workers(workers, len(ordered)),
+    )
+    names = _names(regions, crs)  # builds the region layer before workers fork (they share it)
+    results = _run(jobs, _workers(workers, len(ordered)), show_progress)
     rows: list[dict[str, object]] = []
-    next_period = 0
-    region_layer = regions if isinstance(regions, RegionLayer) else None
+    out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
-    # Every file is read (a corrupt file in the middle must fail the run, not pass as an
-    # observation); only the snapshots at period edges are kept, and only until last used.
-    with progress(len(dates), "reading", show_progress) as advance:
-        for day in dates:
-            snap = load_snapshot(by_date[day], crs, status_field, status, force_crs)
-            if crs is None and any(not g.is_empty for g in snap.geometries.values()):
-                crs = snap.crs
-                log.info("equal-area CRS: %s", crs.srs)
-            if day in needed:
-                loaded[day] = snap
-            while next_period < len(periods) and periods[next_period].to_date <= day:
-                p = periods[next_period]
-                key = (p.from_date, p.to_date)
-                if key not in pair_cache:
-                    pair_cache[key] = diff_snapshots(loaded[p.from_date], loaded[p.to_date])
-                rows.extend(change_row(p, c) for c in pair_cache[key])
-                if regions is not None:
-                    if region_layer is None:
-                        assert crs is not None and isinstance(regions, RegionSpec)
-                        region_layer = regions.build(crs)
-                    rows.extend(
-                        accounts.rows(p, pair_cache[key], loaded[p.from_date], region_layer)
-                    )
-                if keep_changes:
-                    out.append((p, pair_cache[key]))
-                for used in [d for d in loaded if last_use.get(d, -1) <= next_period]:
-                    del loaded[used]
-                if not keep_changes:
-                    pair_cache = {
-                        k: v for k, v in pair_cache.items() if last_use.get(k[1], -1) > next_period
-                    }
-                next_period += 1
-            advance()
+    for p, res in zip(periods, results, strict=True):
+        for s in res.statuses:
+            rows.append(
+                area_row(
+                    p,
+                    TOTAL,
+                    TOTAL_NAME,
+                    s.status,
+                    s.area_from_m2,
+                    s.area_to_m2,
+                    s.gained_m2,
+                    s.lost_m2,
+                )
+            )
+        if regions is not None:
+            rows.extend(accounts.rows(p, res, names))
+        if keep_changes:
+            out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
     table = make_table(rows)
-    if region_filter and region_layer is not None:
-        keep = select_codes(region_layer, list(region_filter)) | {TOTAL}
+    if region_filter and regions is not None:
+        from geotools.pairs import _layer
+
+        keep = select_codes(_layer(regions, crs.to_wkt()), list(region_filter)) | {TOTAL}
         table = table[table["region"].isin(keep)].reset_index(drop=True)
     seconds = time.perf_counter() - began
-    reads = len(dates)
+    reads = len(dates)  # every file is read (and checked), in some chunk
     log.info("series: %d snapshots read, %d periods in %.2f s", reads, len(periods), seconds)
     if not periods:
         log.warning(
@@ -160,26 +167,91 @@ class RegionAccounts:
         self._stocks: dict[str, tuple[dt.date, dict[str, float]]] = {}
 
     def rows(
-        self, period: Period, changes: Sequence[Change], before: Snapshot, layer: RegionLayer
+        self, period: Period, result: PairResult, names: dict[str, str]
     ) -> list[dict[str, object]]:
         """One row per region and ``outside`` for each status of a period."""
         out = []
-        for change in changes:
-            held = self._stocks.get(change.status)
-            if held is None or held[0] != period.from_date:
-                stock = layer.allocate(before.geometries.get(change.status))
-            else:
+        for s in result.statuses:
+            held = self._stocks.get(s.status)
+            if held is not None and held[0] == period.from_date:
                 stock = held[1]
-            gained = layer.allocate(change.gained)
-            lost = layer.allocate(change.lost)
+            elif s.stock_from_by_region is not None:
+                stock = s.stock_from_by_region
+            elif held is None:  # a status that first appears here: nothing held before
+                stock = {}
+            else:
+                raise AssertionError(f"periods are not contiguous at {period.start}")
             after: dict[str, float] = {}
-            for code in [*layer.codes, OUTSIDE]:
+            for code, name in names.items():
                 a0 = stock.get(code, 0.0)
-                g, lo = gained.get(code, 0.0), lost.get(code, 0.0)
+                g, lo = s.gained_by_region.get(code, 0.0), s.lost_by_region.get(code, 0.0)
                 a1 = a0 + g - lo
                 after[code] = a1
-                out.append(
-                    area_row(period, code, layer.name_of(code), change.status, a0, a1, g, lo)
-                )
-            self._stocks[change.status] = (period.to_date, after)
+                out.append(area_row(period, code, name, s.status, a0, a1, g, lo))
+            self._stocks[s.status] = (period.to_date, after)
         return out
+
+
+def _first_crs(refs: Sequence[SnapshotRef], load_kwargs: dict[str, Any]) -> CRS:
+    """The CRS chosen by the first non-empty snapshot in date order (stable across periods)."""
+    for ref in refs:
+        snap = load_snapshot(ref, None, **load_kwargs)
+        if any(not g.is_empty for g in snap.geometries.values()):
+            return snap.crs
+    raise DataError("every snapshot is empty: cannot choose an equal-area CRS; pass --crs")
+
+
+def _workers(workers: int | None, files: int) -> int:
+    if workers is not None:
+        return max(1, workers)
+    return 1 if files < 64 else max(1, min(os.cpu_count() or 1, 8))
+
+
+def make_jobs(
+    periods: Sequence[Period],
+    refs: Sequence[SnapshotRef],
+    crs_wkt: str,
+    load_kwargs: dict[str, Any],
+    regions: RegionSpec | None,
+    keep_changes: bool,
+    workers: int,
+) -> list[ChunkJob]:
+    """Split the periods into contiguous chunks; every file goes to the chunk(s) spanning it."""
+    n = max(1, min(len(periods), workers * 4 if workers > 1 else 1))
+    bounds = [round(i * len(periods) / n) for i in range(n + 1)]
+    jobs = []
+    for k in range(n):
+        chunk = list(periods[bounds[k] : bounds[k + 1]])
+        lo = chunk[0].from_date if k > 0 else dt.date.min
+        hi = chunk[-1].to_date if k < n - 1 else dt.date.max
+        files = [r for r in refs if lo <= r.date <= hi]
+        jobs.append(ChunkJob(chunk, files, crs_wkt, load_kwargs, regions, keep_changes, k == 0))
+    return jobs
+
+
+def _run(jobs: list[ChunkJob], workers: int, show_progress: bool | None) -> list[PairResult]:
+    results: list[PairResult] = []
+    with progress(len(jobs), "measuring", show_progress) as advance:
+        if workers <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                results.extend(run_chunk(job))
+                advance()
+            return results
+        context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for chunk in pool.map(run_chunk, jobs):
+                results.extend(chunk)
+                advance()
+    return results
+
+
+def _names(regions: RegionSpec | None, crs: CRS) -> dict[str, str]:
+    """Codes → names of the region layer (with ``outside``), in output order."""
+    if regions is None:
+        return {}
+    from geotools.pairs import _layer
+
+    layer = _layer(regions, crs.to_wkt())
+    names = dict(zip(layer.codes, layer.names, strict=True))
+    names[OUTSIDE] = layer.name_of(OUTSIDE)
+    return names

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
+# Tests never touch the user's cache: one fresh cache per test session (subprocesses inherit it).
+os.environ["GEOTOOLS_CACHE"] = tempfile.mkdtemp(prefix="geotools-test-cache-")
 DATA = Path(os.environ.get("GEOTOOLS_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
 
 
