@@ -44,8 +44,9 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 SNAPSHOT_CACHE_VERSION = "1"
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path: str | Path) -> str:
     """sha256 of a file's bytes (and of a shapefile's sidecars)."""
+    path = Path(path)
     h = hashlib.sha256()
     files = [path]
     if path.suffix.lower() == ".shp":
@@ -56,7 +57,7 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def snapshot_key(path: Path, settings: str) -> str:
+def snapshot_key(path: str | Path, settings: str) -> str:
     """Content address of a parsed snapshot: file bytes + the settings that shape it."""
     h = hashlib.sha256()
     h.update(file_digest(path).encode())
@@ -90,4 +91,25 @@ def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
             return None
         return meta, out
     except (OSError, ValueError, KeyError):
+        return None
+
+
+def parsed_exists(key: str) -> bool:
+    """Whether a parsed entry exists (the file was read and checked before)."""
+    return (cache_dir() / "snapshots" / key[:2] / f"{key}.snap").exists()
+
+
+def store_json(kind: str, key: str, value: Any) -> None:
+    """A small JSON cache entry (atomic, content-addressed)."""
+    from geotools.output import write_bytes
+
+    data = json.dumps(value, separators=(",", ":")).encode()
+    write_bytes(entry_path(kind, key[:2], f"{key}.json"), data, durable=False)
+
+
+def load_json(kind: str, key: str) -> Any | None:
+    """A JSON cache entry, or None when absent or unreadable."""
+    try:
+        return json.loads((cache_dir() / kind / key[:2] / f"{key}.json").read_bytes())
+    except (OSError, ValueError):
         return None

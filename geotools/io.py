@@ -436,17 +436,7 @@ def load_snapshot(
         return _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs)
     from geotools import cache
 
-    settings = "|".join(
-        [
-            crs.to_wkt() if crs is not None else "auto",
-            status_field or "",
-            status,
-            ref.layer or "",
-            str(force_crs),
-            source_crs.to_wkt() if source_crs is not None else "",
-        ]
-    )
-    key = cache.snapshot_key(ref.path, settings)
+    key = snapshot_cache_key(ref, crs, status_field, status, force_crs, source_crs)
     hit = cache.load_parsed(key)
     if hit is not None:
         meta, blobs = hit
@@ -466,6 +456,30 @@ def load_snapshot(
     }
     cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in snap.geometries.items()})
     return snap
+
+
+def snapshot_cache_key(
+    ref: SnapshotRef,
+    crs: CRS | None,
+    status_field: str | None = None,
+    status: str = "occupied",
+    force_crs: bool = False,
+    source_crs: CRS | None = None,
+) -> str:
+    """Cache key of a parsed snapshot: the file's bytes and every setting that shapes it."""
+    from geotools import cache
+
+    settings = "|".join(
+        [
+            crs.to_wkt() if crs is not None else "auto",
+            status_field or "",
+            status,
+            ref.layer or "",
+            str(force_crs),
+            source_crs.to_wkt() if source_crs is not None else "",
+        ]
+    )
+    return cache.snapshot_key(ref.path, settings)
 
 
 def _parse_snapshot(

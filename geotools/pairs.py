@@ -8,14 +8,16 @@ the same whatever the number of workers or chunks.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import shapely
 from pyproj import CRS
 
+from geotools import cache
 from geotools.diff import diff_snapshots
-from geotools.io import SnapshotRef, load_snapshot
+from geotools.io import SnapshotRef, load_snapshot, snapshot_cache_key
 from geotools.periods import Period
 from geotools.regions import RegionLayer, RegionSpec
 from geotools.snapshot import Change, Snapshot
@@ -107,25 +109,105 @@ def measure(
     return PairResult(before.date, after.date, out)
 
 
-def run_chunk(job: ChunkJob) -> list[PairResult]:
-    """Read every file of the chunk (keeping only period-edge snapshots) and measure its pairs."""
+PAIR_CACHE_VERSION = "1"
+
+
+@dataclass
+class Lookup:
+    """What the cache already holds for a chunk."""
+
+    keys: list[str]
+    cached: list[PairResult | None]
+    unchecked: list[SnapshotRef]  # files never read and checked before
+
+    @property
+    def todo(self) -> list[int]:
+        """Indexes of the periods still to measure."""
+        return [i for i, res in enumerate(self.cached) if res is None]
+
+
+def lookup(job: ChunkJob) -> Lookup:
+    """Find a chunk's pairs in the cache (same file bytes, settings and region layer)."""
     crs = CRS.from_wkt(job.crs_wkt)
-    layer = _layer(job.regions, job.crs_wkt) if job.regions is not None else None
-    needed = {p.from_date for p in job.periods} | {p.to_date for p in job.periods}
+    if not job.load_kwargs.get("use_cache", True) or job.keep_changes:
+        return Lookup([], [None] * len(job.periods), list(job.refs))
+    snap_keys = {r.date: _snap_key(r, crs, job.load_kwargs) for r in job.refs}
+    region_key = _region_key(job.regions, job.crs_wkt)
+    keys = [
+        _pair_key(
+            snap_keys[p.from_date],
+            snap_keys[p.to_date],
+            region_key,
+            i == 0 and job.stocks_at_start,
+        )
+        for i, p in enumerate(job.periods)
+    ]
+    cached = [_load_pair(k) for k in keys]
+    unchecked = [r for r in job.refs if not cache.parsed_exists(snap_keys[r.date])]
+    return Lookup(keys, cached, unchecked)
+
+
+def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
+    """Measure a chunk's pairs; every file is read and checked (or was, per the cache).
+
+    A pair measured before (same file bytes, settings and region layer) is taken from the
+    cache, so adding one day to an archive measures one pair.
+    """
+    crs = CRS.from_wkt(job.crs_wkt)
+    found = found or lookup(job)
+    use_cache = bool(found.keys)
+    keys, cached, unchecked = found.keys, list(found.cached), found.unchecked
+    todo = found.todo
+    needed = {job.periods[i].from_date for i in todo} | {job.periods[i].to_date for i in todo}
     loaded: dict[dt.date, Snapshot] = {}
     for ref in job.refs:
-        snap = load_snapshot(ref, crs, **job.load_kwargs)
-        if ref.date in needed:
-            loaded[ref.date] = snap
-    results = []
-    for i, p in enumerate(job.periods):
-        results.append(
-            measure(
-                loaded[p.from_date],
-                loaded[p.to_date],
-                layer,
-                job.keep_changes,
-                stocks_from=job.stocks_at_start and i == 0,
-            )
+        if ref.date in needed or ref in unchecked:
+            snap = load_snapshot(ref, crs, **job.load_kwargs)
+            if ref.date in needed:
+                loaded[ref.date] = snap
+    layer = _layer(job.regions, job.crs_wkt) if job.regions is not None and todo else None
+    for i in todo:
+        p = job.periods[i]
+        res = measure(
+            loaded[p.from_date],
+            loaded[p.to_date],
+            layer,
+            job.keep_changes,
+            stocks_from=job.stocks_at_start and i == 0,
         )
-    return results
+        if use_cache:
+            record = asdict(res)
+            record.update(from_date=res.from_date.isoformat(), to_date=res.to_date.isoformat())
+            cache.store_json("pairs", keys[i], record)
+        cached[i] = res
+    return [r for r in cached if r is not None]
+
+
+def _snap_key(ref: SnapshotRef, crs: CRS, load_kwargs: dict[str, Any]) -> str:
+    kw = {k: v for k, v in load_kwargs.items() if k in ("status_field", "status", "force_crs")}
+    return snapshot_cache_key(ref, crs, **kw)
+
+
+def _region_key(spec: RegionSpec | None, crs_wkt: str) -> str:
+    if spec is None:
+        return "none"
+    return cache.snapshot_key(spec.path, f"regions|{crs_wkt}|{spec.region_field}|{spec.layer}")
+
+
+def _pair_key(a: str, b: str, regions: str, stocks: bool) -> str:
+    text = f"{PAIR_CACHE_VERSION}|{a}|{b}|{regions}|{stocks}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _load_pair(key: str) -> PairResult | None:
+    raw = cache.load_json("pairs", key)
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return PairResult(
+            from_date=dt.date.fromisoformat(raw["from_date"]),
+            to_date=dt.date.fromisoformat(raw["to_date"]),
+            statuses=[StatusResult(**s) for s in raw["statuses"]],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -255,9 +255,51 @@ class RegionSpec:
     region_field: str | None = None
     layer: str | None = None
 
-    def build(self, crs: CRS) -> RegionLayer:
-        """Read the layer into ``crs``."""
-        return read_regions(self.path, crs, self.region_field, layer=self.layer)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+    def build(self, crs: CRS, use_cache: bool = True) -> RegionLayer:
+        """Read the layer into ``crs`` (from the cache when this file was read before)."""
+        if not use_cache:
+            return read_regions(self.path, crs, self.region_field, layer=self.layer)
+        from geotools import cache
+
+        settings = f"regions|{crs.to_wkt()}|{self.region_field}|{self.layer}"
+        key = cache.snapshot_key(self.path, settings)
+        hit = cache.load_parsed(key)
+        if hit is not None:
+            meta, blobs = hit
+            codes = list(meta["codes"])
+            tiling = TilingReport(
+                overlaps=[(a, b, float(x)) for a, b, x in meta["tiling"]["overlaps"]],
+                gap_count=int(meta["tiling"]["gap_count"]),
+                gap_km2=float(meta["tiling"]["gap_km2"]),
+                unknown_names=list(meta["tiling"]["unknown_names"]),
+            )
+            return RegionLayer(
+                codes=codes,
+                names=list(meta["names"]),
+                geometries=np.asarray([shapely.from_wkb(blobs[c]) for c in codes], dtype=object),
+                crs=crs,
+                source=str(self.path),
+                tiling=tiling,
+                m2_per_unit=float(meta["m2_per_unit"]),
+            )
+        layer = read_regions(self.path, crs, self.region_field, layer=self.layer)
+        meta = {
+            "codes": layer.codes,
+            "names": layer.names,
+            "m2_per_unit": layer.m2_per_unit,
+            "tiling": {
+                "overlaps": layer.tiling.overlaps,
+                "gap_count": layer.tiling.gap_count,
+                "gap_km2": layer.tiling.gap_km2,
+                "unknown_names": layer.tiling.unknown_names,
+            },
+        }
+        blobs = {c: shapely.to_wkb(g) for c, g in zip(layer.codes, layer.geometries, strict=True)}
+        cache.store_parsed(key, meta, blobs)
+        return layer
 
 
 def land_mask(crs: CRS, path: str | Path | None = None) -> shapely.Geometry:

@@ -18,7 +18,7 @@ from pyproj import CRS
 
 from geotools.errors import DataError
 from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
-from geotools.pairs import ChunkJob, PairResult, run_chunk
+from geotools.pairs import ChunkJob, PairResult, lookup, run_chunk
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
 from geotools.regions import OUTSIDE, RegionSpec, select_codes
@@ -231,10 +231,13 @@ def make_jobs(
 
 def _run(jobs: list[ChunkJob], workers: int, show_progress: bool | None) -> list[PairResult]:
     results: list[PairResult] = []
+    found = [lookup(job) for job in jobs]
+    if sum(len(f.todo) + len(f.unchecked) for f in found) < 32:
+        workers = 1  # (almost) all in the cache: forking workers would cost more than it saves
     with progress(len(jobs), "measuring", show_progress) as advance:
         if workers <= 1 or len(jobs) <= 1:
-            for job in jobs:
-                results.extend(run_chunk(job))
+            for job, f in zip(jobs, found, strict=True):
+                results.extend(run_chunk(job, f))
                 advance()
             return results
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
