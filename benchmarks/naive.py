@@ -35,6 +35,9 @@ def naive_daily_by_region(files: list[Path], regions_path: Path, crs: object) ->
         prev, prev_date = snap, date
     frame = pd.DataFrame(rows, columns=["from_date", "to_date", "region", "kind", "area_m2"])
     return frame.pivot_table(
-        index=["from_date", "to_date", "region"], columns="kind", values="area_m2", aggfunc="sum",
+        index=["from_date", "to_date", "region"],
+        columns="kind",
+        values="area_m2",
+        aggfunc="sum",
         fill_value=0.0,
     ).reset_index()

@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 
 import pytest
 import shapely
@@ -108,3 +109,21 @@ def test_gained_minus_lost_equals_net_on_irregular_shapes():
     b = shapely.Point(3 * KM, 1 * KM).buffer(9 * KM, quad_segs=40)
     gained, lost = diff_geometries(a, b)
     assert gained.area - lost.area == pytest.approx(b.area - a.area, rel=1e-9, abs=1.0)
+
+
+def test_fast_engine_equals_plain_overlay_on_the_whole_archive(deepstate_daily):
+    from geotools.diff import diff_geometries_fast
+    from geotools.io import read_snapshots
+
+    snaps = read_snapshots([deepstate_daily])
+    assert len(snaps) == 769
+    worst = 0.0
+    for a, b in itertools.pairwise(snaps):
+        g0, g1 = a.geometries["occupied"], b.geometries["occupied"]
+        fast_gained, fast_lost = diff_geometries_fast(g0, g1)
+        plain_gained, plain_lost = diff_geometries(g0, g1)
+        for fast, plain in ((fast_gained, plain_gained), (fast_lost, plain_lost)):
+            worst = max(worst, abs(fast.area - plain.area))
+            # same polygons, not just the same area
+            assert shapely.symmetric_difference(fast, plain).area <= 1.0
+    assert worst <= 1.0  # m²

@@ -57,6 +57,13 @@ log = logging.getLogger(__name__)
     show_default=True,
     help="Leave polygon parts below this many km² out of --changes (never the totals).",
 )
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes (default: one per core for 64 files or more; 1 = serial).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @reading_options
 @region_options
 @click.pass_obj
@@ -71,6 +78,8 @@ def command(
     output: Path | None,
     changes: Path | None,
     min_area: float,
+    workers: int | None,
+    no_cache: bool,
     crs: CRS | None,
     force_crs: bool,
     date_field: str | None,
@@ -101,6 +110,8 @@ def command(
         show_progress=settings.show_progress,
         regions=region_spec(by, region_field),
         region_filter=list(region_filter) or None,
+        workers=workers,
+        use_cache=not no_cache,
     )
     log.info(
         "runtime %.2f s (%d snapshots, %d read, %d rows)",
