@@ -323,6 +323,10 @@ def read_raw(path: Path, layer: str | None = None, columns: Iterable[str] = ()) 
     name = path.name.lower()
     if name.endswith((".parquet", ".geoparquet")):
         return _read_parquet(path, columns)
+    if not columns and layer is None and name.endswith(GEOJSON_SUFFIXES):
+        fast = _read_geojson_fast(path)
+        if fast is not None:
+            return fast
     from pyogrio.raw import read
 
     try:
@@ -351,6 +355,46 @@ def read_raw(path: Path, layer: str | None = None, columns: Iterable[str] = ()) 
             ) from exc
     attrs = {c: np.asarray(values[fields.index(c)], dtype=object) for c in columns}
     return RawLayer(np.asarray(geoms, dtype=object), attrs, crs, fields)
+
+
+GEOJSON_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz")
+_WGS84_NAMES = (b"CRS84", b"EPSG::4326", b"EPSG:4326", b"crs84")
+
+
+def _read_geojson_fast(path: Path) -> RawLayer | None:
+    """GEOS's own GeoJSON reader on the raw bytes (about twice as fast as GDAL here).
+
+    Only for plain lon/lat FeatureCollections when no property is needed; anything unusual
+    (another CRS, unreadable bytes, null geometries) returns None and GDAL reads the file.
+    """
+    import gzip
+    import zlib
+
+    try:
+        data = path.read_bytes()
+        if path.name.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        return None
+    head = data[:4096]
+    if (
+        b'"FeatureCollection"' not in head
+        or b'"geometry": null' in data
+        or b'"geometry":null' in data
+    ):
+        return None
+    if b'"crs"' in head and not any(n in head for n in _WGS84_NAMES):
+        return None
+    try:
+        collection = shapely.from_geojson(data)
+    except Exception:  # GEOS refused it: let GDAL read it and explain
+        return None
+    geoms = (
+        shapely.get_parts(collection)
+        if collection.geom_type == "GeometryCollection"
+        else [collection]
+    )
+    return RawLayer(np.asarray(geoms, dtype=object), {}, WGS84, [])
 
 
 def _read_parquet(path: Path, columns: list[str]) -> RawLayer:

@@ -190,11 +190,23 @@ def read_regions(
     if not by_code:
         raise DataError("region layer has no polygons; check the file and --layer", path)
     codes = sorted(by_code)
-    merged = [project(shapely.union_all(by_code[c]), src, crs) for c in codes]
+    merged = [
+        project(by_code[c][0] if len(by_code[c]) == 1 else shapely.union_all(by_code[c]), src, crs)
+        for c in codes
+    ]
     merged = [polygonal(shapely.make_valid(g)) for g in merged]
     m2_per_unit = require_equal_area(crs, None)
     geoms = _resolve_overlaps(codes, merged, tiling, m2_per_unit)
-    _measure_gaps(geoms, tiling, m2_per_unit)
+    out = RegionLayer(
+        codes=codes,
+        names=[names[c] for c in codes],
+        geometries=np.asarray(geoms, dtype=object),
+        crs=crs,
+        source=str(path),
+        tiling=tiling,
+        m2_per_unit=m2_per_unit,
+    )
+    _measure_gaps(out.union, tiling, m2_per_unit)
     if tiling.unknown_names:
         log.warning(
             "%s: %d region names not in the registry, kept as they are: %s",
@@ -206,15 +218,7 @@ def read_regions(
         log.warning("%s does not tile cleanly: %s", path, tiling.summary())
     else:
         log.info("%s: %d regions, no overlaps, no gaps", path, len(codes))
-    return RegionLayer(
-        codes=codes,
-        names=[names[c] for c in codes],
-        geometries=np.asarray(geoms, dtype=object),
-        crs=crs,
-        source=str(path),
-        tiling=tiling,
-        m2_per_unit=m2_per_unit,
-    )
+    return out
 
 
 def _resolve_overlaps(
@@ -240,8 +244,7 @@ def _resolve_overlaps(
     return out
 
 
-def _measure_gaps(geoms: list[shapely.Geometry], tiling: TilingReport, m2_per_unit: float) -> None:
-    union = shapely.union_all(geoms)
+def _measure_gaps(union: shapely.Geometry, tiling: TilingReport, m2_per_unit: float) -> None:
     holes = [shapely.Polygon(r) for p in shapely.get_parts(union) for r in p.interiors]
     tiling.gap_count = len(holes)
     tiling.gap_km2 = sum(h.area for h in holes) * m2_per_unit / M2_PER_KM2
