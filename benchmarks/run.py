@@ -76,15 +76,19 @@ def compare(naive, table) -> float:
 
 
 def densify(files: list[Path], factor: float, folder: Path) -> int:
-    """Write copies of ``files`` with about ``factor`` × the vertices; returns vertices written."""
+    """Write copies of ``files`` with about ``factor`` × the vertices; returns vertices written.
+
+    One maximum segment length for all files (from the first), so an edge two days share is
+    split at the same points on both days, as a denser source would draw it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     total = 0
+    first = shapely.from_geojson(gzip.decompress(files[0].read_bytes()))
+    rings = shapely.get_rings(shapely.get_parts(shapely.get_parts(first)))
+    step = float(shapely.length(rings).sum()) / (factor * shapely.get_num_coordinates(first))
     for path in files:
         geom = shapely.from_geojson(gzip.decompress(path.read_bytes()))
-        n = shapely.get_num_coordinates(geom)
-        rings = shapely.get_rings(shapely.get_parts(shapely.get_parts(geom)))
-        length = float(shapely.length(rings).sum())
-        dense = shapely.segmentize(geom, length / (factor * n))
+        dense = shapely.segmentize(geom, step)
         total += int(shapely.get_num_coordinates(dense))
         doc = {
             "type": "FeatureCollection",

@@ -25,6 +25,8 @@ from geotools.snapshot import M2_PER_KM2
 log = logging.getLogger(__name__)
 
 OUTSIDE = "outside"
+#: Grid size for cutting regions into pieces (see RegionLayer.tiles).
+TILE_SIZE_M = 20_000.0
 OUTSIDE_NAME = "Outside all regions"
 TOTAL_NAME = "Total"
 CODE_FIELDS = ("shapeISO", "ISO_3166_2", "iso_3166_2", "ISO3166_2", "iso", "ISO", "code", "CODE")
@@ -71,8 +73,36 @@ class RegionLayer:
     def __post_init__(self) -> None:
         self.tree = shapely.STRtree(self.geometries)
         self.union = shapely.union_all(self.geometries)
-        shapely.prepare(self.geometries)
         shapely.prepare(self.union)
+        self._tiles: tuple[np.ndarray, np.ndarray, shapely.STRtree] | None = None
+
+    def tiles(self) -> tuple[np.ndarray, np.ndarray, shapely.STRtree]:
+        """The regions cut along a square grid (pieces, owning region index, index tree).
+
+        A change overlaps a few small pieces instead of a few whole oblasts with thousands of
+        vertices each, so allocating it is cheap; the pieces partition each region exactly.
+        """
+        if self._tiles is None:
+            size = TILE_SIZE_M / self.m2_per_unit**0.5
+            pieces, owners = [], []
+            for i, geom in enumerate(self.geometries):
+                x0, y0, x1, y1 = shapely.bounds(geom)
+                for cx in np.arange(np.floor(x0 / size) * size, x1, size):
+                    for cy in np.arange(np.floor(y0 / size) * size, y1, size):
+                        piece = shapely.clip_by_rect(geom, cx, cy, cx + size, cy + size)
+                        if shapely.is_empty(piece):
+                            continue
+                        if not shapely.is_valid(piece):  # rectangle clipping can be dirty
+                            piece = shapely.intersection(
+                                geom, shapely.box(cx, cy, cx + size, cy + size)
+                            )
+                        piece = polygonal(piece)
+                        if not shapely.is_empty(piece):
+                            pieces.append(piece)
+                            owners.append(i)
+            arr = np.asarray(pieces, dtype=object)
+            self._tiles = (arr, np.asarray(owners, dtype=np.int64), shapely.STRtree(arr))
+        return self._tiles
 
     def name_of(self, code: str) -> str:
         """Display name of a code (also for ``total`` and ``outside``)."""
@@ -95,19 +125,14 @@ class RegionLayer:
         out: dict[str, float] = {}
         if geom is None or shapely.is_empty(geom):
             return out
-        hits = self.tree.query(geom, predicate="intersects")
+        tiles, owners, tree = self.tiles()
+        hits = tree.query(geom, predicate="intersects")
         inside = 0.0
         if len(hits):
-            # Cut the (large, detailed) regions down to the change's box first: the overlay
-            # then only walks the region edges near the change. The box cut is exact (the
-            # removed parts cannot intersect the change).
-            box = shapely.box(*shapely.bounds(geom))
-            near = shapely.intersection(self.geometries[hits], box)
-            pieces = shapely.intersection(near, geom)
-            areas = shapely.area(pieces) * self.m2_per_unit
-            for i, area in zip(hits, areas, strict=True):
-                if area > 0:
-                    out[self.codes[int(i)]] = float(area)
+            areas = shapely.area(shapely.intersection(tiles[hits], geom)) * self.m2_per_unit
+            per_region = np.bincount(owners[hits], weights=areas, minlength=len(self.codes))
+            for i in np.flatnonzero(per_region > 0):
+                out[self.codes[int(i)]] = float(per_region[i])
             inside = float(areas.sum())
         total = float(shapely.area(geom)) * self.m2_per_unit
         if len(hits) == 0:
