@@ -152,9 +152,17 @@ def diff_geometries_fast(
     empty = shapely.MultiPolygon()
     if shapely.is_empty(windows):
         return empty, empty
-    a = shapely.intersection(before, windows)
-    b = shapely.intersection(after, windows)
-    return polygonal(shapely.difference(b, a)), polygonal(shapely.difference(a, b))
+    # One overlay per window: each then only nodes the edges inside its own rectangle.
+    boxes = shapely.get_parts(windows)
+    a = shapely.intersection(before, boxes)
+    b = shapely.intersection(after, boxes)
+    return _assemble(shapely.difference(b, a)), _assemble(shapely.difference(a, b))
+
+
+def _assemble(pieces: np.ndarray) -> shapely.Geometry:
+    """Polygons of per-window results; the windows are apart, so their parts never touch."""
+    parts = [p for piece in pieces for p in shapely.get_parts(polygonal(piece))]
+    return shapely.multipolygons(parts) if parts else shapely.MultiPolygon()
 
 
 def diff_snapshots(before: Snapshot, after: Snapshot, fast: bool = True) -> list[Change]:

@@ -15,7 +15,8 @@ Building blocks::
     holed_polygons()                    a Polygon with 1..n holes
     multipolygons()                     a MultiPolygon of disjoint parts, holes allowed
     territories()                       unions / differences of all the above
-    territory_pairs()                   (before, after): independent, or after = before edited
+    territory_pairs()                   (before, after): independent, before edited, or mosaic
+    mosaic_pairs()                      (before, after) from cells of one grid: shared edges
     split_features(geom)                the geometry cut into features by vertical strips
     reoriented(geom), rotated_rings(geom), scrambled(geom)
                                         same area and topology, different ring order / start
@@ -24,6 +25,7 @@ Building blocks::
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -45,6 +47,7 @@ __all__ = [
     "equal_area_crs_specs",
     "grid_values",
     "holed_polygons",
+    "mosaic_pairs",
     "multipolygons",
     "n_vertices",
     "polygonal_part",
@@ -239,13 +242,41 @@ def edited(draw: st.DrawFn, geom: Geometry, max_edits: int = 3) -> shapely.Geome
 
 
 @st.composite
+def mosaic_pairs(draw: st.DrawFn, max_cuts: int = 4) -> tuple[Geometry, Geometry]:
+    """(before, after) built from the cells of one random grid, each cell held by neither,
+    before, after or both, plus a large block held by both far to the side.
+
+    Cells of one grid share exact edges, so before and after share boundary segments with
+    their interiors on the same or on opposite sides (a front line that did not move, a
+    strip that changed hands); the common block makes the changed part a small share of the
+    extent, the case diff engines that localise the overlay are built for.
+    """
+    xs = sorted({0, GRID_STEPS, *draw(st.sets(st.integers(1, GRID_STEPS - 1), max_size=max_cuts))})
+    ys = sorted({0, GRID_STEPS, *draw(st.sets(st.integers(1, GRID_STEPS - 1), max_size=max_cuts))})
+    held: dict[str, list[Geometry]] = {"before": [], "after": []}
+    for x0, x1 in itertools.pairwise(xs):
+        for y0, y1 in itertools.pairwise(ys):
+            owner = draw(st.sampled_from(["none", "before", "after", "both"]))
+            cell = shapely.box(x0 * GRID_M, y0 * GRID_M, x1 * GRID_M, y1 * GRID_M)
+            for side in ("before", "after"):
+                if owner in (side, "both"):
+                    held[side].append(cell)
+    big = shapely.affinity.scale(draw(holed_polygons()), 3.0, 3.0, origin=(0.0, 0.0))
+    block = shapely.affinity.translate(big, xoff=2 * GRID_STEPS * GRID_M)
+    before = polygonal_part(shapely.union_all([*held["before"], block]))
+    after = polygonal_part(shapely.union_all([*held["after"], block]))
+    assume(n_vertices(before) <= MAX_VERTICES and n_vertices(after) <= MAX_VERTICES)
+    return before, after
+
+
+@st.composite
 def territory_pairs(draw: st.DrawFn) -> tuple[Geometry, Geometry]:
-    """(before, after): after is either an independent territory or ``before`` edited."""
+    """(before, after): independent territories, ``before`` edited, or a grid mosaic."""
+    kind = draw(st.sampled_from(["independent", "edited", "mosaic"]))
+    if kind == "mosaic":
+        return draw(mosaic_pairs())
     before = draw(territories())
-    if draw(st.booleans()):
-        after = draw(territories())
-    else:
-        after = draw(edited(before))
+    after = draw(territories()) if kind == "independent" else draw(edited(before))
     return before, after
 
 
@@ -268,7 +299,7 @@ def split_features(
     cuts = draw(st.lists(st.integers(lo, hi), max_size=max_strips - 1, unique=True))
     xs = [minx - GRID_M, *sorted(c * GRID_M for c in cuts), maxx + GRID_M]
     pieces: list[Geometry] = []
-    for x0, x1 in zip(xs[:-1], xs[1:], strict=True):
+    for x0, x1 in itertools.pairwise(xs):
         if x1 <= x0:
             continue
         piece = shapely.intersection(geom, shapely.box(x0, miny - GRID_M, x1, maxy + GRID_M))
@@ -340,8 +371,8 @@ def region_grids(
     ycuts = sorted(draw(st.sets(st.integers(y0 + 1, y1 - 1), max_size=max_cuts)))
     xs, ys = [x0, *xcuts, x1], [y0, *ycuts, y1]
     codes, geoms = [], []
-    for i, (a, b) in enumerate(zip(xs[:-1], xs[1:], strict=True)):
-        for j, (c, d) in enumerate(zip(ys[:-1], ys[1:], strict=True)):
+    for i, (a, b) in enumerate(itertools.pairwise(xs)):
+        for j, (c, d) in enumerate(itertools.pairwise(ys)):
             codes.append(f"R{i}{j}")
             geoms.append(shapely.box(a * GRID_M, c * GRID_M, b * GRID_M, d * GRID_M))
     keep = [True] * len(codes)
