@@ -56,8 +56,10 @@ def clean_geometries(
     report.null_geometries = int((~present).sum())
     geoms, statuses = geoms[present], statuses[present]
     has_z = shapely.has_z(geoms)
+    has_m = shapely.has_m(geoms) if hasattr(shapely, "has_m") else np.zeros(len(geoms), bool)
     report.z_dropped = int(has_z.sum())
-    if has_z.any():
+    report.m_dropped = int(has_m.sum())
+    if has_z.any() or has_m.any():
         geoms = shapely.force_2d(geoms)
     # Fast path: one valid (Multi)Polygon per status (e.g. a flattened export) is already
     # dissolved; counting its parts is all that is left to do.

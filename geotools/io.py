@@ -227,7 +227,7 @@ def resolve_date(
         return found
     raise DateError(
         "no date: the name has no YYYYMMDD / YYYY-MM-DD and no date property was found; "
-        "rename the file, pass --date, or name the property with --date-field",
+        "put the date in the file name, or name the property holding it with --date-field",
         path,
     )
 
@@ -251,7 +251,7 @@ def resolve_refs(
         if date > today + dt.timedelta(days=1):
             raise DateError(
                 f"date {date.isoformat()} (from {origin}) is in the future; "
-                "fix the name or pass --date",
+                "fix the date in the file name or property",
                 path,
             )
         refs.append(SnapshotRef(path=path, date=date, date_origin=origin, layer=layer))
@@ -296,9 +296,19 @@ def gdal_path(path: Path) -> str:
 
 
 def _read_error(path: Path, exc: Exception) -> DataError:
-    detail = str(exc).split(";")[0].split("\n")[0].replace(str(path), "").strip(" :'")
+    detail = str(exc).split(";")[0].split("\n")[0]
+    for noise in (gdal_path(path), str(path), "/vsigzip/", "/vsizip/"):
+        detail = detail.replace(noise, "")
+    detail = detail.strip(" :'")
     if path.exists() and path.stat().st_size == 0:
         return DataError("file is empty (0 bytes); re-download or remove it", path)
+    if path.name.lower().endswith(".gz") and path.exists():
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"\x1f\x8b":
+                return DataError(
+                    "is named .gz but is not gzip data; rename it without .gz or re-download it",
+                    path,
+                )
     return DataError(
         f"cannot read as a vector file ({detail[:160]}); check that it is a complete "
         "GeoJSON / GeoPackage / FlatGeobuf / Shapefile and not an error page or truncated",
@@ -314,7 +324,7 @@ class RawLayer:
     attributes: dict[str, np.ndarray]
     crs: CRS | None
     fields: list[str]
-    driver_note: str = ""
+    m_dropped: int = 0
 
 
 def read_raw(path: Path, layer: str | None = None, columns: Iterable[str] = ()) -> RawLayer:
@@ -383,18 +393,57 @@ def _read_geojson_fast(path: Path) -> RawLayer | None:
         or b'"geometry":null' in data
     ):
         return None
-    if b'"crs"' in head and not any(n in head for n in _WGS84_NAMES):
-        return None
+    crs = WGS84
+    at = data.rfind(b'"crs"')
+    if at >= 0:  # the legacy CRS member, wherever it stands (GDAL only sees it up front)
+        found = re.search(rb'"name"\s*:\s*"([^"]+)"', data[at : at + 300])
+        if found is None:
+            return None
+        if not any(n in found.group(1) for n in _WGS84_NAMES):
+            try:
+                crs = CRS.from_user_input(found.group(1).decode())
+            except (PyprojCRSError, UnicodeDecodeError):
+                return None
+            epsg = crs.to_epsg()
+            crs = CRS.from_epsg(epsg) if epsg else crs
+    m_dropped = 0
     try:
         collection = shapely.from_geojson(data)
-    except Exception:  # GEOS refused it: let GDAL read it and explain
-        return None
+    except Exception as exc:  # GEOS refused it
+        if "more than three" not in str(exc):
+            return None  # let GDAL read it and explain
+        data, m_dropped = _drop_m(data)
+        try:
+            collection = shapely.from_geojson(data)
+        except Exception:
+            return None
     geoms = (
         shapely.get_parts(collection)
         if collection.geom_type == "GeometryCollection"
         else [collection]
     )
-    return RawLayer(np.asarray(geoms, dtype=object), {}, WGS84, [])
+    return RawLayer(np.asarray(geoms, dtype=object), {}, crs, [], m_dropped=m_dropped)
+
+
+def _drop_m(data: bytes) -> tuple[bytes, int]:
+    """Cut 4-member positions (XYZM) to XYZ; returns the new text and how many features had M."""
+    import json
+
+    doc = json.loads(data)
+    count = 0
+
+    def trim(coords: Any) -> tuple[Any, bool]:
+        if coords and isinstance(coords[0], (int, float)):
+            return coords[:3], len(coords) > 3
+        pieces = [trim(c) for c in coords]
+        return [c for c, _ in pieces], any(flag for _, flag in pieces)
+
+    for feature in doc.get("features", []):
+        geom = feature.get("geometry") or {}
+        if "coordinates" in geom:
+            geom["coordinates"], had_m = trim(geom["coordinates"])
+            count += int(had_m)
+    return json.dumps(doc).encode(), count
 
 
 def _read_parquet(path: Path, columns: list[str]) -> RawLayer:
@@ -428,6 +477,20 @@ def _check_coordinates(path: Path, geoms: np.ndarray, crs: CRS) -> None:
         return
     minx, miny = coords.min(axis=0)
     maxx, maxy = coords.max(axis=0)
+    if crs.is_projected and max(abs(minx), abs(miny), abs(maxx), abs(maxy)) <= 180:
+        raise DataError(
+            f"coordinates ({minx:.6g}, {miny:.6g}) … ({maxx:.6g}, {maxy:.6g}) look like lon/lat "
+            f"degrees, but the file declares the projected CRS {crs.name!r}; declare the right "
+            "CRS (e.g. ogr2ogr -a_srs EPSG:4326) and retry",
+            path,
+        )
+    if crs.is_projected and max(abs(minx), abs(miny), abs(maxx), abs(maxy)) > 4e7:
+        raise DataError(
+            f"coordinates up to {max(abs(minx), abs(miny), abs(maxx), abs(maxy)):.3g} are "
+            f"beyond the Earth in the CRS {crs.name!r}; the CRS or the coordinates are wrong: "
+            "re-export the file with its real CRS",
+            path,
+        )
     if crs.is_geographic and (min(minx, miny) < -180 or maxx > 180 or maxy > 90 or miny < -90):
         raise DataError(
             f"coordinates ({minx:.6g}, {miny:.6g}) … ({maxx:.6g}, {maxy:.6g}) are not lon/lat, "
@@ -456,7 +519,7 @@ def _default_crs(src: CRS, extent: tuple[float, float, float, float] | None) -> 
         except GeotoolsError:
             pass
     if extent is None:
-        raise DataError("cannot choose an equal-area CRS from an empty snapshot; pass --crs")
+        return CRS.from_epsg(6933)  # an empty snapshot: any equal-area CRS measures its 0 km²
     return choose_equal_area_crs(extent)
 
 
@@ -468,6 +531,7 @@ def load_snapshot(
     force_crs: bool = False,
     source_crs: CRS | None = None,
     use_cache: bool = True,
+    warn_empty: bool = True,
 ) -> Snapshot:
     """Read, clean, dissolve and project one file into a Snapshot.
 
@@ -477,13 +541,15 @@ def load_snapshot(
     the parsed result is kept in the cache, keyed by the file's bytes and these settings.
     """
     if not use_cache:
-        return _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs)
+        return _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs, warn_empty)
     from geotools import cache
 
     key = snapshot_cache_key(ref, crs, status_field, status, force_crs, source_crs)
     hit = cache.load_parsed(key)
     if hit is not None:
         meta, blobs = hit
+        if warn_empty and meta["repairs"].get("features") == 0:
+            log.warning("%s has no features: read as an empty snapshot (no territory)", ref.path)
         return Snapshot(
             date=ref.date,
             source=str(ref.path),
@@ -492,7 +558,7 @@ def load_snapshot(
             repairs=RepairReport(**meta["repairs"]),
             m2_per_unit=float(meta["m2_per_unit"]),
         )
-    snap = _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs)
+    snap = _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs, warn_empty)
     meta = {
         "crs": snap.crs.to_wkt(),
         "m2_per_unit": snap.m2_per_unit,
@@ -533,6 +599,7 @@ def _parse_snapshot(
     status: str,
     force_crs: bool,
     source_crs: CRS | None,
+    warn_empty: bool = True,
 ) -> Snapshot:
     path = ref.path
     raw = read_raw(path, ref.layer, [status_field] if status_field else [])
@@ -549,8 +616,10 @@ def _parse_snapshot(
     else:
         statuses = np.full(len(raw.geometries), status, dtype=object)
     dissolved, report = clean_geometries(raw.geometries, statuses)
+    report.m_dropped += raw.m_dropped
     if report.features == 0:
-        log.warning("%s has no features: read as an empty snapshot (no territory)", path)
+        if warn_empty:
+            log.warning("%s has no features: read as an empty snapshot (no territory)", path)
     elif report.polygon_parts == 0:
         dropped = report.summary()
         raise DataError(

@@ -86,6 +86,8 @@ class RegionLayer:
             size = TILE_SIZE_M / self.m2_per_unit**0.5
             pieces, owners = [], []
             for i, geom in enumerate(self.geometries):
+                if shapely.is_empty(geom):  # wholly inside an earlier region (overlap rule)
+                    continue
                 x0, y0, x1, y1 = shapely.bounds(geom)
                 for cx in np.arange(np.floor(x0 / size) * size, x1, size):
                     for cy in np.arange(np.floor(y0 / size) * size, y1, size):

@@ -94,6 +94,7 @@ def series(
                 dates[-1],
             )
     load_kwargs: dict[str, Any] = {
+        "warn_empty": False,  # said once below, whether the snapshot was parsed or cached
         "status_field": status_field,
         "status": status,
         "force_crs": force_crs,
@@ -117,7 +118,12 @@ def series(
     rows: list[dict[str, object]] = []
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
+    warned: set[dt.date] = set()
     for p, res in zip(periods, results, strict=True):
+        for day, attr in ((p.from_date, "area_from_m2"), (p.to_date, "area_to_m2")):
+            if day not in warned and all(getattr(s, attr) == 0 for s in res.statuses):
+                warned.add(day)
+                log.warning("%s: read as an empty snapshot (no territory)", by_date[day].path)
         for s in res.statuses:
             rows.append(
                 area_row(

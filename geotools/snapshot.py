@@ -19,6 +19,7 @@ class RepairReport:
     features: int = 0
     null_geometries: int = 0
     z_dropped: int = 0
+    m_dropped: int = 0
     non_polygonal_dropped: dict[str, int] = field(default_factory=dict)
     invalid_repaired: int = 0
     invalid_after_projection: int = 0
@@ -35,6 +36,7 @@ class RepairReport:
         self.features += other.features
         self.null_geometries += other.null_geometries
         self.z_dropped += other.z_dropped
+        self.m_dropped += other.m_dropped
         for kind, n in other.non_polygonal_dropped.items():
             self.non_polygonal_dropped[kind] = self.non_polygonal_dropped.get(kind, 0) + n
         self.invalid_repaired += other.invalid_repaired
@@ -49,6 +51,8 @@ class RepairReport:
             bits.append(f"{self.null_geometries} null/empty geometries skipped")
         if self.z_dropped:
             bits.append(f"Z dropped on {self.z_dropped}")
+        if self.m_dropped:
+            bits.append(f"M dropped on {self.m_dropped}")
         if self.non_polygonal_dropped:
             kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.non_polygonal_dropped.items()))
             bits.append(f"non-polygonal parts dropped: {kinds}")
@@ -66,6 +70,7 @@ class RepairReport:
             "features": self.features,
             "null_geometries": self.null_geometries,
             "z_dropped": self.z_dropped,
+            "m_dropped": self.m_dropped,
             "non_polygonal_dropped": dict(self.non_polygonal_dropped),
             "invalid_repaired": self.invalid_repaired,
             "invalid_after_projection": self.invalid_after_projection,

@@ -16,7 +16,7 @@ runs ``geotools`` in a subprocess. Two kinds of expected outcome:
 | empty-file | 0-byte `.geojson` | error 1: "empty (0 bytes)", re-download or remove |
 | html-error-page | HTML "502 Bad Gateway" as `.geojson` | error 1: cannot read, "error page" |
 | json-not-geojson | `{"error": "rate limited"}` | error 1: cannot read, check it is GeoJSON |
-| gzip-not-gzip | plain text named `.geojson.gz` | error 1: cannot read, no `/vsigzip/` in it |
+| gzip-not-gzip | plain text named `.geojson.gz` | error 1: "not gzip data", no `/vsigzip/` |
 | gzip-truncated | gzip stream cut in half | error 1: cannot read, "truncated" |
 | missing-file | path that does not exist | error 1: "no such file", check the path |
 | folder-without-vectors | only `index.csv` in it | error 1: "no vector files" (lists suffixes) |
@@ -257,7 +257,7 @@ def case_json_not_geojson(tmp: Path) -> Error:
 def case_gzip_not_gzip(tmp: Path) -> Error:
     path = tmp / "20240101.geojson.gz"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
-    return Error(["info", str(path)], [path], r"cannot read.*(check|truncated)")
+    return Error(["info", str(path)], [path], r"not gzip data.*(rename|re-download)")
 
 
 @case
@@ -417,7 +417,7 @@ def case_no_date(tmp: Path) -> Error:
 def case_future_date(tmp: Path) -> Error:
     write_geoms(tmp / "20240101.geojson", SQUARE)
     path = write_geoms(tmp / "29990101.geojson", SQUARE)
-    return Error(["series", str(tmp)], [path], r"future.*(fix the name|rename)")
+    return Error(["series", str(tmp)], [path], r"future.*(fix the (date|name)|rename)")
 
 
 @case

@@ -32,6 +32,13 @@ def _configure_logging(verbose: int, quiet: bool, debug: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    # Library warnings (GDAL's "non closed ring", NaN in WKB…) become -v log lines: the
+    # one-line error or repair report says what matters, and stderr stays one line.
+    logging.captureWarnings(True)
+    pywarn = logging.getLogger("py.warnings")
+    pywarn.handlers[:] = [handler]
+    pywarn.setLevel(logging.INFO if verbose >= 1 or debug else logging.ERROR)
+    pywarn.propagate = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
