@@ -181,3 +181,24 @@ def write_layer(frame: Any, dest: str | Path) -> None:
         )
     with atomic_path(dest) as tmp:
         frame.to_file(tmp, driver=driver, layer="changes" if driver == "GPKG" else None)
+
+
+def write_changes(
+    changes: Sequence[tuple[Period, Sequence[Change]]],
+    crs: object,
+    dest: str | Path,
+    min_area_km2: float = 0.0,
+) -> int:
+    """Write the gained/lost polygons to ``dest``, saying what --min-area left out; returns
+    the number of features written."""
+    frame, n_dropped, km2_dropped = changes_frame(changes, crs, min_area_km2)
+    if n_dropped:
+        log.warning(
+            "--min-area %g left %d polygon parts (%.6g km²) out of %s; totals include them",
+            min_area_km2,
+            n_dropped,
+            km2_dropped,
+            dest,
+        )
+    write_layer(frame, dest)
+    return len(frame)

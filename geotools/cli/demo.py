@@ -11,7 +11,7 @@ from geotools.cli.display import print_table
 from geotools.cli.options import Settings
 from geotools.demo import DEMO_CRS, self_check, write_scenario
 from geotools.errors import GeotoolsError
-from geotools.output import changes_frame, write_layer, write_table
+from geotools.output import write_changes, write_table
 from geotools.series import series
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,7 @@ def command(settings: Settings, out: Path, data: Path | None, period: str | None
         worst = float("nan")
     table_path = out / ("table.csv")
     write_table(result.table, table_path)
-    frame, _, _ = changes_frame(result.changes, result.crs)
-    write_layer(frame, out / "changes.gpkg")
+    write_changes(result.changes, result.crs, out / "changes.gpkg")
     print_table(result.table, title="geotools demo" if data is None else f"geotools: {data}")
     if data is None:
         click.echo(

@@ -13,7 +13,7 @@ from geotools.cli.display import print_table
 from geotools.cli.options import DATES, Settings, reading_options
 from geotools.errors import UsageError
 from geotools.io import read_snapshots
-from geotools.output import changes_frame, write_layer, write_table
+from geotools.output import write_changes, write_table
 from geotools.periods import make_periods
 from geotools.series import summarize
 
@@ -92,13 +92,4 @@ def command(
     else:
         print_table(table)
     if changes is not None:
-        frame, n_dropped, km2_dropped = changes_frame([(period, result)], snaps[0].crs, min_area)
-        if n_dropped:
-            log.warning(
-                "--min-area %g left %d polygon parts (%.6g km²) out of %s; totals include them",
-                min_area,
-                n_dropped,
-                km2_dropped,
-                changes,
-            )
-        write_layer(frame, changes)
+        write_changes([(period, result)], snaps[0].crs, changes, min_area)

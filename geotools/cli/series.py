@@ -11,7 +11,7 @@ from pyproj import CRS
 
 from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
-from geotools.output import changes_frame, write_layer, write_table
+from geotools.output import write_changes, write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.series import series
 
@@ -126,14 +126,5 @@ def command(
     else:
         print_table(result.table)
     if changes is not None:
-        frame, n_dropped, km2_dropped = changes_frame(result.changes, result.crs, min_area)
-        if n_dropped:
-            log.warning(
-                "--min-area %g left %d polygon parts (%.6g km²) out of %s; totals include them",
-                min_area,
-                n_dropped,
-                km2_dropped,
-                changes,
-            )
-        write_layer(frame, changes)
-        log.info("wrote %s (%d features)", changes, len(frame))
+        written = write_changes(result.changes, result.crs, changes, min_area)
+        log.info("wrote %s (%d features)", changes, written)
