@@ -76,14 +76,16 @@ class ChunkJob:
     stocks_at_start: bool  # allocate the first snapshot directly (the series' first chunk)
 
 
-_LAYERS: dict[tuple[RegionSpec, str], RegionLayer] = {}
+_REGION_LAYERS: dict[tuple[RegionSpec, str], RegionLayer] = {}
 
 
-def _layer(spec: RegionSpec, crs_wkt: str) -> RegionLayer:
+def region_layer(spec: RegionSpec, crs_wkt: str) -> RegionLayer:
+    """The region layer of ``spec`` in a CRS, built once per process (workers forked after
+    the main process built it share it)."""
     key = (spec, crs_wkt)
-    if key not in _LAYERS:  # one build per process
-        _LAYERS[key] = spec.build(CRS.from_wkt(crs_wkt))
-    return _LAYERS[key]
+    if key not in _REGION_LAYERS:  # one build per process
+        _REGION_LAYERS[key] = spec.build(CRS.from_wkt(crs_wkt))
+    return _REGION_LAYERS[key]
 
 
 def measure(
@@ -165,7 +167,7 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
             snap = load_snapshot(ref, crs, **job.load_kwargs)
             if ref.date in needed:
                 loaded[ref.date] = snap
-    layer = _layer(job.regions, job.crs_wkt) if job.regions is not None and todo else None
+    layer = region_layer(job.regions, job.crs_wkt) if job.regions is not None and todo else None
     for i in todo:
         p = job.periods[i]
         res = measure(

@@ -67,11 +67,9 @@ class RegionLayer:
     source: str
     tiling: TilingReport
     m2_per_unit: float = 1.0
-    tree: shapely.STRtree = field(init=False)
     union: shapely.Geometry = field(init=False)
 
     def __post_init__(self) -> None:
-        self.tree = shapely.STRtree(self.geometries)
         self.union = shapely.union_all(self.geometries)
         shapely.prepare(self.union)
         self._tiles: tuple[np.ndarray, np.ndarray, shapely.STRtree] | None = None

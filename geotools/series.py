@@ -18,7 +18,7 @@ from pyproj import CRS
 
 from geotools.errors import DataError
 from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
-from geotools.pairs import ChunkJob, PairResult, lookup, run_chunk
+from geotools.pairs import ChunkJob, PairResult, lookup, region_layer, run_chunk
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
 from geotools.regions import OUTSIDE, RegionSpec, select_codes
@@ -143,9 +143,7 @@ def series(
             out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
     table = make_table(rows)
     if region_filter and regions is not None:
-        from geotools.pairs import _layer
-
-        keep = select_codes(_layer(regions, crs.to_wkt()), list(region_filter)) | {TOTAL}
+        keep = select_codes(region_layer(regions, crs.to_wkt()), list(region_filter)) | {TOTAL}
         table = table[table["region"].isin(keep)].reset_index(drop=True)
     seconds = time.perf_counter() - began
     reads = len(dates)  # every file is read (and checked), in some chunk
@@ -258,9 +256,7 @@ def _names(regions: RegionSpec | None, crs: CRS) -> dict[str, str]:
     """Codes → names of the region layer (with ``outside``), in output order."""
     if regions is None:
         return {}
-    from geotools.pairs import _layer
-
-    layer = _layer(regions, crs.to_wkt())
+    layer = region_layer(regions, crs.to_wkt())
     names = dict(zip(layer.codes, layer.names, strict=True))
     names[OUTSIDE] = layer.name_of(OUTSIDE)
     return names
