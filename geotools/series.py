@@ -101,6 +101,7 @@ def series(
         "use_cache": use_cache,
     }
     ordered = [by_date[d] for d in dates]
+    n_workers = _workers(workers, len(ordered))
     if crs is None:
         crs = _first_crs(ordered, load_kwargs)
         log.info("equal-area CRS: %s", crs.srs)
@@ -111,10 +112,10 @@ def series(
         load_kwargs,
         regions,
         keep_changes,
-        _workers(workers, len(ordered)),
+        n_workers,
     )
     names = _names(regions, crs)  # builds the region layer before workers fork (they share it)
-    results = _run(jobs, _workers(workers, len(ordered)), show_progress)
+    results = _run(jobs, n_workers, show_progress)
     rows: list[dict[str, object]] = []
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()

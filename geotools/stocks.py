@@ -12,7 +12,7 @@ import pandas as pd
 from pyproj import CRS
 
 from geotools.io import OnDuplicate, load_snapshot, resolve_refs
-from geotools.periods import make_periods
+from geotools.periods import make_periods, snapshot_at
 from geotools.progress import progress
 from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, clip_layer, land_mask, select_codes
 from geotools.snapshot import M2_PER_KM2, Snapshot
@@ -94,9 +94,7 @@ def stocks(
     by_date = {r.date: r for r in refs}
     days = sorted(by_date)
     if at:
-        wanted = sorted(
-            {d for d in (max((x for x in days if x <= t), default=None) for t in at) if d}
-        )
+        wanted = sorted({d for d in (snapshot_at(days, t) for t in at) if d is not None})
     elif period:
         ps = make_periods(days, period, include_partial=True)
         wanted = sorted({p.from_date for p in ps} | {p.to_date for p in ps})

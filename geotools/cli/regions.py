@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import shapely
 from pyproj import CRS
 
 from geotools.cli.options import CRS_PARAM, Settings
-from geotools.crs import choose_equal_area_crs, lonlat_bounds
+from geotools.crs import WGS84, choose_equal_area_crs, lonlat_bounds
 from geotools.io import read_raw
 from geotools.regions import read_regions
 from geotools.snapshot import M2_PER_KM2
@@ -21,14 +22,10 @@ from geotools.snapshot import M2_PER_KM2
 @click.pass_obj
 def command(settings: Settings, path: Path, region_field: str | None, crs: CRS | None) -> None:
     """List a region layer's codes, names and areas, with overlaps, gaps and unknown names."""
-    if crs is None:
+    if crs is None:  # LAEA on the layer's extent (its bounding box is all the choice needs)
         raw = read_raw(path)
-        import shapely
-
-        union = shapely.union_all(raw.geometries[~shapely.is_missing(raw.geometries)])
-        from geotools.crs import WGS84
-
-        crs = choose_equal_area_crs(lonlat_bounds(union, raw.crs or WGS84))
+        box = shapely.box(*shapely.total_bounds(raw.geometries))
+        crs = choose_equal_area_crs(lonlat_bounds(box, raw.crs or WGS84))
     layer = read_regions(path, crs, region_field)
     for code, name, area in zip(layer.codes, layer.names, layer.areas_m2().values(), strict=True):
         click.echo(f"{code:<8} {name:<32} {area / M2_PER_KM2:>14,.1f} km²")
