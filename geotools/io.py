@@ -31,7 +31,8 @@ from geotools.crs import (
     require_equal_area,
 )
 from geotools.errors import DataError, DateError, GeotoolsError, UsageError
-from geotools.snapshot import RepairReport, Snapshot
+from geotools.snapshot import ClassReport, RepairReport, Snapshot
+from geotools.sources.profile import Profile, classify, load_profile, settle
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,17 @@ def resolve_date(
     named = date_from_name(path)
     if named is not None:
         return named, "file name"
+    if layer is None and path.name.lower().endswith(GEOJSON_SUFFIXES):
+        doc = _geojson_wrapper(path)
+        if doc is not None:
+            when = parse_date(doc.get("datetime")) or parse_date(doc.get("id"))
+            if when is None:
+                raise DateError(
+                    'the snapshot\'s "datetime" is missing or unreadable; '
+                    "pass the date with --date",
+                    path,
+                )
+            return when, "snapshot datetime"
     found = _date_from_properties(path, layer, None)
     if found is not None:
         return found
@@ -327,44 +339,146 @@ class RawLayer:
     m_dropped: int = 0
 
 
-def read_raw(path: Path, layer: str | None = None, columns: Iterable[str] = ()) -> RawLayer:
-    """Read geometries (+ the named columns) of one vector file; DataError on failure."""
+def read_raw(
+    path: Path, layer: str | None = None, columns: Iterable[str] = (), missing_ok: bool = False
+) -> RawLayer:
+    """Read geometries (+ the named columns) of one vector file; DataError on failure.
+
+    With ``missing_ok`` a column the file lacks is read as all None (profiles name properties
+    that only some of a source's files carry)."""
     columns = list(columns)
     name = path.name.lower()
     if name.endswith((".parquet", ".geoparquet")):
-        return _read_parquet(path, columns)
-    if not columns and layer is None and name.endswith(GEOJSON_SUFFIXES):
-        fast = _read_geojson_fast(path)
-        if fast is not None:
-            return fast
+        return _read_parquet(path, columns, missing_ok)
+    if layer is None and name.endswith(GEOJSON_SUFFIXES):
+        doc = _geojson_wrapper(path)
+        if doc is not None:  # {"id", "datetime", "map": FeatureCollection}: GDAL cannot read it
+            return _read_feature_list(path, doc.get("features"), columns)
+        if not columns:
+            fast = _read_geojson_fast(path)
+            if fast is not None:
+                return fast
     from pyogrio.raw import read
 
+    if missing_ok and columns:
+        from pyogrio import read_info
+
+        try:
+            have = {str(f) for f in read_info(gdal_path(path), layer=layer)["fields"]}
+        except Exception as exc:
+            raise _read_error(path, exc) from exc
+        wanted = [c for c in columns if c in have]
+    else:
+        wanted = columns
     try:
-        meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=columns or None)
+        meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
     except Exception as exc:
         raise _read_error(path, exc) from exc
     fields = [str(f) for f in meta["fields"]]
+    if missing_ok:
+        n = len(wkb)
+        raw_values = {c: values[fields.index(c)] for c in wanted}
+        attrs = {
+            c: np.asarray(raw_values[c], dtype=object) if c in raw_values else np.full(n, None)
+            for c in columns
+        }
+        geoms = np.asarray(_from_wkb(path, wkb), dtype=object)
+        return RawLayer(geoms, attrs, _meta_crs(path, meta), fields)
     missing = [c for c in columns if c not in fields]
     if missing:
         raise DataError(
             f"has no property {missing[0]!r} (properties: {', '.join(fields) or 'none'})", path
         )
+    geoms = _from_wkb(path, wkb)
+    attrs = {c: np.asarray(values[fields.index(c)], dtype=object) for c in columns}
+    return RawLayer(np.asarray(geoms, dtype=object), attrs, _meta_crs(path, meta), fields)
+
+
+def _from_wkb(path: Path, wkb: Any) -> Any:
     try:
-        geoms = shapely.from_wkb(wkb)
+        return shapely.from_wkb(wkb)
     except Exception as exc:  # GDAL wrote something GEOS cannot read back
         raise DataError(
             f"has unreadable geometry ({exc}); repair it in a GIS and retry", path
         ) from exc
-    crs = None
-    if meta.get("crs"):
-        try:
-            crs = CRS.from_user_input(meta["crs"])
-        except PyprojCRSError as exc:
-            raise DataError(
-                f"declares an unknown CRS {meta['crs']!r}; fix or remove it", path
-            ) from exc
-    attrs = {c: np.asarray(values[fields.index(c)], dtype=object) for c in columns}
-    return RawLayer(np.asarray(geoms, dtype=object), attrs, crs, fields)
+
+
+def _meta_crs(path: Path, meta: dict[str, Any]) -> CRS | None:
+    if not meta.get("crs"):
+        return None
+    try:
+        return CRS.from_user_input(meta["crs"])
+    except PyprojCRSError as exc:
+        raise DataError(f"declares an unknown CRS {meta['crs']!r}; fix or remove it", path) from exc
+
+
+def _load_json(path: Path) -> Any:
+    """The parsed JSON document of a (gzipped) file, or None when it is not JSON."""
+    import gzip
+    import json
+    import zlib
+
+    try:
+        data = path.read_bytes()
+        if path.name.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+        return json.loads(data)
+    except (OSError, EOFError, zlib.error, ValueError):
+        return None
+
+
+def _geojson_wrapper(path: Path) -> dict[str, Any] | None:
+    """The FeatureCollection inside a ``{"map": FeatureCollection, "datetime": …}`` wrapper
+    (DeepState's /api/history/last), with the wrapper's ``datetime``; None otherwise."""
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb") as f:
+            head = f.read(256)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if b'"map"' not in head and b'"datetime"' not in head and b'"id"' not in head:
+        return None
+    doc = _load_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("map"), dict):
+        return None
+    inner: dict[str, Any] = doc["map"]
+    if inner.get("type") != "FeatureCollection" or not isinstance(inner.get("features"), list):
+        raise DataError(
+            'has a "map" member that is not a FeatureCollection; re-download the snapshot', path
+        )
+    return dict(inner, datetime=doc.get("datetime"), id=doc.get("id"))
+
+
+def _read_feature_list(path: Path, features: Any, columns: list[str]) -> RawLayer:
+    """Geometries and properties of a list of GeoJSON features (one GEOS parse for all)."""
+    import json
+
+    feats = [f for f in features if isinstance(f, dict)]
+    empty = {"type": "GeometryCollection", "geometries": []}
+    geoms_doc = {
+        "type": "GeometryCollection",
+        "geometries": [f.get("geometry") or empty for f in feats],
+    }
+    try:
+        collection = shapely.from_geojson(json.dumps(geoms_doc))
+    except Exception as exc:
+        raise DataError(
+            f"has unreadable geometry ({exc}); repair it in a GIS and retry", path
+        ) from exc
+    geoms = np.asarray(shapely.get_parts(collection), dtype=object)
+    if len(geoms) != len(feats):  # GEOS flattened something: fall back to one parse each
+        geoms = np.asarray(
+            [shapely.from_geojson(json.dumps(f.get("geometry") or empty)) for f in feats],
+            dtype=object,
+        )
+    attrs = {
+        c: np.asarray([(f.get("properties") or {}).get(c) for f in feats], dtype=object)
+        for c in columns
+    }
+    fields = sorted({k for f in feats for k in (f.get("properties") or {})})
+    return RawLayer(geoms, attrs, WGS84, fields)
 
 
 GEOJSON_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz")
@@ -446,7 +560,7 @@ def _drop_m(data: bytes) -> tuple[bytes, int]:
     return json.dumps(doc).encode(), count
 
 
-def _read_parquet(path: Path, columns: list[str]) -> RawLayer:
+def _read_parquet(path: Path, columns: list[str], missing_ok: bool = False) -> RawLayer:
     import geopandas as gpd
 
     try:
@@ -456,11 +570,14 @@ def _read_parquet(path: Path, columns: list[str]) -> RawLayer:
             f"cannot read as GeoParquet ({str(exc).splitlines()[0][:160]}); check the file", path
         ) from exc
     missing = [c for c in columns if c not in frame.columns]
-    if missing:
+    if missing and not missing_ok:
         raise DataError(f"has no property {missing[0]!r}", path)
     return RawLayer(
         np.asarray(frame.geometry.values, dtype=object),
-        {c: frame[c].to_numpy(dtype=object) for c in columns},
+        {
+            c: frame[c].to_numpy(dtype=object) if c in frame.columns else np.full(len(frame), None)
+            for c in columns
+        },
         frame.crs,
         [str(c) for c in frame.columns if c != frame.geometry.name],
     )
@@ -532,6 +649,7 @@ def load_snapshot(
     source_crs: CRS | None = None,
     use_cache: bool = True,
     warn_empty: bool = True,
+    profile: Profile | str | None = None,
 ) -> Snapshot:
     """Read, clean, dissolve and project one file into a Snapshot.
 
@@ -539,12 +657,18 @@ def load_snapshot(
     a property whose values are the status classes, else every feature counts as ``status``.
     ``source_crs`` overrides a missing or wrong CRS declared by the file. With ``use_cache``
     the parsed result is kept in the cache, keyed by the file's bytes and these settings.
+    A ``profile`` (a shipped name such as ``deepstate-raw``, a JSON file, or a Profile) sorts
+    the features into its status classes instead (see geotools.sources.profile).
     """
+    prof = load_profile(profile) if profile is not None else None
+    if prof is not None and status_field:
+        raise UsageError("give either a profile or a status field, not both")
+    args = (ref, crs, status_field, status, force_crs, source_crs, warn_empty, prof)
     if not use_cache:
-        return _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs, warn_empty)
+        return _parse_snapshot(*args)
     from geotools import cache
 
-    key = snapshot_cache_key(ref, crs, status_field, status, force_crs, source_crs)
+    key = snapshot_cache_key(ref, crs, status_field, status, force_crs, source_crs, prof)
     hit = cache.load_parsed(key)
     if hit is not None:
         meta, blobs = hit
@@ -557,12 +681,14 @@ def load_snapshot(
             geometries={k: shapely.from_wkb(v) for k, v in blobs.items()},
             repairs=RepairReport(**meta["repairs"]),
             m2_per_unit=float(meta["m2_per_unit"]),
+            classes=ClassReport(**meta["classes"]) if meta.get("classes") else None,
         )
-    snap = _parse_snapshot(ref, crs, status_field, status, force_crs, source_crs, warn_empty)
+    snap = _parse_snapshot(*args)
     meta = {
         "crs": snap.crs.to_wkt(),
         "m2_per_unit": snap.m2_per_unit,
         "repairs": snap.repairs.as_dict(),
+        "classes": snap.classes.as_dict() if snap.classes is not None else None,
     }
     cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in snap.geometries.items()})
     return snap
@@ -575,12 +701,15 @@ def snapshot_cache_key(
     status: str = "occupied",
     force_crs: bool = False,
     source_crs: CRS | None = None,
+    profile: Profile | str | None = None,
 ) -> str:
     """Cache key of a parsed snapshot: the file's bytes and every setting that shapes it."""
     from geotools import cache
 
+    prof = load_profile(profile) if profile is not None else None
     settings = "|".join(
         [
+            f"profile:{prof.name}:{prof.digest}" if prof is not None else "",
             crs.to_wkt() if crs is not None else "auto",
             status_field or "",
             status,
@@ -600,23 +729,45 @@ def _parse_snapshot(
     force_crs: bool,
     source_crs: CRS | None,
     warn_empty: bool = True,
+    profile: Profile | None = None,
 ) -> Snapshot:
     path = ref.path
-    raw = read_raw(path, ref.layer, [status_field] if status_field else [])
+    if profile is not None:
+        raw = read_raw(path, ref.layer, profile.properties, missing_ok=True)
+    else:
+        raw = read_raw(path, ref.layer, [status_field] if status_field else [])
     src = source_crs or raw.crs
     if src is None:
         log.info("%s declares no CRS; assuming WGS84 lon/lat", path)
         src = WGS84
     _check_coordinates(path, raw.geometries, src)
-    if status_field:
+    classes = None
+    geometries = raw.geometries
+    if profile is not None:
+        statuses, classes = classify(
+            profile, raw.geometries, raw.attributes, src, path.name, ref.layer or _stem(path)
+        )
+        keep = np.isin(statuses, profile.classes)
+        geometries, statuses = raw.geometries[keep], statuses[keep]
+        log.debug("%s: %s", path, classes.summary())
+    elif status_field:
         values = raw.attributes[status_field]
         statuses = np.array(
             ["unknown" if v is None else str(v).strip() for v in values], dtype=object
         )
     else:
         statuses = np.full(len(raw.geometries), status, dtype=object)
-    dissolved, report = clean_geometries(raw.geometries, statuses)
+    dissolved, report = clean_geometries(geometries, statuses)
     report.m_dropped += raw.m_dropped
+    if profile is not None:
+        report.features = len(raw.geometries)
+        if report.polygon_parts == 0 and report.features:
+            assert classes is not None
+            raise DataError(
+                f"no feature is in a status class of profile {profile.name!r} "
+                f"({classes.summary()}); check the profile (--profile)",
+                path,
+            )
     if report.features == 0:
         if warn_empty:
             log.warning("%s has no features: read as an empty snapshot (no territory)", path)
@@ -637,6 +788,8 @@ def _parse_snapshot(
         geom, changed = revalidate(geom)
         report.invalid_after_projection += int(changed)
         projected[name] = geom
+    if profile is not None:  # in the equal-area CRS, so the classes stay disjoint there
+        projected = settle(profile, projected)
     log.debug("%s: %s", path, report.summary())
     return Snapshot(
         date=ref.date,
@@ -645,7 +798,16 @@ def _parse_snapshot(
         geometries=projected,
         repairs=report,
         m2_per_unit=m2_per_unit,
+        classes=classes,
     )
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".geojson", ".json", ".gpkg", ".fgb", ".shp", ".zip", ".kmz", ".kml"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
 
 
 def read_snapshots(
@@ -658,6 +820,7 @@ def read_snapshots(
     status: str = "occupied",
     on_duplicate: OnDuplicate = "error",
     force_crs: bool = False,
+    profile: Profile | str | None = None,
 ) -> list[Snapshot]:
     """Read files / folders / globs into Snapshots sorted by date, all in one equal-area CRS.
 
@@ -666,7 +829,7 @@ def read_snapshots(
     refs = resolve_refs(inputs, dates, date_field, layer, on_duplicate)
     snapshots: list[Snapshot] = []
     for ref in refs:
-        snap = load_snapshot(ref, crs, status_field, status, force_crs)
+        snap = load_snapshot(ref, crs, status_field, status, force_crs, profile=profile)
         crs = snap.crs
         snapshots.append(snap)
     return snapshots

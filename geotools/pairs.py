@@ -21,6 +21,7 @@ from geotools.io import SnapshotRef, load_snapshot, snapshot_cache_key
 from geotools.periods import Period
 from geotools.regions import RegionLayer, RegionSpec
 from geotools.snapshot import Change, Snapshot
+from geotools.transitions import TransitionResult, transition_matrix
 
 
 @dataclass
@@ -61,6 +62,7 @@ class PairResult:
     from_date: dt.date
     to_date: dt.date
     statuses: list[StatusResult]
+    transitions: list[TransitionResult] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +76,7 @@ class ChunkJob:
     regions: RegionSpec | None
     keep_changes: bool
     stocks_at_start: bool  # allocate the first snapshot directly (the series' first chunk)
+    transitions: bool = False  # also the transition matrix between status classes
 
 
 _REGION_LAYERS: dict[tuple[RegionSpec, str], RegionLayer] = {}
@@ -94,10 +97,13 @@ def measure(
     layer: RegionLayer | None,
     keep_changes: bool,
     stocks_from: bool,
+    classes: list[str] | None = None,
 ) -> PairResult:
-    """Diff two snapshots and allocate the change to regions."""
+    """Diff two snapshots and allocate the change to regions; with ``classes`` (disjoint
+    status classes) also the transition matrix between them."""
     out = []
-    for ch in diff_snapshots(before, after):
+    changes = diff_snapshots(before, after)
+    for ch in changes:
         res = StatusResult(ch.status, ch.area_from_m2, ch.area_to_m2, ch.gained_m2, ch.lost_m2)
         if layer is not None:
             res.gained_by_region = layer.allocate(ch.gained)
@@ -108,10 +114,21 @@ def measure(
             res.gained_wkb = shapely.to_wkb(ch.gained)
             res.lost_wkb = shapely.to_wkb(ch.lost)
         out.append(res)
-    return PairResult(before.date, after.date, out)
+    moved = []
+    if classes is not None:
+        moved = transition_matrix(changes, classes, layer, before.m2_per_unit)
+    return PairResult(before.date, after.date, out, moved)
 
 
-PAIR_CACHE_VERSION = "1"
+def transition_classes(load_kwargs: dict[str, Any], snap: Snapshot) -> list[str]:
+    """The classes a transition matrix runs over: the profile's, else the snapshot's."""
+    profile = load_kwargs.get("profile")
+    if profile is not None:
+        return list(profile.classes)
+    return snap.statuses
+
+
+PAIR_CACHE_VERSION = "2"
 
 
 @dataclass
@@ -141,6 +158,7 @@ def lookup(job: ChunkJob) -> Lookup:
             snap_keys[p.to_date],
             region_key,
             i == 0 and job.stocks_at_start,
+            job.transitions,
         )
         for i, p in enumerate(job.periods)
     ]
@@ -170,12 +188,14 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
     layer = region_layer(job.regions, job.crs_wkt) if job.regions is not None and todo else None
     for i in todo:
         p = job.periods[i]
+        before = loaded[p.from_date]
         res = measure(
-            loaded[p.from_date],
+            before,
             loaded[p.to_date],
             layer,
             job.keep_changes,
             stocks_from=job.stocks_at_start and i == 0,
+            classes=transition_classes(job.load_kwargs, before) if job.transitions else None,
         )
         if use_cache:
             record = asdict(res)
@@ -186,7 +206,11 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
 
 
 def _snap_key(ref: SnapshotRef, crs: CRS, load_kwargs: dict[str, Any]) -> str:
-    kw = {k: v for k, v in load_kwargs.items() if k in ("status_field", "status", "force_crs")}
+    kw = {
+        k: v
+        for k, v in load_kwargs.items()
+        if k in ("status_field", "status", "force_crs", "profile")
+    }
     return snapshot_cache_key(ref, crs, **kw)
 
 
@@ -196,8 +220,8 @@ def _region_key(spec: RegionSpec | None, crs_wkt: str) -> str:
     return cache.snapshot_key(spec.path, f"regions|{crs_wkt}|{spec.region_field}|{spec.layer}")
 
 
-def _pair_key(a: str, b: str, regions: str, stocks: bool) -> str:
-    text = f"{PAIR_CACHE_VERSION}|{a}|{b}|{regions}|{stocks}"
+def _pair_key(a: str, b: str, regions: str, stocks: bool, transitions: bool = False) -> str:
+    text = f"{PAIR_CACHE_VERSION}|{a}|{b}|{regions}|{stocks}|{transitions}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -210,6 +234,7 @@ def _load_pair(key: str) -> PairResult | None:
             from_date=dt.date.fromisoformat(raw["from_date"]),
             to_date=dt.date.fromisoformat(raw["to_date"]),
             statuses=[StatusResult(**s) for s in raw["statuses"]],
+            transitions=[TransitionResult(**t) for t in raw.get("transitions", [])],
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -16,14 +16,16 @@ from typing import Any
 import pandas as pd
 from pyproj import CRS
 
-from geotools.errors import DataError
+from geotools.errors import DataError, UsageError
 from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
 from geotools.pairs import ChunkJob, PairResult, lookup, region_layer, run_chunk
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
 from geotools.regions import OUTSIDE, RegionSpec, select_codes
 from geotools.snapshot import Change
+from geotools.sources.profile import Profile, load_profile
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
+from geotools.transitions import make_transition_table, transition_rows
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class SeriesResult:
     table: pd.DataFrame
     changes: list[tuple[Period, list[Change]]] = field(default_factory=list)
     crs: CRS | None = None
+    transitions: pd.DataFrame | None = None  # with transitions=True (see geotools.transitions)
     snapshots: int = 0
     snapshots_read: int = 0
     seconds: float = 0.0
@@ -65,6 +68,8 @@ def series(
     region_filter: Sequence[str] | None = None,
     workers: int | None = None,
     use_cache: bool = True,
+    profile: Profile | str | None = None,
+    transitions: bool = False,
 ) -> SeriesResult:
     """Gained / lost / net per period for a set of snapshot files.
 
@@ -75,8 +80,18 @@ def series(
     With ``regions``, each period also gets one row per region and one ``outside`` row; the
     gained / lost polygons are allocated to regions, and each region's area at the period's
     start is carried forward from the previous period (computed directly only at the first).
+
+    A ``profile`` (``deepstate-raw``, ``isw`` or a JSON file) sorts raw features into status
+    classes; ``transitions`` also builds the table of km² that went from one class to another
+    (``result.transitions``), which needs disjoint classes.
     """
     began = time.perf_counter()
+    prof = load_profile(profile) if profile is not None else None
+    if transitions and prof is not None and not prof.disjoint:
+        raise UsageError(
+            f"profile {prof.name!r} has overlapping classes; transitions need disjoint ones "
+            '(set "disjoint": true in a copy of the profile)'
+        )
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
     paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
     refs = given + (resolve_refs(paths, None, date_field, layer, on_duplicate) if paths else [])
@@ -99,6 +114,7 @@ def series(
         "status": status,
         "force_crs": force_crs,
         "use_cache": use_cache,
+        "profile": prof,
     }
     ordered = [by_date[d] for d in dates]
     n_workers = _workers(workers, len(ordered))
@@ -113,10 +129,12 @@ def series(
         regions,
         keep_changes,
         n_workers,
+        transitions,
     )
     names = _names(regions, crs)  # builds the region layer before workers fork (they share it)
     results = _run(jobs, n_workers, show_progress)
     rows: list[dict[str, object]] = []
+    moved: list[dict[str, object]] = []
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
     warned: set[dt.date] = set()
@@ -142,10 +160,15 @@ def series(
             rows.extend(accounts.rows(p, res, names))
         if keep_changes:
             out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
+        if transitions:
+            moved.extend(transition_rows(p, res.transitions, names or None))
     table = make_table(rows)
+    moved_table = make_transition_table(moved) if transitions else None
     if region_filter and regions is not None:
         keep = select_codes(region_layer(regions, crs.to_wkt()), list(region_filter)) | {TOTAL}
         table = table[table["region"].isin(keep)].reset_index(drop=True)
+        if moved_table is not None:
+            moved_table = moved_table[moved_table["region"].isin(keep)].reset_index(drop=True)
     seconds = time.perf_counter() - began
     reads = len(dates)  # every file is read (and checked), in some chunk
     log.info("series: %d snapshots read, %d periods in %.2f s", reads, len(periods), seconds)
@@ -159,6 +182,7 @@ def series(
         table=table,
         changes=out,
         crs=crs,
+        transitions=moved_table,
         snapshots=len(dates),
         snapshots_read=reads,
         seconds=seconds,
@@ -220,6 +244,7 @@ def make_jobs(
     regions: RegionSpec | None,
     keep_changes: bool,
     workers: int,
+    transitions: bool = False,
 ) -> list[ChunkJob]:
     """Split the periods into contiguous chunks; every file goes to the chunk(s) spanning it."""
     n = max(1, min(len(periods), workers * 4 if workers > 1 else 1))
@@ -230,7 +255,9 @@ def make_jobs(
         lo = chunk[0].from_date if k > 0 else dt.date.min
         hi = chunk[-1].to_date if k < n - 1 else dt.date.max
         files = [r for r in refs if lo <= r.date <= hi]
-        jobs.append(ChunkJob(chunk, files, crs_wkt, load_kwargs, regions, keep_changes, k == 0))
+        jobs.append(
+            ChunkJob(chunk, files, crs_wkt, load_kwargs, regions, keep_changes, k == 0, transitions)
+        )
     return jobs
 
 

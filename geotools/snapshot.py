@@ -80,6 +80,48 @@ class RepairReport:
 
 
 @dataclass
+class ClassReport:
+    """What a profile did with one file's features."""
+
+    profile: str = ""
+    features: dict[str, int] = field(default_factory=dict)  # status → feature count
+    other: dict[str, int] = field(default_factory=dict)  # label → count (polygons only)
+    points: int = 0  # points / lines: labels, arrows (other)
+    excluded: dict[str, int] = field(default_factory=dict)  # label → count (by a rule)
+    outside_roi: dict[str, int] = field(default_factory=dict)  # label → count (geometric rule)
+
+    def summary(self) -> str:
+        """One line for logs and ``geotools info``."""
+        bits = [", ".join(f"{n} {s}" for s, n in sorted(self.features.items()))]
+        if self.points:
+            bits.append(f"{self.points} points/lines (labels) ignored")
+        if self.other:
+            bits.append("unmatched polygons: " + _top(self.other))
+        if self.excluded:
+            bits.append("excluded: " + _top(self.excluded))
+        if self.outside_roi:
+            bits.append("outside the region of interest: " + _top(self.outside_roi))
+        return f"profile {self.profile}: " + "; ".join(b for b in bits if b)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-friendly)."""
+        return {
+            "profile": self.profile,
+            "features": dict(self.features),
+            "other": dict(self.other),
+            "points": self.points,
+            "excluded": dict(self.excluded),
+            "outside_roi": dict(self.outside_roi),
+        }
+
+
+def _top(counts: dict[str, int], n: int = 6) -> str:
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{k} ({v})" for k, v in items[:n])
+    return text + (f", … {len(items) - n} more" if len(items) > n else "")
+
+
+@dataclass
 class Snapshot:
     """One dated picture of control: a cleaned, dissolved geometry per status class.
 
@@ -93,6 +135,7 @@ class Snapshot:
     geometries: dict[str, shapely.Geometry]
     repairs: RepairReport = field(default_factory=RepairReport)
     m2_per_unit: float = 1.0
+    classes: ClassReport | None = None  # what a source profile did (None: no profile)
 
     def area_m2(self, status: str) -> float:
         """Area of one status class in m² (0 when the class is absent)."""

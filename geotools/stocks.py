@@ -80,6 +80,7 @@ def stocks(
     status: str = "occupied",
     on_duplicate: OnDuplicate = "error",
     force_crs: bool = False,
+    profile: str | None = None,
     region_filter: Sequence[str] | None = None,
     show_progress: bool | None = None,
 ) -> pd.DataFrame:
@@ -104,7 +105,9 @@ def stocks(
     layer: RegionLayer | None = None
     with progress(len(wanted), "stocks", show_progress) as advance:
         for day in wanted:
-            snap = load_snapshot(by_date[day], crs, status_field, status, force_crs)
+            snap = load_snapshot(
+                by_date[day], crs, status_field, status, force_crs, profile=profile
+            )
             crs = snap.crs
             if layer is None:
                 layer = regions.build(crs)

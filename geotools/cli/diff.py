@@ -64,6 +64,7 @@ def command(
     date_field: str | None,
     layer: str | None,
     status_field: str | None,
+    profile: str | None,
     status: str,
     on_duplicate: str,
 ) -> None:
@@ -79,6 +80,7 @@ def command(
         status_field=status_field,
         status=status,
         force_crs=force_crs,
+        profile=profile,
     )
     if len(snaps) != 2:
         raise UsageError("BEFORE and AFTER are the same file; give two snapshots")

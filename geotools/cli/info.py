@@ -27,13 +27,14 @@ def command(
     date_field: str | None,
     layer: str | None,
     status_field: str | None,
+    profile: str | None,
     status: str,
     on_duplicate: str,
 ) -> None:
     """Date, repairs, and per-status area (equal-area and geodesic) of snapshot files."""
     refs = resolve_refs(list(inputs), None, date_field, layer, on_duplicate)  # type: ignore[arg-type]
     for ref in refs:
-        snap = load_snapshot(ref, crs, status_field, status, force_crs)
+        snap = load_snapshot(ref, crs, status_field, status, force_crs, profile=profile)
         crs = snap.crs
         statuses = {}
         for name, geom in snap.geometries.items():
@@ -51,6 +52,7 @@ def command(
             "date_from": ref.date_origin,
             "crs": snap.crs.srs,
             "repairs": snap.repairs.as_dict(),
+            "classes": snap.classes.as_dict() if snap.classes is not None else None,
             "statuses": statuses,
         }
         if as_json:
@@ -60,8 +62,10 @@ def command(
         click.echo(f"  date      {ref.date.isoformat()} (from {ref.date_origin})")
         click.echo(f"  crs       {snap.crs.srs}")
         click.echo(f"  repairs   {snap.repairs.summary()}")
+        if snap.classes is not None:
+            click.echo(f"  classes   {snap.classes.summary()}")
         for name, s in statuses.items():
             click.echo(
-                f"  {name:<10} {s['area_km2']:,.3f} km² (geodesic {s['geodesic_km2']:,.3f}, "
+                f"  {name:<16} {s['area_km2']:,.3f} km² (geodesic {s['geodesic_km2']:,.3f}, "
                 f"Δ {s['relative_difference']:.1e}) in {s['parts']} parts"
             )

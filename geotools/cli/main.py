@@ -54,9 +54,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 
 
 def _register() -> None:
-    from geotools.cli import demo, diff, info, regions, series, stocks
+    from geotools.cli import demo, diff, info, regions, series, stocks, transitions
 
-    for module in (series, diff, stocks, regions, info, demo):
+    for module in (series, diff, transitions, stocks, regions, info, demo):
         cli.add_command(module.command)
 
 

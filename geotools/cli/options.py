@@ -117,6 +117,12 @@ def reading_options(func: F) -> F:
             help="Property whose values are status classes (default: one class).",
         ),
         click.option(
+            "--profile",
+            default=None,
+            help="Source profile sorting raw features into status classes: deepstate-raw, "
+            "isw, or a profile .json file (see README, 'Source profiles').",
+        ),
+        click.option(
             "--status",
             default="occupied",
             show_default=True,

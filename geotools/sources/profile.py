@@ -1,0 +1,306 @@
+"""Source profiles: which raw features are which status class, by rules kept in shapes/profiles.
+
+A profile is a JSON file (see the README, "Source profiles"). Each feature gets the class of the
+first rule whose conditions all match; a feature no rule matches, and every point or line (labels,
+arrows), is ``other``: counted and listed, never measured. Rules may also ``exclude`` a feature
+(decorative polygons outside the region of interest), and a geometric rule excludes any polygon
+with less than ``min_inside`` of its area inside the region-of-interest outline. Both are reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from geotools.errors import UsageError
+from geotools.snapshot import ClassReport
+
+_TRAILING_DATE = re.compile(r"\s*\d{1,2}\.\d{2}(\.\d{2,4})?(\s*-\s*\d{1,2}\.\d{2})?\s*$")
+OTHER = "other"
+EXCLUDE = "exclude"
+UNMARKED = "unmarked"
+_RESERVED = {OTHER, EXCLUDE, UNMARKED}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Give ``status`` to a feature when every (field, pattern) condition matches."""
+
+    status: str
+    when: tuple[tuple[str, re.Pattern[str]], ...]
+    why: str = ""
+
+    def matches(self, record: dict[str, str]) -> bool:
+        """Whether every condition matches the feature's (normalised) fields."""
+        return all(pattern.search(record.get(name, "")) for name, pattern in self.when)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A source's mapping from raw features to status classes."""
+
+    name: str
+    properties: tuple[str, ...]
+    classes: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    disjoint: bool = True
+    unions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    split: tuple[str, str, tuple[str, ...]] | None = None  # property, separator, part names
+    derive: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    roi_outline: str | None = None
+    roi_min_inside: float = 0.5
+    digest: str = ""
+    description: str = ""
+
+    @property
+    def statuses(self) -> list[str]:
+        """Every status a snapshot read with this profile has: the classes, then the unions."""
+        return list(self.classes) + [u for u, _ in self.unions]
+
+    def records(
+        self, attributes: dict[str, np.ndarray], n: int, file: str, layer: str
+    ) -> list[dict[str, str]]:
+        """The fields rules look at, per feature: properties (whitespace-normalised), the
+        ``split`` parts, derived fields, ``name``-like text and ``@file``/``@layer``."""
+        cols = {p: attributes.get(p) for p in self.properties}
+        out = []
+        for i in range(n):
+            rec = {p: _norm(v[i]) if v is not None else "" for p, v in cols.items()}
+            rec["@file"], rec["@layer"] = file, layer
+            if self.split is not None:
+                prop, sep, names = self.split
+                parts = [_norm(p) for p in rec.get(prop, "").split(sep)]
+                for k, part_name in enumerate(names):
+                    rec[part_name] = parts[k] if k < len(parts) else ""
+                if "key" in rec:
+                    rec["key"] = re.sub(r"\{\{.*?\}\}", "", rec["key"]).strip()
+            for derived, sources in self.derive:
+                rec[derived] = next((rec[s] for s in sources if rec.get(s)), "")
+            out.append(rec)
+        return out
+
+    def label(self, rec: dict[str, str]) -> str:
+        """A short human label for reports: the English name part, else the name, else …"""
+        for key in ("en", "name", "layer_name", "layer", "layer_type", "ua"):
+            if rec.get(key):
+                text = _TRAILING_DATE.sub("", rec[key])
+                return (text or rec[key])[:80]
+        return "(unnamed)"
+
+
+def _norm(value: Any) -> str:
+    """Whitespace-normalised text (newlines and no-break spaces become one space)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN from a missing value
+        return ""
+    return " ".join(str(value).split())
+
+
+def available() -> list[str]:
+    """Names of the profiles shipped in shapes/profiles."""
+    folder = resources.files("geotools.shapes").joinpath("profiles")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def load_profile(spec: str | Path | Profile) -> Profile:
+    """A shipped profile by name (``deepstate-raw``, ``isw``) or a profile JSON file."""
+    if isinstance(spec, Profile):
+        return spec
+    path = Path(spec)
+    if path.suffix.lower() == ".json" or path.exists():
+        try:
+            text = path.read_text("utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read profile {path}: {exc.strerror}; check the path") from exc
+        return _parse_profile(text, str(path))
+    return _shipped(str(spec))
+
+
+@lru_cache(maxsize=16)
+def _shipped(name: str) -> Profile:
+    item = resources.files("geotools.shapes").joinpath("profiles", f"{name}.json")
+    if not item.is_file():
+        raise UsageError(
+            f"unknown profile {name!r}; use one of {', '.join(available())} or a profile .json file"
+        )
+    return _parse_profile(item.read_text("utf-8"), name)
+
+
+def _parse_profile(text: str, where: str) -> Profile:
+    try:
+        doc = json.loads(text)
+        classes = tuple(str(c) for c in doc["classes"])
+        bad = [c for c in classes if c in _RESERVED]
+        if bad:
+            raise ValueError(f"class name {bad[0]!r} is reserved")
+        rules = []
+        for i, r in enumerate(doc["rules"]):
+            status = str(r["status"])
+            if status not in classes and status not in (OTHER, EXCLUDE):
+                raise ValueError(f"rule {i + 1} gives {status!r}, which is not in classes")
+            when = tuple(
+                (str(k), re.compile(str(v), re.IGNORECASE)) for k, v in dict(r["when"]).items()
+            )
+            if not when:
+                raise ValueError(f"rule {i + 1} has no condition")
+            rules.append(Rule(status, when, str(r.get("why", ""))))
+        unions = tuple(
+            (str(u), tuple(str(c) for c in members))
+            for u, members in dict(doc.get("unions") or {}).items()
+        )
+        for u, members in unions:
+            if u in classes or u in _RESERVED or not set(members) <= set(classes):
+                raise ValueError(f"union {u!r} must be a new name made of listed classes")
+        split = None
+        if doc.get("split"):
+            s = doc["split"]
+            split = (str(s["property"]), str(s["separator"]), tuple(str(p) for p in s["parts"]))
+        roi = doc.get("region_of_interest")
+        return Profile(
+            name=str(doc.get("name", where)),
+            properties=tuple(str(p) for p in doc.get("properties", [])),
+            classes=classes,
+            rules=tuple(rules),
+            disjoint=bool(doc.get("disjoint", True)),
+            unions=unions,
+            split=split,
+            derive=tuple(
+                (str(k), tuple(str(s) for s in v)) for k, v in dict(doc.get("derive") or {}).items()
+            ),
+            roi_outline=str(roi["outline"]) if roi else None,
+            roi_min_inside=float(roi.get("min_inside", 0.5)) if roi else 0.5,
+            digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+            description=str(doc.get("description", "")),
+        )
+    except (ValueError, KeyError, TypeError, re.error) as exc:
+        raise UsageError(
+            f"profile {where} is not valid ({exc}); see README 'Source profiles'"
+        ) from exc
+
+
+@lru_cache(maxsize=4)
+def roi_outline(name: str) -> shapely.Geometry:
+    """A region-of-interest outline shipped in shapes/profiles (lon/lat, prepared)."""
+    import gzip
+
+    item = resources.files("geotools.shapes").joinpath("profiles", f"{name}.geojson.gz")
+    if not item.is_file():
+        raise UsageError(f"unknown region-of-interest outline {name!r} in the profile")
+    collection = shapely.from_geojson(gzip.decompress(item.read_bytes()))
+    outline = shapely.union_all(shapely.get_parts(collection))
+    shapely.prepare(outline)
+    return outline
+
+
+def classify(
+    profile: Profile,
+    geometries: np.ndarray,
+    attributes: dict[str, np.ndarray],
+    crs: CRS,
+    file: str,
+    layer: str = "",
+) -> tuple[np.ndarray, ClassReport]:
+    """The status of every feature (a class, ``other`` or ``exclude``) and the report."""
+    n = len(geometries)
+    records = profile.records(attributes, n, file, layer)
+    statuses = np.full(n, OTHER, dtype=object)
+    report = ClassReport(profile=profile.name)
+    present = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+    polygonal = present & _has_area(geometries)
+    for i, rec in enumerate(records):
+        if not present[i]:
+            continue
+        if not polygonal[i]:
+            report.points += 1
+            continue
+        status = next((r.status for r in profile.rules if r.matches(rec)), OTHER)
+        statuses[i] = status
+        label = profile.label(rec)
+        if status == OTHER:
+            report.other[label] = report.other.get(label, 0) + 1
+        elif status == EXCLUDE:
+            report.excluded[label] = report.excluded.get(label, 0) + 1
+    if profile.roi_outline is not None:
+        candidates = np.flatnonzero(np.isin(statuses, profile.classes))
+        for i in _outside(profile, geometries[candidates], crs):
+            k = candidates[i]
+            statuses[k] = EXCLUDE
+            label = profile.label(records[k])
+            report.outside_roi[label] = report.outside_roi.get(label, 0) + 1
+    counts = Counter(str(s) for s, p in zip(statuses, present, strict=True) if p)
+    report.features = dict(counts)
+    return statuses, report
+
+
+def _has_area(geoms: np.ndarray) -> np.ndarray:
+    """True for features with any polygonal part (Polygon, MultiPolygon, or a collection
+    holding one)."""
+    types = shapely.get_type_id(geoms)
+    out = np.isin(types, (3, 6))
+    for i in np.flatnonzero(types == 7):
+        parts = shapely.get_parts(geoms[i])
+        out[i] = bool(np.isin(shapely.get_type_id(parts), (3, 6)).any())
+    return out
+
+
+def _outside(profile: Profile, geoms: np.ndarray, crs: CRS) -> list[int]:
+    """Indexes of the polygons with less than ``min_inside`` of their area in the outline."""
+    assert profile.roi_outline is not None
+    outline = roi_outline(profile.roi_outline)
+    if not (crs.is_geographic and crs.ellipsoid is not None and "WGS" in str(crs.ellipsoid.name)):
+        from geotools.crs import WGS84, project
+
+        outline = project(outline, WGS84, crs)
+        shapely.prepare(outline)
+    geoms = shapely.force_2d(geoms)
+    inside = shapely.contains_properly(outline, geoms)
+    out = []
+    for i in np.flatnonzero(~inside):
+        g = geoms[i]
+        if not shapely.is_valid(g):
+            g = shapely.make_valid(g, method="structure", keep_collapsed=False)
+        area = shapely.area(g)
+        if area <= 0:
+            continue
+        if shapely.area(shapely.intersection(g, outline)) / area < profile.roi_min_inside:
+            out.append(int(i))
+    return out
+
+
+def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
+    """Every class of the profile (empty when absent), made disjoint by precedence when the
+    profile says so (a class listed earlier keeps the area it shares with a later one), plus
+    the unions (e.g. ``russian_control``)."""
+    from geotools.clean import polygonal
+
+    out: dict[str, shapely.Geometry] = {}
+    taken: shapely.Geometry | None = None
+    for cls in profile.classes:
+        geom = dissolved.get(cls)
+        geom = shapely.MultiPolygon() if geom is None else geom
+        if (
+            profile.disjoint
+            and taken is not None
+            and not shapely.is_empty(geom)
+            and shapely.intersects(geom, taken)
+        ):
+            geom = polygonal(shapely.difference(geom, taken))
+        out[cls] = geom
+        if profile.disjoint and not shapely.is_empty(geom):
+            taken = geom if taken is None else shapely.union(taken, geom)
+    for union, members in profile.unions:
+        parts = [out[m] for m in members if not shapely.is_empty(out[m])]
+        out[union] = polygonal(shapely.union_all(parts)) if parts else shapely.MultiPolygon()
+    return out

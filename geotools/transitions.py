@@ -1,0 +1,158 @@
+"""Transition matrices: km² that went from one status class to another between two snapshots.
+
+With disjoint classes (a profile's precedence makes them so), the area that was X before and
+is Y after (X ≠ Y) is exactly ``lost(X) ∩ gained(Y)``: so only the small change polygons are
+intersected. Area that left X for no class is ``unmarked`` (lost(X) minus every transition
+out of X), area that entered Y from no class is ``unmarked → Y``; each row of the matrix sums
+to ``lost(X)`` and each column to ``gained(Y)``, by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import shapely
+
+from geotools.clean import polygonal
+from geotools.periods import Period
+from geotools.regions import RegionLayer
+from geotools.snapshot import M2_PER_KM2, Change
+from geotools.sources.profile import UNMARKED
+from geotools.table import TOTAL, TOTAL_NAME
+
+#: The documented columns of a transitions table, in order (README, "Transitions").
+TRANSITION_COLUMNS: list[str] = [
+    "period_start",
+    "period_end",
+    "from_date",
+    "to_date",
+    "region",
+    "region_name",
+    "from_status",
+    "to_status",
+    "area_km2",
+    "gap_days",
+]
+
+
+@dataclass
+class TransitionResult:
+    """Area (m²) that went from one class to another, with its region allocation."""
+
+    from_status: str
+    to_status: str
+    area_m2: float
+    by_region: dict[str, float] = field(default_factory=dict)
+
+
+def transition_matrix(
+    changes: Sequence[Change],
+    classes: Sequence[str],
+    layer: RegionLayer | None = None,
+    m2_per_unit: float = 1.0,
+) -> list[TransitionResult]:
+    """Every (from, to) pair of ``classes`` + ``unmarked`` (not unmarked → unmarked).
+
+    ``changes`` are the per-status Changes of one pair of snapshots whose ``classes`` are
+    disjoint; other statuses (unions such as ``russian_control``) are ignored.
+    """
+    by_status = {c.status: c for c in changes}
+    empty = shapely.MultiPolygon()
+    gained = {c: by_status[c].gained if c in by_status else empty for c in classes}
+    lost = {c: by_status[c].lost if c in by_status else empty for c in classes}
+    out: list[TransitionResult] = []
+    moved: dict[tuple[str, str], TransitionResult] = {}
+    for x in classes:
+        for y in classes:
+            if x == y:
+                continue
+            res = TransitionResult(x, y, 0.0)
+            a, b = lost[x], gained[y]
+            if not (shapely.is_empty(a) or shapely.is_empty(b)) and shapely.intersects(a, b):
+                piece = polygonal(shapely.intersection(a, b))
+                res.area_m2 = float(shapely.area(piece)) * m2_per_unit
+                if layer is not None:
+                    res.by_region = layer.allocate(piece)
+            moved[(x, y)] = res
+    for x in classes:
+        change = by_status.get(x)
+        lost_m2 = change.lost_m2 if change is not None else 0.0
+        lost_regions = _allocation(change, "lost", layer)
+        rows = [moved[(x, y)] for y in classes if y != x]
+        out.extend(rows)
+        out.append(_rest(x, UNMARKED, lost_m2, lost_regions, rows))
+    for y in classes:
+        change = by_status.get(y)
+        gained_m2 = change.gained_m2 if change is not None else 0.0
+        gained_regions = _allocation(change, "gained", layer)
+        cols = [moved[(x, y)] for x in classes if x != y]
+        out.append(_rest(UNMARKED, y, gained_m2, gained_regions, cols))
+    return out
+
+
+def _allocation(change: Change | None, which: str, layer: RegionLayer | None) -> dict[str, float]:
+    if change is None or layer is None:
+        return {}
+    return layer.allocate(getattr(change, which))
+
+
+def _rest(
+    x: str,
+    y: str,
+    total_m2: float,
+    total_regions: dict[str, float],
+    parts: Iterable[TransitionResult],
+) -> TransitionResult:
+    """The share of a lost (gained) area that went to (came from) no class."""
+    parts = list(parts)
+    area = max(0.0, total_m2 - sum(p.area_m2 for p in parts))
+    regions = {}
+    for code, value in total_regions.items():
+        rest = value - sum(p.by_region.get(code, 0.0) for p in parts)
+        if rest > 0:
+            regions[code] = rest
+    return TransitionResult(x, y, area, regions)
+
+
+def transition_rows(
+    period: Period, results: Sequence[TransitionResult], names: dict[str, str] | None
+) -> list[dict[str, object]]:
+    """Table rows of one period: ``total`` for each pair, and each region (+ outside)."""
+    rows = []
+    for r in results:
+        rows.append(_row(period, TOTAL, TOTAL_NAME, r.from_status, r.to_status, r.area_m2))
+        for code, name in (names or {}).items():
+            rows.append(
+                _row(period, code, name, r.from_status, r.to_status, r.by_region.get(code, 0.0))
+            )
+    return rows
+
+
+def _row(
+    period: Period, region: str, name: str, x: str, y: str, area_m2: float
+) -> dict[str, object]:
+    return {
+        "period_start": period.start,
+        "period_end": period.end,
+        "from_date": period.from_date,
+        "to_date": period.to_date,
+        "region": region,
+        "region_name": name,
+        "from_status": x,
+        "to_status": y,
+        "area_km2": area_m2 / M2_PER_KM2,
+        "gap_days": period.gap_days,
+    }
+
+
+def make_transition_table(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
+    """A transitions table with the documented columns, in period / region order."""
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
+    frame = frame[TRANSITION_COLUMNS]
+    frame["area_km2"] = frame["area_km2"].astype("float64")
+    frame["gap_days"] = frame["gap_days"].astype("int64")
+    return frame.reset_index(drop=True)
