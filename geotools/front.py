@@ -10,8 +10,11 @@ ellipsoid (each straight segment of the equal-area CRS measured between its end 
 The **advance depth** of a period is measured on the *advancing line*: the part of the new
 line of contact that bounds territory gained in the period. It is sampled at points spaced at
 most ``step_km`` apart (plus its vertices, for the maximum); each point's geodesic distance to
-the previous line of contact is its depth. Per region (the region holding the point) the mean
-is length-weighted and the max is the largest sampled depth (exact to within ``step_km / 2``).
+the previous line of contact is its depth, except on gained parts that do not touch the
+previous line but reach the border (a foothold taken from across it): those are measured
+from the outline's boundary, where the advance started. Per region (the region holding the
+point) the mean is length-weighted and the max is the largest sampled depth (exact to within
+``step_km / 2``).
 """
 
 from __future__ import annotations
@@ -294,6 +297,30 @@ def geodesic_distances_m(points: np.ndarray, line: shapely.Geometry, crs: CRS) -
     return geodesic_lengths_m(ends, crs)
 
 
+def _depths(
+    points: np.ndarray,
+    parts: np.ndarray,
+    attached: np.ndarray,
+    old: FrontLine,
+    border: shapely.Geometry | None,
+    snap: float,
+) -> np.ndarray:
+    """Depth of each point: from the ``border`` when every gained part it bounds is a foothold
+    taken from across it (``attached`` false), else from the old line."""
+    depth = geodesic_distances_m(points, old.line, old.crs)
+    if border is None or attached.all() or len(points) == 0:
+        return depth
+    pt, part = shapely.STRtree(parts).query(points, predicate="dwithin", distance=snap)
+    bounds_loose = np.zeros(len(points), dtype=bool)
+    bounds_loose[pt[~attached[part]]] = True
+    bounds_attached = np.zeros(len(points), dtype=bool)
+    bounds_attached[pt[attached[part]]] = True
+    loose = bounds_loose & ~bounds_attached
+    if loose.any():
+        depth[loose] = geodesic_distances_m(points[loose], border, old.crs)
+    return depth
+
+
 def advance_depth(
     old: FrontLine,
     new: FrontLine,
@@ -301,9 +328,14 @@ def advance_depth(
     layer: RegionLayer | None = None,
     step_km: float = DEFAULT_STEP_KM,
     m_per_unit: float = 1.0,
+    border: shapely.Geometry | None = None,
 ) -> dict[str, AdvanceStats]:
     """Advance depth per region (and ``total``): how far the new line bounding ``gained`` lies
-    from the old line (see the module docstring for the sampling)."""
+    from the old line (see the module docstring for the sampling).
+
+    A gained part that touches ``border`` (the outline's boundary; within the tolerance) but
+    not the old line is a foothold taken from across the border, and is measured from it.
+    """
     if step_km <= 0:
         raise UsageError(f"sampling step {step_km} km must be positive")
     adv = advance_line(new, gained, m_per_unit)
@@ -313,8 +345,19 @@ def advance_depth(
     if len(points) == 0:
         return out
     vertices = shapely.points(shapely.get_coordinates(adv))
-    depth = geodesic_distances_m(points, old.line, old.crs)
-    vdepth = geodesic_distances_m(vertices, old.line, old.crs)
+    snap = ADVANCE_SNAP_M / m_per_unit
+    parts = shapely.get_parts(gained)
+    # a part is a foothold when it touches the border (within the tolerance) but not the old
+    # line; an island ahead of the old line is still measured from it
+    attached = np.ones(len(parts), dtype=bool)
+    if border is not None:
+        reach = old.tolerance_km * M_PER_KM / m_per_unit + snap
+        foothold = shapely.dwithin(parts, border, reach)
+        if not old.line.is_empty:
+            foothold &= ~shapely.dwithin(parts, old.line, snap)
+        attached = ~foothold
+    depth = _depths(points, parts, attached, old, border, snap)
+    vdepth = _depths(vertices, parts, attached, old, border, snap)
     # the weights are planar lengths; scale them to the line's geodesic length
     geo_len = geodesic_length_m(adv, new.crs)
     weights = weights * (geo_len / weights.sum())
@@ -470,6 +513,7 @@ def front(
     fronts: dict[dt.date, FrontLine] = {}
     layer: RegionLayer | None = None
     zone = None
+    border = None
     names: dict[str, str] = {}
     with progress(len(wanted), "front", show_progress) as advance:
         for day in wanted:
@@ -485,6 +529,9 @@ def front(
                     shape = layer.union
                 shape = polygonal(shapely.intersection(shape, land_mask(crs, land)))
                 zone = inner_zone(shape, tolerance_km, snap.m2_per_unit**0.5)
+                border = shapely.boundary(
+                    shapely.simplify(shape, tolerance_km * M_PER_KM / 10 / snap.m2_per_unit**0.5)
+                )
             snaps[day] = snap
             fronts[day] = front_line(snap, zone, tolerance_km, layer, statuses)
             advance()
@@ -500,7 +547,13 @@ def front(
         if layer is None and not shapely.is_empty(gained):
             alloc = {OUTSIDE: float(shapely.area(gained)) * after.m2_per_unit}
         stats = advance_depth(
-            fronts[p.from_date], fronts[p.to_date], gained, layer, step_km, after.m2_per_unit**0.5
+            fronts[p.from_date],
+            fronts[p.to_date],
+            gained,
+            layer,
+            step_km,
+            after.m2_per_unit**0.5,
+            border,
         )
         rows.extend(advance_rows(p, fronts[p.from_date], fronts[p.to_date], alloc, stats, names))
     length_table = pd.DataFrame(lengths, columns=LENGTH_COLUMNS)

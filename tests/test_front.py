@@ -73,6 +73,21 @@ def test_front_strip_moving_1km_advances_1km():
     assert set(stats) == {"W", "total"}
 
 
+def test_foothold_across_the_border_is_measured_from_the_border():
+    country = box(0, 0, 100, 10)
+    zone = inner_zone(country, 0.5)
+    a = snap(box(0, 0, 10, 10), D0)
+    b = snap(shapely.union(box(0, 0, 10, 10), box(98, 3, 100, 7)), D1)
+    fa, fb = front_line(a, zone, 0.5), front_line(b, zone, 0.5)
+    gained = shapely.difference(b.geometries["occupied"], a.geometries["occupied"])
+    border = shapely.boundary(country)
+    total = advance_depth(fa, fb, gained, border=border)["total"]
+    assert total.max_m / KM == pytest.approx(2.0, rel=0.01)
+    assert total.line_m / KM == pytest.approx(4 + 1.5 + 1.5, rel=0.01)
+    # without the border, the only reference is the old line, 88 km away
+    assert advance_depth(fa, fb, gained)["total"].max_m / KM == pytest.approx(90.0, rel=0.01)
+
+
 def test_free_square_moving_1km():
     # A square inside the country: all four sides are front. Moving 1 km east, its new east
     # side lies 1 km from the old one (the max); the new north and south edges over the
@@ -180,3 +195,14 @@ def test_front_cli_needs_an_outline(deepstate_daily):
     res = run_cli(["front", str(deepstate_daily / "20250601.geojson.gz")])
     assert res.returncode == 2
     assert "outline" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_real_monthly_advance_is_plausible(deepstate_daily, boundaries_full):
+    # every month of the archive: a month's advance is a few km, never the distance to another
+    # stretch of front (footholds across the border are measured from the border)
+    res = front([deepstate_daily], regions=RegionSpec(boundaries_full), show_progress=False)
+    total = res.advance[res.advance["region"] == "total"]
+    assert len(total) >= 24
+    assert total["advance_max_km"].max() < 20
+    assert total["advance_mean_km"].between(0.3, 5).all()
+    assert total["front_to_km"].between(1_000, 1_450).all()

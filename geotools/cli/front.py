@@ -142,10 +142,9 @@ def command(
         region_filter=list(region_filter) or None,
         show_progress=settings.show_progress,
     )
-    length_table = dates_as_text(result.lengths, ("date",))
-    table = length_table if len(result.lines) == 1 else result.advance
+    table = result.lengths if len(result.lines) == 1 else result.advance
     if lengths is not None:
-        write_table(length_table, lengths)
+        write_table(result.lengths, lengths)
     if output is not None:
         write_table(table, output)
     else:
