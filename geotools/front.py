@@ -496,7 +496,7 @@ def front(
 
     The outline is ``outline`` (a polygon file) or else the region layer's union; either is
     clipped to land (the shipped Natural Earth 10m mask, or ``land``). One snapshot gives
-    lengths only.
+    lengths only. Only the snapshots at period edges are read.
     """
     if regions is None and outline is None:
         raise UsageError("the front needs the country outline: give --by REGIONS or --outline")
@@ -529,6 +529,12 @@ def front(
                     shape = layer.union
                 shape = polygonal(shapely.intersection(shape, land_mask(crs, land)))
                 zone = inner_zone(shape, tolerance_km, snap.m2_per_unit**0.5)
+                if shapely.is_empty(zone):
+                    log.warning(
+                        "no part of the outline lies more than %g km inside it: every line of "
+                        "contact is empty; lower --tolerance-km",
+                        tolerance_km,
+                    )
                 border = shapely.boundary(
                     shapely.simplify(shape, tolerance_km * M_PER_KM / 10 / snap.m2_per_unit**0.5)
                 )

@@ -20,7 +20,7 @@ from geotools.io import read_snapshots
 from geotools.regions import RegionLayer, RegionSpec, TilingReport, land_mask
 from geotools.snapshot import Snapshot
 
-from .conftest import run_cli
+from .conftest import run_cli, write_geojson
 
 LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
 # An equal-area conic for Ukraine: a second, differently distorted CRS for the same line.
@@ -206,3 +206,26 @@ def test_real_monthly_advance_is_plausible(deepstate_daily, boundaries_full):
     assert total["advance_max_km"].max() < 20
     assert total["advance_mean_km"].between(0.3, 5).all()
     assert total["front_to_km"].between(1_000, 1_450).all()
+
+
+def test_front_cli_with_outline_file_and_lonlat_meridians(tmp_path):
+    # a country 2° × 1° in lon/lat; the occupied west part's east edge runs along a meridian
+    # and moves 0.1° east: about 7.5 km at 47.5° N (7.59 km at 47°, 7.45 km at 48°)
+    def square(lon1):
+        return shapely.box(36.0, 47.0, lon1, 48.0).segmentize(0.01)
+
+    write_geojson(tmp_path / "outline.geojson", [shapely.box(36.0, 47.0, 38.0, 48.0)])
+    write_geojson(tmp_path / "land.geojson", [shapely.box(30.0, 40.0, 45.0, 55.0)])
+    a = write_geojson(tmp_path / "20240101.geojson", [square(36.5)])
+    b = write_geojson(tmp_path / "20240201.geojson", [square(36.6)])
+    out = tmp_path / "front.csv"
+    args = ["front", str(a), str(b), "--outline", str(tmp_path / "outline.geojson")]
+    args += ["--land", str(tmp_path / "land.geojson"), "--tolerance-km", "1", "-o", str(out)]
+    res = run_cli(args)
+    assert res.returncode == 0, res.stderr
+    row = pd.read_csv(out).iloc[0]
+    assert row["region"] == "total"
+    meridian_km = Geod(ellps="WGS84").inv(36.5, 47.0, 36.5, 48.0)[2] / KM
+    assert row["front_from_km"] == pytest.approx(meridian_km - 2.0, rel=1e-3)
+    assert row["advance_mean_km"] == pytest.approx(7.52, rel=0.01)
+    assert row["advance_max_km"] == pytest.approx(7.59, rel=0.01)
