@@ -60,6 +60,8 @@ class Comparison:
     both: shapely.Geometry
     only_a: shapely.Geometry
     only_b: shapely.Geometry
+    label_a: str = "A"
+    label_b: str = "B"
     rows: list[dict[str, object]] = field(default_factory=list)
 
     def area_km2(self, kind: str) -> float:
@@ -117,7 +119,16 @@ def compare_snapshots(
                 "disagreement_km2": get["only_a"] + get["only_b"],
             }
         )
-    return Comparison(a=a, b=b, both=both, only_a=only_a, only_b=only_b, rows=rows)
+    return Comparison(
+        a=a,
+        b=b,
+        both=both,
+        only_a=only_a,
+        only_b=only_b,
+        label_a=label_a,
+        label_b=label_b,
+        rows=rows,
+    )
 
 
 def match_dates(
@@ -170,7 +181,6 @@ def disagreement_frame(
 
     rows = []
     for comp in comparisons:
-        first = comp.rows[-1] if comp.rows else {}
         for kind in kinds:
             if kind not in KINDS:
                 raise UsageError(f"unknown kind {kind!r}; use {', '.join(KINDS)}")
@@ -181,8 +191,8 @@ def disagreement_frame(
                 {
                     "date_a": comp.a.date.isoformat(),
                     "date_b": comp.b.date.isoformat(),
-                    "source_a": first.get("source_a", "A"),
-                    "source_b": first.get("source_b", "B"),
+                    "source_a": comp.label_a,
+                    "source_b": comp.label_b,
                     "kind": kind,
                     "area_km2": comp.area_km2(kind),
                     "parts": len(shapely.get_parts(geom)),
