@@ -3,11 +3,15 @@
 The public API is re-exported here; see the README for the command line.
 """
 
+from geotools.compare import compare, compare_snapshots, disagreement_frame, match_dates
 from geotools.crs import choose_equal_area_crs, geodesic_area_m2, require_equal_area
 from geotools.diff import diff_snapshots
 from geotools.errors import CRSError, DataError, DateError, GeotoolsError, UsageError
+from geotools.front import front, front_line
 from geotools.io import SnapshotRef, discover, load_snapshot, read_snapshots, resolve_refs
+from geotools.output import changes_frame
 from geotools.periods import Period, make_periods
+from geotools.regions import RegionSpec
 from geotools.series import series, summarize
 from geotools.snapshot import Change, RepairReport, Snapshot
 
@@ -20,17 +24,25 @@ __all__ = [
     "DateError",
     "GeotoolsError",
     "Period",
+    "RegionSpec",
     "RepairReport",
     "Snapshot",
     "SnapshotRef",
     "UsageError",
     "__version__",
+    "changes_frame",
     "choose_equal_area_crs",
+    "compare",
+    "compare_snapshots",
     "diff_snapshots",
+    "disagreement_frame",
     "discover",
+    "front",
+    "front_line",
     "geodesic_area_m2",
     "load_snapshot",
     "make_periods",
+    "match_dates",
     "read_snapshots",
     "require_equal_area",
     "resolve_refs",

@@ -171,8 +171,9 @@ def changes_frame(
     return frame, dropped_parts, dropped_m2 / M2_PER_KM2
 
 
-def write_layer(frame: Any, dest: str | Path) -> None:
-    """Write a GeoDataFrame as GeoPackage / GeoJSON / FlatGeobuf, chosen by the extension."""
+def write_layer(frame: Any, dest: str | Path, layer: str = "changes") -> None:
+    """Write a GeoDataFrame as GeoPackage / GeoJSON / FlatGeobuf, chosen by the extension
+    (``layer`` names the GeoPackage layer)."""
     dest = Path(dest)
     driver = LAYER_FORMATS.get(dest.suffix.lower())
     if driver is None:
@@ -180,7 +181,7 @@ def write_layer(frame: Any, dest: str | Path) -> None:
             f"unknown layer format {dest.suffix!r}; use .gpkg, .geojson or .fgb", dest
         )
     with atomic_path(dest) as tmp:
-        frame.to_file(tmp, driver=driver, layer="changes" if driver == "GPKG" else None)
+        frame.to_file(tmp, driver=driver, layer=layer if driver == "GPKG" else None)
 
 
 def write_changes(

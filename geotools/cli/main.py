@@ -58,6 +58,11 @@ def _register() -> None:
 
     for module in (series, diff, transitions, stocks, regions, info, demo):
         cli.add_command(module.command)
+    # --- front line and source comparison (issue 9) ---
+    from geotools.cli import compare, front
+
+    for module in (front, compare):
+        cli.add_command(module.command)
 
 
 _register()

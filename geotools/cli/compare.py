@@ -1,0 +1,110 @@
+"""`geotools compare`: where two sources agree and disagree on the controlled territory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from pyproj import CRS
+
+from geotools.cli.display import print_table
+from geotools.cli.front import dates_as_text
+from geotools.cli.options import Settings, reading_options, region_options, region_spec
+from geotools.compare import compare, disagreement_frame
+from geotools.errors import UsageError
+from geotools.output import write_layer, write_table
+
+log = logging.getLogger(__name__)
+
+
+@click.command("compare")
+@click.argument("source_a")
+@click.argument("source_b")
+@click.option(
+    "--tolerance-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Pair dates up to this many days apart (nearest date of the other source).",
+)
+@click.option(
+    "--names",
+    default=None,
+    help="Labels of the two sources, A,B (default: their file or folder names).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the table (.csv, .parquet, .json); default: print it.",
+)
+@click.option(
+    "--disagreement",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the only-A / only-B / both polygons (.gpkg, .geojson, .fgb).",
+)
+@reading_options
+@region_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    source_a: str,
+    source_b: str,
+    tolerance_days: int,
+    names: str | None,
+    output: Path | None,
+    disagreement: Path | None,
+    crs: CRS | None,
+    force_crs: bool,
+    date_field: str | None,
+    layer: str | None,
+    status_field: str | None,
+    status: str,
+    on_duplicate: str,
+    by: str | None,
+    region_field: str | None,
+    region_filter: tuple[str, ...],
+) -> None:
+    """Area both sources call controlled, and the area only A or only B does.
+
+    SOURCE_A and SOURCE_B are each a file, a folder or a quoted glob; dates are paired within
+    --tolerance-days.
+    """
+    labels = None
+    if names is not None:
+        parts = [p.strip() for p in names.split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise UsageError(f"--names {names!r} needs two labels: A,B")
+        labels = (parts[0], parts[1])
+    result = compare(
+        [source_a],
+        [source_b],
+        regions=region_spec(by, region_field),
+        tolerance_days=tolerance_days,
+        labels=labels,
+        crs=crs,
+        date_field=date_field,
+        layer_name=layer,
+        status_field=status_field,
+        status=status,
+        on_duplicate=on_duplicate,  # type: ignore[arg-type]
+        force_crs=force_crs,
+        region_filter=list(region_filter) or None,
+        show_progress=settings.show_progress,
+    )
+    log.info(
+        "%d date pairs compared; %d dates of A and %d of B without a partner",
+        len(result.comparisons),
+        result.unmatched_a,
+        result.unmatched_b,
+    )
+    table = dates_as_text(result.table, ("date_a", "date_b"))
+    if output is not None:
+        write_table(table, output)
+    else:
+        print_table(table)
+    if disagreement is not None:
+        write_layer(disagreement_frame(result.comparisons), disagreement, layer="disagreement")

@@ -1,0 +1,156 @@
+"""`geotools front`: the line of contact, its length, and how far gains push it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+import pandas as pd
+from pyproj import CRS
+
+from geotools.cli.display import print_table
+from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
+from geotools.front import DEFAULT_STEP_KM, DEFAULT_TOLERANCE_KM, front
+from geotools.output import write_layer, write_table
+from geotools.periods import PERIOD_KINDS
+
+
+def dates_as_text(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A copy with the named date columns as ISO text (for every table format alike)."""
+    out = table.copy()
+    for col in columns:
+        if col in out.columns:
+            out[col] = out[col].map(lambda d: d.isoformat() if d is not None else None)
+    return out
+
+
+@click.command("front")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--outline",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Country outline (polygon file); default: the union of the --by regions.",
+)
+@click.option(
+    "--land",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Land polygons clipping the outline (default: shipped Natural Earth 10m).",
+)
+@click.option(
+    "--tolerance-km",
+    type=float,
+    default=DEFAULT_TOLERANCE_KM,
+    show_default=True,
+    help="Control boundary within this distance of the border or coast is not front.",
+)
+@click.option(
+    "--step-km",
+    type=float,
+    default=DEFAULT_STEP_KM,
+    show_default=True,
+    help="Spacing of the points where advance depth is sampled.",
+)
+@click.option(
+    "--front-status",
+    multiple=True,
+    help="Status classes whose union is the controlled territory (default: all); repeatable.",
+)
+@click.option(
+    "--period",
+    type=click.Choice(PERIOD_KINDS),
+    default="month",
+    show_default=True,
+    help="Calendar period of each advance row.",
+)
+@click.option("--edges", type=DATES, default=None, help="Explicit period edges D1,D2,….")
+@click.option("--start", type=DATE, default=None, help="First period starts here.")
+@click.option("--end", type=DATE, default=None, help="Last period ends here.")
+@click.option("--partial", is_flag=True, help="Keep periods reaching beyond the data.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the advance table (one snapshot: the length table); default: print it.",
+)
+@click.option(
+    "--lengths",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the front length per date and region (.csv, .parquet, .json).",
+)
+@click.option(
+    "--lines",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the lines of contact per date and region (.gpkg, .geojson, .fgb).",
+)
+@reading_options
+@region_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    inputs: tuple[str, ...],
+    outline: str | None,
+    land: str | None,
+    tolerance_km: float,
+    step_km: float,
+    front_status: tuple[str, ...],
+    period: str,
+    edges: list[dt.date] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    partial: bool,
+    output: Path | None,
+    lengths: Path | None,
+    lines: Path | None,
+    crs: CRS | None,
+    force_crs: bool,
+    date_field: str | None,
+    layer: str | None,
+    status_field: str | None,
+    status: str,
+    on_duplicate: str,
+    by: str | None,
+    region_field: str | None,
+    region_filter: tuple[str, ...],
+) -> None:
+    """Line of contact, its geodesic length (km) and the advance depth per period."""
+    result = front(
+        list(inputs),
+        regions=region_spec(by, region_field),
+        outline=outline,
+        land=land,
+        tolerance_km=tolerance_km,
+        step_km=step_km,
+        period=period,
+        start=start,
+        end=end,
+        edges=edges,
+        include_partial=partial,
+        statuses=list(front_status) or None,
+        crs=crs,
+        date_field=date_field,
+        layer_name=layer,
+        status_field=status_field,
+        status=status,
+        on_duplicate=on_duplicate,  # type: ignore[arg-type]
+        force_crs=force_crs,
+        region_filter=list(region_filter) or None,
+        show_progress=settings.show_progress,
+    )
+    table = result.lengths if len(result.lines) == 1 else result.advance
+    if lengths is not None:
+        write_table(result.lengths, lengths)
+    if output is not None:
+        write_table(table, output)
+    else:
+        print_table(table)
+    if lines is not None:
+        frame = result.lines_frame()
+        if region_filter:
+            frame = frame[frame["region"].isin(set(result.lengths["region"]))]
+        write_layer(frame, lines, layer="front_lines")

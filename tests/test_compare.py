@@ -1,0 +1,134 @@
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import CRS
+
+from geotools.compare import compare, compare_snapshots, disagreement_frame, match_dates
+from geotools.errors import UsageError
+from geotools.regions import RegionLayer, RegionSpec, TilingReport
+from geotools.snapshot import Snapshot
+
+from .conftest import data_path, run_cli
+
+LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
+KM = 1000.0
+D = dt.date(2024, 8, 29)
+SHARED_DATES = ["2024-08-29", "2024-11-24", "2025-03-04", "2025-06-11"]
+
+
+def box(x0, y0, x1, y1):
+    return shapely.box(x0 * KM, y0 * KM, x1 * KM, y1 * KM)
+
+
+def snap(geom, day=D, name="x"):
+    return Snapshot(date=day, source=name, crs=LAEA, geometries={"occupied": geom})
+
+
+def test_synthetic_areas_per_region():
+    layer = RegionLayer(
+        codes=["E", "W"],
+        names=["East", "West"],
+        geometries=np.asarray([box(10, 0, 20, 10), box(0, 0, 10, 10)], dtype=object),
+        crs=LAEA,
+        source="synthetic",
+        tiling=TilingReport(),
+    )
+    a, b = snap(box(0, 0, 12, 10)), snap(box(5, 0, 25, 10))  # B spills 5 km outside
+    comp = compare_snapshots(a, b, layer, "A", "B")
+    rows = {r["region"]: r for r in comp.rows}
+    assert rows["W"]["only_a_km2"] == pytest.approx(50)
+    assert rows["W"]["both_km2"] == pytest.approx(50)
+    assert rows["E"]["both_km2"] == pytest.approx(20)
+    assert rows["E"]["only_b_km2"] == pytest.approx(80)
+    assert rows["outside"]["only_b_km2"] == pytest.approx(50)
+    assert rows["total"]["disagreement_km2"] == pytest.approx(50 + 130)
+    frame = disagreement_frame([comp])
+    assert list(frame["kind"]) == ["only_a", "only_b", "both"]
+    assert frame["area_km2"].tolist() == pytest.approx([50, 130, 70])
+
+
+def test_match_dates_nearest_within_tolerance():
+    d = dt.date.fromisoformat
+    daily = [d("2024-01-01") + dt.timedelta(days=i) for i in range(10) if i != 4]
+    sparse = [d("2024-01-05"), d("2024-02-01")]
+    # the sparse side leads; 01-05 is missing, 01-04 and 01-06 are equally near: the earlier
+    assert match_dates(daily, sparse, 1) == [(d("2024-01-04"), d("2024-01-05"))]
+    assert match_dates(sparse, daily, 1) == [(d("2024-01-05"), d("2024-01-04"))]
+    assert match_dates(daily, sparse, 0) == []
+    with pytest.raises(UsageError):
+        match_dates(daily, sparse, -1)
+
+
+@pytest.fixture(scope="module")
+def real_comparison(deepstate_daily, boundaries_full):
+    isw = data_path("isw", "sdspieg")
+    files = [isw / f"territory_geojson_{d}.geojson.gz" for d in SHARED_DATES]
+    return compare(
+        [deepstate_daily],
+        files,
+        regions=RegionSpec(boundaries_full),
+        labels=("deepstate", "isw"),
+        show_progress=False,
+    )
+
+
+def test_real_conservation_per_region(real_comparison):
+    table = real_comparison.table
+    assert len(real_comparison.comparisons) == len(SHARED_DATES)
+    assert sorted({r.isoformat() for r in table["date_a"]}) == SHARED_DATES
+    assert (table["date_a"] == table["date_b"]).all()
+    scale = table["area_a_km2"].max()
+    for side, only in (("area_a_km2", "only_a_km2"), ("area_b_km2", "only_b_km2")):
+        err = (table[only] + table["both_km2"] - table[side]).abs()
+        assert err.max() <= 1e-6 * scale, table.loc[err.idxmax()]
+    total = real_comparison.series()
+    regions = table[table["region"] != "total"]
+    for col in ("area_a_km2", "area_b_km2", "both_km2", "only_a_km2", "only_b_km2"):
+        summed = regions.groupby("date_a")[col].sum().to_numpy()
+        assert summed == pytest.approx(total[col].to_numpy(), rel=1e-6)
+    first = total.iloc[0]
+    # the two sources agree on about 98 % of the territory (PROVENANCE: ISW 108,526 km²)
+    assert first["area_b_km2"] == pytest.approx(108_526.0, rel=2e-3)
+    assert first["both_km2"] / first["area_a_km2"] > 0.97
+    print(total[["date_a", "area_a_km2", "area_b_km2", "both_km2", "disagreement_km2"]])
+
+
+def test_compare_cli(tmp_path, deepstate_daily):
+    isw = data_path("isw", "sdspieg")
+    out, layer = tmp_path / "cmp.csv", tmp_path / "disagreement.gpkg"
+    res = run_cli(
+        [
+            "compare",
+            str(deepstate_daily / "20241123.geojson.gz"),
+            str(isw / "territory_geojson_2024-11-24.geojson.gz"),
+            "--tolerance-days",
+            "1",
+            "--names",
+            "deepstate,isw",
+            "-o",
+            str(out),
+            "--disagreement",
+            str(layer),
+        ]
+    )
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(out)
+    assert table["region"].tolist() == ["total"]
+    row = table.iloc[0]
+    assert (row["date_a"], row["date_b"], row["days_apart"]) == ("2024-11-23", "2024-11-24", 1)
+    frame = gpd.read_file(layer)
+    assert set(frame["kind"]) == {"only_a", "only_b", "both"}
+    # no pair within the tolerance: a usage error in one line
+    res = run_cli(
+        [
+            "compare",
+            str(deepstate_daily / "20241120.geojson.gz"),
+            str(isw / "territory_geojson_2024-11-24.geojson.gz"),
+        ]
+    )
+    assert res.returncode == 2
+    assert "--tolerance-days" in res.stderr and len(res.stderr.strip().splitlines()) == 1

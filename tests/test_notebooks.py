@@ -1,0 +1,64 @@
+"""The notebooks run (so they cannot rot) and are committed without outputs."""
+
+import json
+import os
+import subprocess
+import time
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from .conftest import DATA, REPO, data_path
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+#: Per-cell limit; each notebook takes well under a minute.
+CELL_TIMEOUT_S = 300
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_executes(path, monkeypatch):
+    data_path("deepstate", "daily")
+    # the kernel inherits the environment: the same data, this tree first on the path
+    monkeypatch.setenv("GEOTOOLS_TEST_DATA", str(DATA))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    )
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    began = time.perf_counter()
+    client.execute()  # raises CellExecutionError, with the cell and traceback, on failure
+    seconds = time.perf_counter() - began
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert not errors
+    assert seconds < 120, f"{path.name} took {seconds:.0f} s; keep notebooks light"
+
+
+def _committed(path):
+    """The notebook as git holds it (the index), or the file when not in a git checkout."""
+    rel = path.relative_to(REPO).as_posix()
+    res = subprocess.run(
+        ["git", "show", f":{rel}"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    return json.loads(res.stdout) if res.returncode == 0 else json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_outputs_stripped(path):
+    for text in (json.loads(path.read_text()), _committed(path)):
+        for cell in text["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell.get("outputs") == [], f"{path.name}: clear the outputs"
+                assert cell.get("execution_count") is None, f"{path.name}: clear the counts"
