@@ -3,7 +3,6 @@
 import json
 import os
 import subprocess
-import time
 
 import nbformat
 import pytest
@@ -36,14 +35,11 @@ def test_notebook_executes(path, monkeypatch):
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    began = time.perf_counter()
     client.execute()  # raises CellExecutionError, with the cell and traceback, on failure
-    seconds = time.perf_counter() - began
     errors = [
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
-    assert seconds < 120, f"{path.name} took {seconds:.0f} s; keep notebooks light"
 
 
 def _committed(path):
