@@ -81,14 +81,16 @@ def require_equal_area(
     if bounds_lonlat is None:
         aou = crs.area_of_use
         bounds_lonlat = aou.bounds if aou is not None else (-10.0, -10.0, 10.0, 10.0)
-    lons, lats = _sample_points(bounds_lonlat)
-    try:
-        factors = Proj(crs).get_factors(lons, lats)
-        scale = np.asarray(factors.areal_scale, dtype=float)
-    except Exception as exc:  # PROJ cannot always compute factors (e.g. compound CRSs)
-        scale = np.array([np.nan])
-        log.debug("areal scale of %s not computable: %s", crs.name, exc)
-    worst = float(np.nanmax(np.abs(scale - 1.0))) if np.isfinite(scale).any() else float("inf")
+    # Checked over the extent rounded outward to half degrees (a superset, so no weaker), which
+    # lets the consecutive snapshots of an archive share one computation.
+    x0, y0, x1, y1 = bounds_lonlat
+    rounded = (
+        max(-180.0, np.floor(x0 * 2) / 2),
+        max(-90.0, np.floor(y0 * 2) / 2),
+        min(180.0, np.ceil(x1 * 2) / 2),
+        min(90.0, np.ceil(y1 * 2) / 2),
+    )
+    worst = _areal_error(crs.srs or crs.to_wkt(), rounded)
     if worst > AREAL_SCALE_TOLERANCE:
         msg = (
             f"CRS {crs.name!r} is not equal-area over the data (areal scale off by {worst:.2g}); "
@@ -99,6 +101,19 @@ def require_equal_area(
             raise CRSError(msg)
         log.warning("forced: %s", msg)
     return m2_per_unit
+
+
+@lru_cache(maxsize=256)
+def _areal_error(crs_text: str, bounds_lonlat: tuple[float, float, float, float]) -> float:
+    """Largest |areal scale − 1| of a CRS at a grid of points over the extent (inf: unknown)."""
+    lons, lats = _sample_points(bounds_lonlat)
+    try:
+        factors = Proj(CRS.from_user_input(crs_text)).get_factors(lons, lats)
+        scale = np.asarray(factors.areal_scale, dtype=float)
+    except Exception as exc:  # PROJ cannot always compute factors (e.g. compound CRSs)
+        scale = np.array([np.nan])
+        log.debug("areal scale of %s not computable: %s", crs_text, exc)
+    return float(np.nanmax(np.abs(scale - 1.0))) if np.isfinite(scale).any() else float("inf")
 
 
 @lru_cache(maxsize=32)

@@ -55,21 +55,40 @@ def _hash(segments: np.ndarray) -> np.ndarray:
     return h
 
 
-def shared_mask(segments: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Which rows of ``segments`` also occur in ``others`` (exact float equality).
+class _Segments:
+    """A geometry's boundary segments with their hashes, sorted for lookups."""
 
-    Hashes find candidates fast; each candidate is then compared coordinate by coordinate,
-    so a hash collision can only make a segment look changed (a larger window), never shared.
-    """
-    ha, hb = _hash(segments), _hash(others)
-    order = np.argsort(hb, kind="stable")
-    pos = np.searchsorted(hb[order], ha)
-    pos = np.minimum(pos, max(len(hb) - 1, 0))
-    if len(hb) == 0:
-        return np.zeros(len(segments), dtype=bool)
-    match = order[pos]
-    same: np.ndarray = (hb[match] == ha) & (others[match] == segments).all(axis=1)
-    return same
+    def __init__(self, geom: shapely.Geometry) -> None:
+        self.geom = geom  # held so that its id is not reused while cached
+        self.rows = boundary_segments(geom)
+        self.hashes = _hash(self.rows)
+        self.order = np.argsort(self.hashes, kind="stable")
+        self.sorted = self.hashes[self.order]
+
+    def contains(self, rows: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` (with their ``hashes``) are segments of this geometry."""
+        if len(self.rows) == 0:
+            return np.zeros(len(rows), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.sorted, hashes), len(self.rows) - 1)
+        match = self.order[pos]
+        same: np.ndarray = (self.hashes[match] == hashes) & (self.rows[match] == rows).all(axis=1)
+        return same
+
+
+#: The last few geometries' segments: in a series each snapshot is the "after" of one pair
+#: and the "before" of the next, so its segments are computed once, not twice.
+_SEGMENTS: dict[int, _Segments] = {}
+
+
+def _segments(geom: shapely.Geometry) -> _Segments:
+    found = _SEGMENTS.get(id(geom))
+    if found is not None and found.geom is geom:
+        return found
+    seg = _Segments(geom)
+    if len(_SEGMENTS) >= 4:
+        _SEGMENTS.pop(next(iter(_SEGMENTS)))
+    _SEGMENTS[id(geom)] = seg
+    return seg
 
 
 def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely.Geometry | None:
@@ -81,8 +100,10 @@ def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely
     Every part of the symmetric difference is bounded by changed segments of one connected
     cluster, so it lies inside that cluster's box. An empty geometry means "identical".
     """
-    sa, sb = boundary_segments(before), boundary_segments(after)
-    changed = np.vstack([sa[~shared_mask(sa, sb)], sb[~shared_mask(sb, sa)]])
+    a, b = _segments(before), _segments(after)
+    changed = np.vstack(
+        [a.rows[~b.contains(a.rows, a.hashes)], b.rows[~a.contains(b.rows, b.hashes)]]
+    )
     if len(changed) == 0:
         return shapely.Polygon()
     if len(changed) > MAX_CHANGED_SEGMENTS:

@@ -757,6 +757,11 @@ def _parse_snapshot(
         )
     else:
         statuses = np.full(len(raw.geometries), status, dtype=object)
+    if profile is None and _already_clean(geometries, statuses):
+        fast = _project_clean(ref, geometries, statuses, src, crs, force_crs)
+        if fast is not None:
+            fast.repairs.m_dropped += raw.m_dropped
+            return fast
     dissolved, report = clean_geometries(geometries, statuses)
     report.m_dropped += raw.m_dropped
     if profile is not None:
@@ -799,6 +804,50 @@ def _parse_snapshot(
         repairs=report,
         m2_per_unit=m2_per_unit,
         classes=classes,
+    )
+
+
+def _already_clean(geoms: np.ndarray, statuses: np.ndarray) -> bool:
+    """One non-empty 2-D (Multi)Polygon per status (a flattened export): nothing to dissolve."""
+    return (
+        len(geoms) > 0
+        and len(set(statuses.tolist())) == len(geoms)
+        and bool(np.isin(shapely.get_type_id(geoms), (3, 6)).all())
+        and not bool(shapely.is_empty(geoms).any())
+        and not bool(shapely.has_z(geoms).any())
+        and not (hasattr(shapely, "has_m") and bool(shapely.has_m(geoms).any()))
+    )
+
+
+def _project_clean(
+    ref: SnapshotRef,
+    geoms: np.ndarray,
+    statuses: np.ndarray,
+    src: CRS,
+    crs: CRS | None,
+    force_crs: bool,
+) -> Snapshot | None:
+    """Project first and check validity once, in the CRS the areas are measured in; None when
+    a geometry is invalid there (the caller then takes the full repair route)."""
+    pre = {str(s): g for s, g in zip(statuses, geoms, strict=True)}
+    extent = _extent(pre, src)
+    if crs is None:
+        crs = _default_crs(src, extent)
+    m2_per_unit = require_equal_area(crs, extent, force=force_crs)
+    projected = {name: project(g, src, crs) for name, g in pre.items()}
+    if not bool(shapely.is_valid(np.asarray(list(projected.values()), dtype=object)).all()):
+        return None
+    report = RepairReport(
+        features=len(geoms), polygon_parts=int(shapely.get_num_geometries(geoms).sum())
+    )
+    log.debug("%s: %s", ref.path, report.summary())
+    return Snapshot(
+        date=ref.date,
+        source=str(ref.path),
+        crs=crs,
+        geometries=projected,
+        repairs=report,
+        m2_per_unit=m2_per_unit,
     )
 
 
