@@ -68,27 +68,36 @@ class _Collect(logging.Handler):
             self.lines.append((record.levelno, record.name, record.getMessage()))
 
 
-def run_task(job: ChunkJob, cache_dir: str | None, log_level: int) -> TaskResult:
+def run_task(
+    job: ChunkJob, cache_dir: str | None, log_level: int, own_worker: bool = False
+) -> TaskResult:
     """One chunk, in a Dask worker: results, or the GeotoolsError it raised, and its logs.
 
     A GeotoolsError comes back as a value, not raised: a bad file is bad on every retry, and
-    the client raises it as the local run would.
+    the client raises it as the local run would. In a worker of the run's own local cluster
+    (``own_worker``), library warnings (GDAL's "non closed ring"…) become log records sent to
+    the client, as the CLI does in its own process; another cluster's workers keep theirs.
     """
     if cache_dir is not None and os.environ.get("GEOTOOLS_CACHE") != cache_dir:
         # Process-wide, and harmless if runs with different caches share a worker: entries
         # are content-addressed, so the location changes the speed, never a result.
         os.environ["GEOTOOLS_CACHE"] = cache_dir
+    if own_worker:
+        logging.captureWarnings(True)
     logger = logging.getLogger("geotools")
     if logger.getEffectiveLevel() > log_level:
         logger.setLevel(log_level)  # the client's -v: only ever lowered, only for geotools
     handler = _Collect(log_level)
-    logger.addHandler(handler)
+    loggers = [logger, logging.getLogger("py.warnings")]
+    for each in loggers:
+        each.addHandler(handler)
     try:
         return TaskResult(results=run_chunk(job), logs=handler.lines)
     except GeotoolsError as exc:
         return TaskResult(error=exc, logs=handler.lines)
     finally:
-        logger.removeHandler(handler)
+        for each in loggers:
+            each.removeHandler(handler)
 
 
 def worker_version() -> str:
@@ -102,6 +111,7 @@ class DaskPool:
 
     client: Client
     workers: int
+    own_cluster: bool = False
 
     def run(self, jobs: Sequence[ChunkJob], show_progress: bool | None) -> list[PairResult]:
         """The chunks' results in chunk order; the first failing chunk's error is raised."""
@@ -111,6 +121,7 @@ class DaskPool:
             list(jobs),
             cache_dir=os.environ.get("GEOTOOLS_CACHE"),
             log_level=logging.getLogger("geotools").getEffectiveLevel(),
+            own_worker=self.own_cluster,
             pure=False,
             retries=RETRIES,
         )
@@ -118,7 +129,7 @@ class DaskPool:
         done: list[TaskResult | None] = [None] * len(futures)
         first: int | None = None  # the earliest chunk known to have failed
         with progress(len(futures), "measuring", show_progress) as advance:
-            for future in dask.as_completed(futures):
+            for future in dask.as_completed(futures, loop=self.client.loop):
                 i = index[future.key]
                 if future.cancelled() or (first is not None and i > first):
                     continue
@@ -174,9 +185,9 @@ def dask_pool(address: str | None, workers: int | None) -> Iterator[DaskPool]:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address="127.0.0.1:0",  # a free port: no clash on 8787
-                silence_logs=logging.ERROR,
+                silence_logs=_dask_log_level(),  # in the worker processes
             )
-            client = dask.Client(cluster)
+            client = dask.Client(cluster, set_as_default=False)
         else:
             if workers is not None:
                 raise UsageError(
@@ -184,7 +195,7 @@ def dask_pool(address: str | None, workers: int | None) -> Iterator[DaskPool]:
                     "has its own workers"
                 )
             try:
-                client = dask.Client(address)
+                client = dask.Client(address, set_as_default=False)
             except (OSError, ValueError) as exc:
                 text = " ".join(str(exc).split())
                 raise ClusterError(
@@ -195,28 +206,32 @@ def dask_pool(address: str | None, workers: int | None) -> Iterator[DaskPool]:
             _check_workers(client, where)
             threads = sum(client.nthreads().values())
             log.info("Dask scheduler at %s: %d worker threads", where, threads)
-            yield DaskPool(client, max(1, threads))
+            yield DaskPool(client, max(1, threads), own_cluster=cluster is not None)
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
 
 
-@contextmanager
-def _quiet_dask() -> Iterator[None]:
-    """Dask's own log lines (cluster start and stop, workers lost and replaced) only with -v.
+def _dask_log_level() -> int:
+    """The level of Dask's own log lines: none by default, warnings with -v, all with -vv.
 
-    Dask logs them at INFO to its own handler on stderr, which would bury the CLI's output.
+    Dask logs to its own handler on stderr: cluster start and stop, workers lost and
+    replaced, and, when a cluster stops, tracebacks of heartbeats that met a closed
+    scheduler. What matters to the run reaches the user as its one-line error.
     """
     own = logging.getLogger("geotools").getEffectiveLevel()
+    if own <= logging.DEBUG:
+        return logging.INFO
+    return logging.WARNING if own <= logging.INFO else logging.CRITICAL
+
+
+@contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Dask's log lines in this process at :func:`_dask_log_level` for the run."""
     logger = logging.getLogger("distributed")
     saved = logger.level
-    if own <= logging.DEBUG:  # -vv
-        logger.setLevel(logging.INFO)
-    elif own <= logging.INFO:  # -v: workers lost and replaced
-        logger.setLevel(logging.WARNING)
-    else:
-        logger.setLevel(logging.ERROR)
+    logger.setLevel(_dask_log_level())
     try:
         yield
     finally:
