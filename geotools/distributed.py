@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -55,7 +55,7 @@ class TaskResult:
 
 
 class _Collect(logging.Handler):
-    """Keeps the ``geotools`` log lines of one task's thread (workers may run several)."""
+    """Keeps the log lines of one task's thread (a worker may run several tasks at once)."""
 
     def __init__(self, level: int) -> None:
         super().__init__(level)
@@ -161,9 +161,10 @@ def _outcome(future: Future[TaskResult], job: ChunkJob, dask: ModuleType) -> Tas
         task: TaskResult = future.result()
     except dask.KilledWorker as exc:
         span = f"{job.periods[0].start} … {job.periods[-1].end}"
+        tries = exc.allowed_failures + 1
         error = ClusterError(
-            f"Dask workers died {exc.allowed_failures + 1} times running the chunk {span} "
-            f"(last on {exc.last_worker.address}); see the workers' logs"
+            f"Dask workers died running the chunk {span} ({tries} attempt{'s' * (tries > 1)}, "
+            f"the last on {exc.last_worker.address}); see the workers' logs"
         )
         return TaskResult(error=error)
     except Exception as exc:  # a bug, raised after RETRIES reruns: the CLI's internal error
@@ -173,27 +174,28 @@ def _outcome(future: Future[TaskResult], job: ChunkJob, dask: ModuleType) -> Tas
 
 @contextmanager
 def dask_pool(address: str | None, workers: int | None) -> Iterator[DaskPool]:
-    """A pool on the Dask scheduler at ``address``, or on a local cluster of ``workers``
-    single-threaded processes (default: one per core) that lives for the run."""
+    """A pool on the Dask scheduler at ``address``, or on a cluster started for the run.
+
+    The local cluster has ``workers`` single-threaded processes (default: one per core).
+    """
     dask = _dask()
-    with _quiet_dask():
-        cluster = None
+    if address is not None and workers is not None:
+        raise UsageError(
+            "--workers sets the processes of a local Dask cluster; a cluster at --address "
+            "has its own workers"
+        )
+    with _quiet_dask(), ExitStack() as stack:  # closes the client, then the cluster
         if address is None:
-            n = workers or os.cpu_count() or 1
             cluster = dask.LocalCluster(
-                n_workers=n,
+                n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address="127.0.0.1:0",  # a free port: no clash on 8787
                 silence_logs=_dask_log_level(),  # in the worker processes
             )
-            client = dask.Client(cluster, set_as_default=False)
+            stack.enter_context(cluster)
+            client = stack.enter_context(dask.Client(cluster, set_as_default=False))
         else:
-            if workers is not None:
-                raise UsageError(
-                    "--workers sets the processes of a local Dask cluster; a cluster at --address "
-                    "has its own workers"
-                )
             try:
                 client = dask.Client(address, set_as_default=False)
             except (OSError, ValueError) as exc:
@@ -201,16 +203,12 @@ def dask_pool(address: str | None, workers: int | None) -> Iterator[DaskPool]:
                 raise ClusterError(
                     f"cannot reach the Dask scheduler at {address}: {text}"
                 ) from None
-        try:
-            where = address or "a local cluster"
-            _check_workers(client, where)
-            threads = sum(client.nthreads().values())
-            log.info("Dask scheduler at %s: %d worker threads", where, threads)
-            yield DaskPool(client, max(1, threads), own_cluster=cluster is not None)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            stack.enter_context(client)
+        where = address or "a local cluster"
+        _check_workers(client, where)
+        threads = sum(client.nthreads().values())
+        log.info("Dask scheduler at %s: %d worker threads", where, threads)
+        yield DaskPool(client, max(1, threads), own_cluster=address is None)
 
 
 def _dask_log_level() -> int:

@@ -13,10 +13,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask
 import pytest
 from distributed import Client, LocalCluster
 
-from geotools.errors import UsageError
+from geotools.errors import ClusterError, UsageError
 from geotools.regions import RegionSpec
 from geotools.series import SeriesResult, series
 
@@ -124,6 +125,37 @@ def test_change_polygons_from_the_cluster_equal_the_local_ones(
         assert [c.lost.wkb for c in a] == [c.lost.wkb for c in b]
 
 
+def run_and_kill_a_worker(
+    files: list[Path], boundaries: Path, cache: Path, cluster: LocalCluster
+) -> dict[str, object]:
+    """Run the series on ``cluster`` in a thread and SIGKILL a worker process while it runs a
+    chunk; the outcome holds the run's ``result`` or ``error``, and the ``killed`` pid."""
+    with Client(cluster) as client:
+        pids: dict[str, int] = client.run(os.getpid)
+        outcome: dict[str, object] = {}
+
+        def background() -> None:
+            try:
+                outcome["result"] = run(files, boundaries, cache, address=cluster.scheduler_address)
+            except Exception as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=background)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while "killed" not in outcome and thread.is_alive() and time.monotonic() < deadline:
+            busy = [w for w, keys in client.processing().items() if keys]
+            if busy:  # a chunk is running there: kill the process under it
+                outcome["killed"] = pids[busy[0]]
+                os.kill(pids[busy[0]], signal.SIGKILL)
+            time.sleep(0.02)
+        thread.join(timeout=300)
+        assert "killed" in outcome, "the run ended before a worker could be killed"
+        client.wait_for_workers(2, timeout=60)  # the nanny starts a new process in its place
+        assert outcome["killed"] not in client.run(os.getpid).values()
+    return outcome
+
+
 def test_a_worker_killed_mid_run_is_replaced_and_the_table_is_the_same(
     files: list[Path],
     boundaries_full: Path,
@@ -131,37 +163,28 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_table_is_the_same(
     local_run: SeriesResult,
     own_cache: Path,
 ) -> None:
-    with Client(cluster) as client:
-        pids: dict[str, int] = client.run(os.getpid)
-        outcome: dict[str, object] = {}
+    outcome = run_and_kill_a_worker(files, boundaries_full, own_cache, cluster)
+    assert "error" not in outcome, outcome.get("error")
+    result = outcome["result"]
+    assert isinstance(result, SeriesResult)
+    assert csv_bytes(result) == csv_bytes(local_run)
 
-        def background() -> None:
-            try:
-                outcome["result"] = run(
-                    files, boundaries_full, own_cache, address=cluster.scheduler_address
-                )
-            except BaseException as exc:
-                outcome["error"] = exc
 
-        thread = threading.Thread(target=background)
-        thread.start()
-        killed = None
-        deadline = time.monotonic() + 60
-        while killed is None and thread.is_alive() and time.monotonic() < deadline:
-            busy = [w for w, keys in client.processing().items() if keys]
-            if busy:  # a chunk is running there: kill the process under it
-                killed = pids[busy[0]]
-                os.kill(killed, signal.SIGKILL)
-            time.sleep(0.02)
-        thread.join(timeout=300)
-        assert killed is not None, "the run ended before a worker could be killed"
-        assert "error" not in outcome, outcome.get("error")
-        result = outcome["result"]
-        assert isinstance(result, SeriesResult)
-        assert csv_bytes(result) == csv_bytes(local_run)
-        # The nanny started a new worker process in place of the killed one.
-        client.wait_for_workers(2, timeout=60)
-        assert killed not in client.run(os.getpid).values()
+def test_workers_that_keep_dying_fail_the_run_in_one_line(
+    files: list[Path], boundaries_full: Path, own_cache: Path
+) -> None:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
+        ) as fragile,
+    ):
+        outcome = run_and_kill_a_worker(files, boundaries_full, own_cache, fragile)
+    error = outcome.get("error")
+    assert isinstance(error, ClusterError), outcome
+    assert str(error).startswith("Dask workers died running the chunk 2024-")
+    assert "(1 attempt, the last on tcp://127.0.0.1:" in str(error)
+    assert len(str(error).splitlines()) == 1
 
 
 UNCLOSED = {
