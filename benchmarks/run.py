@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # the full DeepState archive (for humans)
     python benchmarks/run.py --limit 30      # a smoke run (CI)
     python benchmarks/run.py --densify 10    # also: how time grows with 10× vertices
+    python benchmarks/run.py --dask          # also: the same cold run on a 2-worker Dask cluster
 
 Job: the daily per-oblast gained/lost table of the archive. Prints each stage, then, as the
 last line, one JSON object with the figures.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import os
 import resource
 import shutil
@@ -44,14 +46,34 @@ def peak_rss_mb() -> float:
 
 
 def run_geotools(
-    files: list[Path], regions: Path, cache: Path, workers: int | None
+    files: list[Path], regions: Path, cache: Path, workers: int | None, **kw: object
 ) -> tuple[float, object]:
     os.environ["GEOTOOLS_CACHE"] = str(cache)
     t0 = time.perf_counter()
     result = series(
-        files, period="day", regions=RegionSpec(regions), show_progress=False, workers=workers
+        files, period="day", regions=RegionSpec(regions), show_progress=False, workers=workers, **kw
     )
     return time.perf_counter() - t0, result
+
+
+def run_dask(
+    files: list[Path], regions: Path, cache: Path, workers: int
+) -> tuple[float, float, object]:
+    """Cold run on a Dask LocalCluster of ``workers`` single-threaded processes: the cluster's
+    start-up time, then the run's (the client connects to it by address, as to a remote one)."""
+    from distributed import LocalCluster
+
+    t0 = time.perf_counter()
+    with LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.WARNING,
+    ) as cluster:
+        startup_s = time.perf_counter() - t0
+        run_s, result = run_geotools(files, regions, cache, None, address=cluster.scheduler_address)
+    return startup_s, run_s, result
 
 
 def compare(naive, table) -> float:
@@ -125,6 +147,11 @@ def main() -> None:
         help="also time geotools on copies with this many times the vertices",
     )
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="also time the cold run on a 2-worker Dask LocalCluster (needs the [dask] extra)",
+    )
     args = parser.parse_args()
 
     files = sorted(args.data.glob("*.geojson.gz"))[: args.limit]
@@ -161,6 +188,21 @@ def main() -> None:
             snapshots_per_s=round(n / cold_s, 1),
             vertices_per_s=round(vertices / cold_s),
         )
+
+        if args.dask:
+            logging.getLogger("distributed").setLevel(logging.WARNING)  # not its INFO lines
+            startup_s, dask_s, on_dask = run_dask(files, args.regions, work / "cache-dask", 2)
+            same = on_dask.table.equals(table)
+            print(
+                f"geotools cold on a 2-worker Dask LocalCluster: {dask_s:.2f} s "
+                f"(+ {startup_s:.2f} s to start the cluster); local: {cold_s:.2f} s; "
+                f"identical: {same}"
+            )
+            figures.update(
+                dask_s=round(dask_s, 3),
+                dask_startup_s=round(startup_s, 3),
+                dask_identical=same,
+            )
 
         if not args.skip_naive:
             crs = read_snapshots(files[:1])[0].crs

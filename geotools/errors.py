@@ -39,6 +39,10 @@ class CRSError(GeotoolsError):
     exit_code = EXIT_USAGE
 
 
+class ClusterError(GeotoolsError):
+    """A Dask cluster cannot run the work (unreachable scheduler, workers that keep dying)."""
+
+
 class UsageError(GeotoolsError):
     """The request itself is wrong (bad option combination, bad period…)."""
 

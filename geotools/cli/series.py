@@ -13,7 +13,7 @@ from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
 from geotools.output import write_changes, write_table
 from geotools.periods import PERIOD_KINDS
-from geotools.series import series
+from geotools.series import SCHEDULERS, series
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,19 @@ log = logging.getLogger(__name__)
     default=None,
     help="Worker processes (default: one per core for 64 files or more; 1 = serial).",
 )
+@click.option(
+    "--scheduler",
+    type=click.Choice(SCHEDULERS),
+    default=None,
+    help="Where chunks run: local (default) or distributed (Dask: the cluster at --address, "
+    "else a local cluster of --workers processes; needs the [dask] extra).",
+)
+@click.option(
+    "--address",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Dask scheduler to run on (implies --scheduler distributed).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @reading_options
 @region_options
@@ -79,6 +92,8 @@ def command(
     changes: Path | None,
     min_area: float,
     workers: int | None,
+    scheduler: str | None,
+    address: str | None,
     no_cache: bool,
     crs: CRS | None,
     force_crs: bool,
@@ -114,6 +129,8 @@ def command(
         region_filter=list(region_filter) or None,
         workers=workers,
         use_cache=not no_cache,
+        scheduler=scheduler,
+        address=address,
     )
     log.info(
         "runtime %.2f s (%d snapshots, %d read, %d rows)",
