@@ -18,12 +18,40 @@ from typing import Any
 from filelock import FileLock
 from platformdirs import user_cache_dir
 
+#: Temporaries older than this are leftovers of a killed run (a live write takes seconds).
+STALE_TEMPORARY_S = 3600.0
+_SWEPT: set[Path] = set()
+
 
 def cache_dir() -> Path:
-    """The cache root (created if missing)."""
+    """The cache root (created if missing; leftovers of killed runs removed once per process)."""
     root = Path(os.environ.get("GEOTOOLS_CACHE") or user_cache_dir("geotools"))
     root.mkdir(parents=True, exist_ok=True)
+    if root not in _SWEPT:
+        _SWEPT.add(root)
+        sweep_temporaries(root)
     return root
+
+
+def sweep_temporaries(root: Path, older_than_s: float = STALE_TEMPORARY_S) -> int:
+    """Remove temporary files (``.name…tmp…``) a killed run left in the cache; returns how many.
+
+    Entries are written under such names and renamed, so a kill at the wrong moment leaves one
+    behind; it is never read, only space. Recent ones may belong to a live run: kept."""
+    import time
+
+    now = time.time()
+    removed = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if not (name.startswith(".") and ".tmp" in name):
+                continue
+            path = Path(folder, name)
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > older_than_s:
+                    path.unlink()
+                    removed += 1
+    return removed
 
 
 def entry_path(*parts: str) -> Path:
@@ -41,7 +69,7 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 #: Bump when the parsed form of a snapshot changes meaning (cleaning rules, format).
-SNAPSHOT_CACHE_VERSION = "1"
+SNAPSHOT_CACHE_VERSION = "2"
 
 
 def file_digest(path: str | Path) -> str:

@@ -126,3 +126,19 @@ def test_two_runs_at_once_on_one_cache(deepstate_daily, boundaries_full, tmp_pat
         assert p.returncode == 0, err
     pd.testing.assert_frame_equal(pd.read_csv(outs[0]), pd.read_csv(outs[1]))
     assert _cache_entries_readable(root) >= 769
+
+
+def test_stale_temporaries_are_swept(tmp_path):
+    """A killed run's leftover temporaries are removed on the next run; a live one is kept."""
+    root = tmp_path / "cache"
+    (root / "snapshots" / "ab").mkdir(parents=True)
+    stale = root / "snapshots" / "ab" / ".abcd.snap.123.deadbeef.tmp"
+    fresh = root / "snapshots" / "ab" / ".abce.snap.124.deadbeef.tmp"
+    entry = root / "snapshots" / "ab" / "abcd.snap"
+    for f in (stale, fresh, entry):
+        f.write_bytes(b"x")
+    old = time.time() - 2 * cache_mod.STALE_TEMPORARY_S
+    os.utime(stale, (old, old))
+    os.utime(entry, (old, old))
+    assert cache_mod.sweep_temporaries(root) == 1
+    assert not stale.exists() and fresh.exists() and entry.exists()
