@@ -273,3 +273,22 @@ def test_without_dask_the_distributed_scheduler_names_the_extra(
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
     with pytest.raises(UsageError, match=r"pip install 'geotools-frontline\[dask\]'"):
         series(files[:3], period="day", scheduler="distributed", show_progress=False)
+
+
+def test_status_classes_and_transitions_on_the_cluster_equal_the_local_run(
+    cluster: LocalCluster, boundaries_full: Path, own_cache: Path
+) -> None:
+    """Raw DeepState with the deepstate-raw profile: the class table and the transition
+    matrices from the cluster equal the local ones (the profile travels to the workers)."""
+    from .conftest import data_path
+
+    raw = sorted(data_path("deepstate_raw", "daily").glob("*.geojson.gz"))[150:180]
+    kw: dict[str, object] = {"profile": "deepstate-raw", "transitions": True}
+    local = run(raw, boundaries_full, own_cache / "local", workers=1, **kw)
+    remote = run(
+        raw, boundaries_full, own_cache / "remote", address=cluster.scheduler_address, **kw
+    )
+    assert local.transitions is not None and remote.transitions is not None
+    assert set(local.table["status"]) >= {"occupied", "contested", "liberated", "russian_control"}
+    assert csv_bytes(remote) == csv_bytes(local)
+    assert remote.transitions.equals(local.transitions)
