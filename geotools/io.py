@@ -51,7 +51,10 @@ VECTOR_SUFFIXES = (
     ".geoparquet",
     ".gml",
     ".sqlite",
+    ".kml",
+    ".kmz",
 )
+KML_SUFFIXES = (".kml", ".kmz")
 DATE_PROPERTY_CANDIDATES = ("date", "datetime", "snapshot_date", "date_utc", "timestamp", "time")
 OnDuplicate = Literal["error", "first", "last"]
 
@@ -169,11 +172,15 @@ def _date_from_properties(
     from pyogrio import read_info
     from pyogrio.raw import read
 
-    try:
-        info = read_info(gdal_path(path), layer=layer)
-    except Exception as exc:
-        raise _read_error(path, exc) from exc
-    fields = [str(f) for f in info["fields"]]
+    is_kml = path.name.lower().endswith(KML_SUFFIXES)
+    if is_kml:  # never hand unchecked KML to GDAL: sources.kml checks it first
+        fields = read_raw(path, layer).fields
+    else:
+        try:
+            info = read_info(gdal_path(path), layer=layer)
+        except Exception as exc:
+            raise _read_error(path, exc) from exc
+        fields = [str(f) for f in info["fields"]]
     if field is not None:
         if field not in fields:
             raise DateError(
@@ -188,10 +195,15 @@ def _date_from_properties(
         if not candidates:
             return None
     name = candidates[0]
-    try:
-        _, _, _, values = read(gdal_path(path), layer=layer, columns=[name], read_geometry=False)
-    except Exception as exc:
-        raise _read_error(path, exc) from exc
+    if is_kml:
+        values = [read_raw(path, layer, [name]).attributes[name]]
+    else:
+        try:
+            _, _, _, values = read(
+                gdal_path(path), layer=layer, columns=[name], read_geometry=False
+            )
+        except Exception as exc:
+            raise _read_error(path, exc) from exc
     dates = {d for d in (parse_date(v) for v in values[0]) if d is not None}
     if not dates:
         if field is not None:
@@ -350,6 +362,10 @@ def read_raw(
     name = path.name.lower()
     if name.endswith((".parquet", ".geoparquet")):
         return _read_parquet(path, columns, missing_ok)
+    if name.endswith(KML_SUFFIXES):
+        from geotools.sources.kml import read_kml
+
+        return read_kml(path, layer, columns, missing_ok)
     if layer is None and name.endswith(GEOJSON_SUFFIXES):
         doc = _geojson_wrapper(path)
         if doc is not None:  # {"id", "datetime", "map": FeatureCollection}: GDAL cannot read it
@@ -359,6 +375,8 @@ def read_raw(
             if fast is not None:
                 return fast
     from pyogrio.raw import read
+
+    from geotools.sources.esrijson import gdal_reading_options
 
     if missing_ok and columns:
         from pyogrio import read_info
@@ -371,7 +389,8 @@ def read_raw(
     else:
         wanted = columns
     try:
-        meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
+        with gdal_reading_options(path):
+            meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
     except Exception as exc:
         raise _read_error(path, exc) from exc
     fields = [str(f) for f in meta["fields"]]
@@ -503,6 +522,7 @@ def _read_geojson_fast(path: Path) -> RawLayer | None:
     head = data[:4096]
     if (
         b'"FeatureCollection"' not in head
+        or b'"spatialReference"' in head  # ESRI JSON (ArcGIS REST): GDAL's ESRIJSON driver
         or b'"geometry": null' in data
         or b'"geometry":null' in data
     ):
