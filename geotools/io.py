@@ -169,18 +169,15 @@ def parse_date(value: Any) -> dt.date | None:
 def _date_from_properties(
     path: Path, layer: str | None, field: str | None
 ) -> tuple[dt.date, str] | None:
-    from pyogrio import read_info
     from pyogrio.raw import read
 
     is_kml = path.name.lower().endswith(KML_SUFFIXES)
-    if is_kml:  # never hand unchecked KML to GDAL: sources.kml checks it first
-        fields = read_raw(path, layer).fields
-    else:
-        try:
-            info = read_info(gdal_path(path), layer=layer)
-        except Exception as exc:
-            raise _read_error(path, exc) from exc
-        fields = [str(f) for f in info["fields"]]
+    try:
+        fields = read_fields(path, layer)
+    except GeotoolsError:
+        raise
+    except Exception as exc:
+        raise _read_error(path, exc) from exc
     if field is not None:
         if field not in fields:
             raise DateError(
@@ -217,6 +214,16 @@ def _date_from_properties(
             path,
         )
     return dates.pop(), f"property {name}"
+
+
+def read_fields(path: Path, layer: str | None = None) -> list[str]:
+    """Property names of a vector file (KML/KMZ through their safety checks, which raise
+    DataError; other files raise GDAL's own exception for the caller to word)."""
+    if path.name.lower().endswith(KML_SUFFIXES):  # never hand unchecked KML to GDAL
+        return read_raw(path, layer).fields
+    from pyogrio import read_info
+
+    return [str(f) for f in read_info(gdal_path(path), layer=layer)["fields"]]
 
 
 def resolve_date(

@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -183,6 +186,37 @@ def test_cli_fetch_deepstate(samples, tmp_path, monkeypatch):
     assert len(lines) == 1 and lines[0].startswith("geotools: error: 1 download(s) failed"), lines
     assert "HTTP 500" in lines[0] and "already there 2" in lines[0]
     assert sorted(p.name for p in dest.iterdir()) == [f"{i}.geojson" for i in ids[1:]]
+
+
+def test_killed_run_resumes(samples, tmp_path):
+    ids = sorted(samples)[-3:]
+    routes = Routes()
+    dest = tmp_path / "out"
+    dest.mkdir()
+    stale = dest / f".{ids[0]}.abcd1234.tmp.geojson"  # left by an older killed run
+    stale.write_bytes(samples[ids[0]][:100])
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    with serve(routes) as base:
+        routes.set("/api/history/public", Reply(200, history(ids)))
+        routes.set(f"/api/history/{ids[0]}/geojson", Reply(200, samples[ids[0]]))
+        routes.set(f"/api/history/{ids[1]}/geojson", Reply(200, samples[ids[1]], delay=30))
+        routes.set(f"/api/history/{ids[2]}/geojson", Reply(200, samples[ids[2]]))
+        cmd = [sys.executable, "-m", "geotools", "fetch", "deepstate", "--since", "2024-12-01"]
+        cmd += ["--api", base + "/api", "--delay", "0", "--timeout", "60", str(dest)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = dest / f"{ids[0]}.geojson"
+        deadline = time.monotonic() + 30
+        while not first.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.kill()  # mid-download of the second snapshot
+        proc.communicate()
+        assert first.read_bytes() == samples[ids[0]]
+        # the old temporary swept, nothing half-written
+        assert sorted(p.name for p in dest.iterdir()) == [f"{ids[0]}.geojson"]
+        routes.set(f"/api/history/{ids[1]}/geojson", Reply(200, samples[ids[1]]))
+        summary = fetch_deepstate(dest, dt.date(2024, 12, 1), base_url=base + "/api", **FAST)
+    assert (len(summary.skipped), len(summary.fetched)) == (1, 2)
+    assert sorted(p.name for p in dest.iterdir()) == [f"{i}.geojson" for i in ids]
 
 
 # ---------------------------------------------------------------- ISW / ArcGIS

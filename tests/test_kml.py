@@ -17,6 +17,7 @@ from pyproj import CRS, Transformer
 
 from geotools.errors import DataError
 from geotools.io import SnapshotRef, date_from_name, load_snapshot, read_raw, resolve_refs
+from geotools.regions import read_regions
 from geotools.sources import kml
 
 from .conftest import data_path, run_cli
@@ -278,3 +279,17 @@ def test_size_cap_is_checked_while_decompressing(tmp_path, monkeypatch):
     kmz.write_bytes(bytes(data))
     with pytest.raises(DataError, match=r"KMZ|KML"):
         read_raw(kmz)
+
+
+def test_region_layers_in_kml_go_through_the_checks(tmp_path):
+    bad = tmp_path / "regions.kml"
+    bad.write_bytes(XXE)
+    with pytest.raises(DataError, match="declares a DTD or entities"):
+        read_regions(bad, LAEA)
+    frame = gpd.GeoDataFrame(
+        {"shapeISO": ["UA-14", "UA-63"]},
+        geometry=[shapely.box(37, 47, 38, 48), shapely.box(36, 49, 37, 50)],
+        crs=4326,
+    )
+    kmz = write_kmz(tmp_path / "regions.kmz", {"doc.kml": write_kml(frame, tmp_path / "r")})
+    assert sorted(read_regions(kmz, LAEA).codes) == ["UA-14", "UA-63"]

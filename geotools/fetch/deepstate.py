@@ -30,7 +30,14 @@ from typing import Any
 
 from geotools.errors import DataError, UsageError
 from geotools.fetch import http
-from geotools.fetch.store import FetchSummary, check_collection, is_valid_file, parse_json, save
+from geotools.fetch.store import (
+    FetchSummary,
+    check_collection,
+    is_valid_file,
+    parse_json,
+    save,
+    sweep_temporaries,
+)
 from geotools.progress import progress
 
 log = logging.getLogger(__name__)
@@ -101,6 +108,7 @@ def fetch_deepstate(
         raise UsageError(f"--until {until} is before --since {since}")
     folder = Path(dest)
     folder.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(folder)
     api = api_base(base_url)
     session = http.session()
     options: dict[str, Any] = {

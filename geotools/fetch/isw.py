@@ -25,7 +25,13 @@ from urllib.parse import urlencode
 
 from geotools.errors import DataError
 from geotools.fetch import http
-from geotools.fetch.store import FetchSummary, check_collection, is_valid_file, save
+from geotools.fetch.store import (
+    FetchSummary,
+    check_collection,
+    is_valid_file,
+    save,
+    sweep_temporaries,
+)
 from geotools.progress import progress
 
 log = logging.getLogger(__name__)
@@ -113,6 +119,7 @@ def fetch_isw(
     """
     folder = Path(dest)
     folder.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(folder)
     day = today or dt.datetime.now(dt.timezone.utc).date()
     chosen = dict(layers or DEFAULT_LAYERS)
     options: dict[str, Any] = {

@@ -7,7 +7,10 @@ always whole, and one that fails the check is never kept.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,12 @@ from typing import Any
 from geotools.errors import DataError
 from geotools.output import write_bytes
 
+log = logging.getLogger(__name__)
+
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
+#: A temporary (``.NAME.xxxx.tmp.geojson``, see output.atomic_path) older than this was left
+#: by a run that was killed; younger ones may belong to a run still going.
+STALE_TEMP_SECONDS = 3600.0
 
 
 def _has_polygon(geometry: Any) -> bool:
@@ -73,6 +81,20 @@ def is_valid_file(path: Path) -> bool:
     except (DataError, OSError):
         return False
     return True
+
+
+def sweep_temporaries(folder: Path) -> int:
+    """Remove the temporaries a killed run left in ``folder``; returns how many."""
+    now = time.time()
+    removed = 0
+    for path in folder.glob(".*.tmp.geojson"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                path.unlink()
+                removed += 1
+    if removed:
+        log.info("removed %d temporaries left by an interrupted run in %s", removed, folder)
+    return removed
 
 
 def save(dest: Path, body: bytes) -> None:

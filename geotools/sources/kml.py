@@ -10,6 +10,7 @@ in the ``layer`` attribute so source profiles can classify by it.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Iterable
@@ -106,10 +107,13 @@ def check_xml(data: bytes, path: Path) -> None:
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
+    from defusedxml.ElementTree import iterparse
 
-    try:
-        fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:  # streamed, each element dropped once parsed: memory stays flat on large KML
+        for _, element in iterparse(
+            io.BytesIO(data), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        ):
+            element.clear()
     except DefusedXmlException as exc:
         raise DataError(
             f"KML declares a DTD or entities ({type(exc).__name__}); refused, as entity "
