@@ -10,6 +10,7 @@ import datetime as dt
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -308,3 +309,22 @@ def test_cli_fetch_boundaries(boundaries_full, tmp_path, monkeypatch):
     assert (tmp_path / "b" / "geoBoundaries-UKR-ADM1.geojson").read_bytes() == body
     res = run_cli(["fetch", "boundaries", "--spec", "UKR:ADM1", str(tmp_path / "b")], module=True)
     assert res.returncode == 2 and "bad region spec" in res.stderr
+
+
+def test_cli_fetch_isw(tmp_path, monkeypatch):
+    src = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    routes = Routes()
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_ISW_API", base + "/rest/services")
+        routes.set(
+            "/rest/services/Control/FeatureServer/0/query",
+            Reply(200, gzip.decompress(src.read_bytes())),
+        )
+        res = run_cli(["fetch", "isw", "--layer", "nope", str(tmp_path)], module=True)
+        assert res.returncode == 2 and "is not NAME=PATH" in res.stderr
+        args = ["fetch", "isw", "--layer", "control=Control/FeatureServer/0", "--delay", "0"]
+        res = run_cli([*args, str(tmp_path / "isw")], module=True)
+    assert res.returncode == 0, res.stderr
+    (written,) = (tmp_path / "isw").iterdir()
+    assert re.fullmatch(r"\d{8}_control\.geojson", written.name)
+    assert routes.log[0][0].startswith("/rest/services/Control/FeatureServer/0/query?where=1%3D1")

@@ -186,6 +186,19 @@ def test_esri_json_wgs84_and_web_mercator_give_the_geojson_area(tmp_path):
     assert str(ref.date) == "2024-08-29"
 
 
+def test_isw_as_zipped_shapefile(tmp_path):
+    src = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame = _frame(src).drop(columns=["date"])  # a shapefile has no datetime type
+    frame.to_file(folder / "control.shp", driver="ESRI Shapefile")
+    archive = tmp_path / "isw_2024-08-29.shp.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in sorted(folder.iterdir()):
+            zf.write(part, part.name)
+    assert _area_m2(archive, src) == pytest.approx(_area_m2(src, src), rel=1e-9)
+
+
 # ---------------------------------------------------------------- attacks
 
 
