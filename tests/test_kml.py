@@ -161,6 +161,22 @@ def test_kmz_folders_become_the_layer_attribute(tmp_path):
         assert by_folder.area_m2(status) == pytest.approx(by_prop.area_m2(status), rel=1e-7)
 
 
+def test_isw_profile_classifies_kmz_folders_like_the_geojson_layers(tmp_path):
+    src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+    frame = _frame(src)
+    folders = frame.drop(columns=["layer"]).assign(group=frame["layer"])  # only folder names
+    kmz = write_kmz(
+        tmp_path / "20230531.kmz", {"doc.kml": write_kml(folders, tmp_path / "x", "group")}
+    )
+    day = date_from_name(src)
+    got = load_snapshot(SnapshotRef(kmz, day, "t"), LAEA, use_cache=False, profile="isw")
+    want = load_snapshot(SnapshotRef(src, day, "t"), LAEA, use_cache=False, profile="isw")
+    assert got.area_m2("occupied") == pytest.approx(106_726.0e6, rel=1e-5)  # PROVENANCE figure
+    assert {s: got.area_m2(s) for s in got.geometries} == pytest.approx(
+        {s: want.area_m2(s) for s in want.geometries}, rel=1e-7
+    )
+
+
 def test_kmz_without_doc_kml_uses_first_kml_and_dates_from_property(tmp_path):
     frame = gpd.GeoDataFrame(
         {"date": ["2024-05-21"]},
