@@ -395,11 +395,11 @@ def read_raw(
         wanted = [c for c in columns if c in have]
     else:
         wanted = columns
-    try:
-        with gdal_reading_options(path):
+    with gdal_reading_options(path):  # outside the try: its own DataError is already worded
+        try:
             meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
-    except Exception as exc:
-        raise _read_error(path, exc) from exc
+        except Exception as exc:
+            raise _read_error(path, exc) from exc
     fields = [str(f) for f in meta["fields"]]
     if missing_ok:
         n = len(wkb)

@@ -200,6 +200,14 @@ def test_esri_json_wgs84_and_web_mercator_give_the_geojson_area(tmp_path):
         assert _area_m2(esri, src) == pytest.approx(area, rel=1e-7)
     (ref,) = resolve_refs([tmp_path / "isw_2024-08-29_4326.json"])
     assert str(ref.date) == "2024-08-29"
+    # one page of a paginated query is not the layer: refused, not measured short
+    page = json.loads((tmp_path / "isw_2024-08-29_4326.json").read_text())
+    page["features"] = page["features"][:3]
+    page["exceededTransferLimit"] = True
+    first = tmp_path / "page_2024-08-29.json"
+    first.write_text(json.dumps(page))
+    with pytest.raises(DataError, match=r"one page of an ArcGIS query .* geotools fetch isw"):
+        read_raw(first)
 
 
 def test_isw_as_zipped_shapefile(tmp_path):

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from geotools.errors import DataError
+
 _MARKERS = (b'"spatialReference"', b'"rings"', b'"geometryType"')
+_MORE_PAGES = re.compile(rb'"exceededTransferLimit"\s*:\s*true')
+
+
+def _head(path: Path, size: int | None = 65536) -> bytes:
+    with open(path, "rb") as raw:
+        gz = path.name.lower().endswith(".gz")
+        stream = gzip.GzipFile(fileobj=raw) if gz else raw
+        return stream.read() if size is None else stream.read(size)
 
 
 def is_esri_json(path: Path) -> bool:
@@ -22,9 +33,7 @@ def is_esri_json(path: Path) -> bool:
     if not name.endswith((".json", ".json.gz", ".geojson", ".geojson.gz", ".esrijson")):
         return False
     try:
-        with open(path, "rb") as raw:
-            stream = gzip.GzipFile(fileobj=raw) if name.endswith(".gz") else raw
-            head = stream.read(65536)
+        head = _head(path)
     except (OSError, EOFError, zlib.error):
         return False
     return b'"FeatureCollection"' not in head and any(m in head for m in _MARKERS)
@@ -32,10 +41,22 @@ def is_esri_json(path: Path) -> bool:
 
 @contextlib.contextmanager
 def gdal_reading_options(path: Path) -> Iterator[None]:
-    """GDAL settings for reading ``path``: ring orientation decides holes for ESRI JSON."""
+    """GDAL settings for reading ``path``: ring orientation decides holes for ESRI JSON.
+
+    An ESRI JSON file that is only one page of a query is refused: its area would be short."""
     if not is_esri_json(path):
         yield
         return
+    try:
+        partial = _MORE_PAGES.search(_head(path, None)) is not None
+    except (OSError, EOFError, zlib.error):
+        partial = False  # GDAL will say what is wrong with the file
+    if partial:
+        raise DataError(
+            "is one page of an ArcGIS query (exceededTransferLimit: true), not the whole layer; "
+            "query every page (resultOffset), e.g. with geotools fetch isw",
+            path,
+        )
     from pyogrio import get_gdal_config_option, set_gdal_config_options
 
     before = get_gdal_config_option("OGR_ORGANIZE_POLYGONS")
