@@ -51,7 +51,10 @@ VECTOR_SUFFIXES = (
     ".geoparquet",
     ".gml",
     ".sqlite",
+    ".kml",
+    ".kmz",
 )
+KML_SUFFIXES = (".kml", ".kmz")
 DATE_PROPERTY_CANDIDATES = ("date", "datetime", "snapshot_date", "date_utc", "timestamp", "time")
 OnDuplicate = Literal["error", "first", "last"]
 
@@ -166,14 +169,15 @@ def parse_date(value: Any) -> dt.date | None:
 def _date_from_properties(
     path: Path, layer: str | None, field: str | None
 ) -> tuple[dt.date, str] | None:
-    from pyogrio import read_info
     from pyogrio.raw import read
 
+    is_kml = path.name.lower().endswith(KML_SUFFIXES)
     try:
-        info = read_info(gdal_path(path), layer=layer)
+        fields = read_fields(path, layer)
+    except GeotoolsError:
+        raise
     except Exception as exc:
         raise _read_error(path, exc) from exc
-    fields = [str(f) for f in info["fields"]]
     if field is not None:
         if field not in fields:
             raise DateError(
@@ -188,10 +192,15 @@ def _date_from_properties(
         if not candidates:
             return None
     name = candidates[0]
-    try:
-        _, _, _, values = read(gdal_path(path), layer=layer, columns=[name], read_geometry=False)
-    except Exception as exc:
-        raise _read_error(path, exc) from exc
+    if is_kml:
+        values = [read_raw(path, layer, [name]).attributes[name]]
+    else:
+        try:
+            _, _, _, values = read(
+                gdal_path(path), layer=layer, columns=[name], read_geometry=False
+            )
+        except Exception as exc:
+            raise _read_error(path, exc) from exc
     dates = {d for d in (parse_date(v) for v in values[0]) if d is not None}
     if not dates:
         if field is not None:
@@ -205,6 +214,16 @@ def _date_from_properties(
             path,
         )
     return dates.pop(), f"property {name}"
+
+
+def read_fields(path: Path, layer: str | None = None) -> list[str]:
+    """Property names of a vector file (KML/KMZ through their safety checks, which raise
+    DataError; other files raise GDAL's own exception for the caller to word)."""
+    if path.name.lower().endswith(KML_SUFFIXES):  # never hand unchecked KML to GDAL
+        return read_raw(path, layer).fields
+    from pyogrio import read_info
+
+    return [str(f) for f in read_info(gdal_path(path), layer=layer)["fields"]]
 
 
 def resolve_date(
@@ -350,6 +369,10 @@ def read_raw(
     name = path.name.lower()
     if name.endswith((".parquet", ".geoparquet")):
         return _read_parquet(path, columns, missing_ok)
+    if name.endswith(KML_SUFFIXES):
+        from geotools.sources.kml import read_kml
+
+        return read_kml(path, layer, columns, missing_ok)
     if layer is None and name.endswith(GEOJSON_SUFFIXES):
         doc = _geojson_wrapper(path)
         if doc is not None:  # {"id", "datetime", "map": FeatureCollection}: GDAL cannot read it
@@ -359,6 +382,8 @@ def read_raw(
             if fast is not None:
                 return fast
     from pyogrio.raw import read
+
+    from geotools.sources.esrijson import gdal_reading_options
 
     if missing_ok and columns:
         from pyogrio import read_info
@@ -370,10 +395,11 @@ def read_raw(
         wanted = [c for c in columns if c in have]
     else:
         wanted = columns
-    try:
-        meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
-    except Exception as exc:
-        raise _read_error(path, exc) from exc
+    with gdal_reading_options(path):  # outside the try: its own DataError is already worded
+        try:
+            meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
+        except Exception as exc:
+            raise _read_error(path, exc) from exc
     fields = [str(f) for f in meta["fields"]]
     if missing_ok:
         n = len(wkb)
@@ -503,6 +529,7 @@ def _read_geojson_fast(path: Path) -> RawLayer | None:
     head = data[:4096]
     if (
         b'"FeatureCollection"' not in head
+        or b'"spatialReference"' in head  # ESRI JSON (ArcGIS REST): GDAL's ESRIJSON driver
         or b'"geometry": null' in data
         or b'"geometry":null' in data
     ):

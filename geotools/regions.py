@@ -188,12 +188,12 @@ def read_regions(
     """
     path = Path(path)
     registry = registry or load_registry()
-    from pyogrio import read_info
-
-    from geotools.io import gdal_path
+    from geotools.io import read_fields
 
     try:
-        fields = [str(f) for f in read_info(gdal_path(path), layer=layer)["fields"]]
+        fields = read_fields(path, layer)  # KML/KMZ pass their safety checks first
+    except DataError:
+        raise
     except Exception as exc:
         raise DataError(
             f"cannot read region layer ({str(exc)[:160]}); check the file", path

@@ -12,17 +12,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Reply:
-    """One scripted answer: status, body, headers, optional delay (for timeouts)."""
+    """One scripted answer: status, body, headers, optional delay (for timeouts) and a declared
+    Content-Length other than the body's (a connection cut mid-body)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    content_length: int | None = None
 
 
 @dataclass
 class Routes:
-    """Per path, a queue of replies; the last one repeats. Requests are logged."""
+    """Per path, a queue of replies; the last one repeats. Requests are logged.
+
+    A path is matched with its query string first, then without it.
+    """
 
     replies: dict[str, list[Reply]] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)  # (path, user agent)
@@ -32,6 +37,8 @@ class Routes:
 
     def next(self, path: str) -> Reply:
         queue = self.replies.get(path)
+        if queue is None:
+            queue = self.replies.get(path.split("?", 1)[0])
         if not queue:
             return Reply(404, b"not found")
         return queue.pop(0) if len(queue) > 1 else queue[0]
@@ -51,7 +58,8 @@ def serve(routes: Routes) -> Iterator[str]:
                 self.send_response(reply.status)
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", str(len(reply.body)))
+                length = len(reply.body) if reply.content_length is None else reply.content_length
+                self.send_header("Content-Length", str(length))
                 self.end_headers()
                 self.wfile.write(reply.body)
             except (BrokenPipeError, ConnectionResetError):

@@ -63,6 +63,11 @@ def _register() -> None:
 
     for module in (front, compare):
         cli.add_command(module.command)
+    # --- fetch (issue 4, parts 5): the `geotools fetch …` group ---
+    from geotools.cli import fetch
+
+    cli.add_command(fetch.command)
+    # --- end fetch ---
 
 
 _register()

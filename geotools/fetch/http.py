@@ -36,7 +36,12 @@ def get(
         wait = backoff * 2 ** (attempt - 1)
         try:
             resp = http.get(url, timeout=timeout)
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except (
+            requests.Timeout,
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,  # body cut short of its Content-Length
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
             last = f"{type(exc).__name__}"
         else:
             if resp.status_code < 400:
@@ -53,6 +58,13 @@ def get(
     raise DataError(
         f"download failed after {attempts} attempts ({last}); check the network or retry later", url
     )
+
+
+def session() -> requests.Session:
+    """A session (kept-alive connections) that names geotools in its User-Agent."""
+    http = requests.Session()
+    http.headers["User-Agent"] = USER_AGENT
+    return http
 
 
 def get_json(url: str, **kw: Any) -> Any:

@@ -1,0 +1,330 @@
+"""Fetchers against a real HTTP server on 127.0.0.1 serving API-shaped answers built from the
+shared DeepState and ISW files, with the faults the real services show: 5xx, 429 with
+Retry-After, timeouts, bodies cut short, HTML error pages, ArcGIS error objects. Every run
+ends in correct files or a clear error, and never leaves a half-written or invalid file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pyproj import CRS
+
+from geotools.errors import DataError
+from geotools.fetch.deepstate import fetch_deepstate
+from geotools.fetch.http import USER_AGENT
+from geotools.fetch.isw import fetch_isw
+from geotools.io import SnapshotRef, load_snapshot
+
+from .conftest import data_path, run_cli
+from .httpserver import Reply, Routes, serve
+
+FAST = {"delay": 0.0, "timeout": 0.4, "backoff": 0.0, "show_progress": False}
+LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=35 +datum=WGS84 +units=m +no_defs")
+
+
+@pytest.fixture(scope="module")
+def samples() -> dict[int, bytes]:
+    folder = data_path("deepstate_raw", "samples")
+    return {
+        int(p.name.split(".")[0]): gzip.decompress(p.read_bytes())
+        for p in sorted(folder.glob("*.geojson.gz"))
+    }
+
+
+def history(ids) -> bytes:
+    return json.dumps(
+        [
+            {
+                "id": i,
+                "createdAt": dt.datetime.fromtimestamp(i, dt.timezone.utc).isoformat(),
+                "status": True,
+                "description": "…",
+                "descriptionEn": "…",
+            }
+            for i in ids
+        ]
+    ).encode()
+
+
+def utc_day(ident: int) -> dt.date:
+    return dt.datetime.fromtimestamp(ident, dt.timezone.utc).date()
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Anything in the folder that is not a finished .geojson (temporaries, partials)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name[0].isdigit() or ".tmp" in p.name)
+
+
+def test_deepstate_faults_recovered_then_rerun_fetches_nothing(samples, tmp_path, monkeypatch):
+    ids = [i for i in samples if dt.date(2023, 6, 1) <= utc_day(i) <= dt.date(2024, 12, 31)]
+    assert len(ids) == 5
+    a, b, c, d, e = ids
+    routes = Routes()
+    dest = tmp_path / "deepstate"
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_DEEPSTATE_API", base + "/api")
+        routes.set("/api/history/public", Reply(500, b"oops"), Reply(200, history(samples)))
+        routes.set(
+            f"/api/history/{a}/geojson",
+            Reply(429, b"slow down", {"Retry-After": "1"}),
+            Reply(200, samples[a]),
+        )
+        wrapped = {"id": b, "datetime": "2023-12-31T21:19:18Z", "map": json.loads(samples[b])}
+        routes.set(f"/api/history/{b}/geojson", Reply(200, json.dumps(wrapped).encode()))
+        routes.set(
+            f"/api/history/{c}/geojson", Reply(200, samples[c], delay=1.0), Reply(200, samples[c])
+        )
+        cut = Reply(200, samples[d][:5000], content_length=len(samples[d]))
+        routes.set(f"/api/history/{d}/geojson", cut, Reply(200, samples[d]))
+        routes.set(f"/api/history/{e}/geojson", Reply(200, samples[e]))
+        started = time.monotonic()
+        summary = fetch_deepstate(dest, dt.date(2023, 6, 1), dt.date(2024, 12, 31), **FAST)
+        assert time.monotonic() - started >= 1.0  # Retry-After honoured
+        assert len(summary.fetched) == 5 and not summary.failed and not summary.skipped
+        for i in ids:
+            got = (dest / f"{i}.geojson").read_bytes()
+            if i == b:  # unwrapped from {"map": …} to the bare FeatureCollection
+                assert json.loads(got) == json.loads(samples[b])
+            else:  # kept byte for byte
+                assert got == samples[i]
+        assert leftovers(dest) == []
+        assert {ua for _, ua in routes.log} == {USER_AGENT}
+        # a second run lists and skips: no snapshot is downloaded again
+        routes.log.clear()
+        again = fetch_deepstate(dest, dt.date(2023, 6, 1), dt.date(2024, 12, 31), **FAST)
+        assert len(again.skipped) == 5 and not again.fetched
+        assert [p for p, _ in routes.log] == ["/api/history/public"]
+    # the files are snapshots geotools reads, dated by their id
+    snap = load_snapshot(SnapshotRef(dest / f"{e}.geojson", dt.date(2024, 12, 21), "t"), LAEA)
+    assert snap.repairs.features == json.loads(samples[e])["features"].__len__()
+
+
+def test_deepstate_failures_are_clear_and_leave_no_file(samples, tmp_path):
+    ids = sorted(samples)  # 2022-04-03 … 2025-08-03
+    html, cut, down, slow, points, good, stale = ids[:7]
+    routes = Routes()
+    dest = tmp_path / "ds"
+    dest.mkdir()
+    (dest / f"{stale}.geojson").write_bytes(samples[stale][:3000])  # a partial from elsewhere
+    only_points = {
+        "type": "FeatureCollection",
+        "features": [
+            f
+            for f in json.loads(samples[points])["features"]
+            if f["geometry"] and f["geometry"]["type"] == "Point"
+        ],
+    }
+    with serve(routes) as base:
+        routes.set("/api/history/public", Reply(200, history(ids[:7])))
+        page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        routes.set(f"/api/history/{html}/geojson", Reply(200, page, {"Content-Type": "text/html"}))
+        routes.set(
+            f"/api/history/{cut}/geojson",
+            Reply(200, samples[cut][:4000], content_length=len(samples[cut])),
+        )
+        routes.set(f"/api/history/{down}/geojson", Reply(503, b"down"))
+        routes.set(f"/api/history/{slow}/geojson", Reply(200, samples[slow], delay=1.0))
+        routes.set(f"/api/history/{points}/geojson", Reply(200, json.dumps(only_points).encode()))
+        routes.set(f"/api/history/{good}/geojson", Reply(200, samples[good]))
+        routes.set(f"/api/history/{stale}/geojson", Reply(200, samples[stale]))
+        summary = fetch_deepstate(
+            dest, dt.date(2022, 1, 1), base_url=base + "/api", attempts=2, **FAST
+        )
+    assert sorted(p.name for p in summary.fetched) == [f"{good}.geojson", f"{stale}.geojson"]
+    assert (dest / f"{stale}.geojson").read_bytes() == samples[stale]  # partial replaced
+    errors = dict(summary.failed)
+    url = f"{base}/api/history/{{}}/geojson"
+    assert "an HTML page" in errors[url.format(html)]
+    assert "ChunkedEncodingError" in errors[url.format(cut)]
+    assert "HTTP 503" in errors[url.format(down)]
+    assert "Timeout" in errors[url.format(slow)]
+    assert "no polygons" in errors[url.format(points)]
+    assert sorted(p.name for p in dest.iterdir()) == [f"{good}.geojson", f"{stale}.geojson"]
+    with pytest.raises(DataError, match=r"5 download\(s\) failed .* rerun the same command"):
+        summary.raise_for_failures()
+
+
+def test_deepstate_list_errors(tmp_path):
+    routes = Routes()
+    with serve(routes) as base:
+        routes.set("/api/history/public", Reply(200, b"<html>maintenance</html>"))
+        with pytest.raises(DataError, match="non-JSON"):
+            fetch_deepstate(tmp_path, dt.date(2024, 1, 1), base_url=base + "/api", **FAST)
+        routes.set("/api/history/public", Reply(200, b'{"error": "gone"}'))
+        with pytest.raises(DataError, match="not a JSON list"):
+            fetch_deepstate(tmp_path, dt.date(2024, 1, 1), base_url=base + "/api", **FAST)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_fetch_deepstate(samples, tmp_path, monkeypatch):
+    ids = sorted(samples)[-3:]
+    routes = Routes()
+    dest = tmp_path / "out"
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_DEEPSTATE_API", base + "/api")
+        routes.set("/api/history/public", Reply(200, history(ids)))
+        for i in ids:
+            routes.set(f"/api/history/{i}/geojson", Reply(200, samples[i]))
+        args = ["fetch", "deepstate", "--since", "2024-12-01", "--delay", "0", "--retries", "2"]
+        res = run_cli([*args, str(dest)], module=True)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.startswith("fetched 3, already there 0, failed 0")
+        routes.set(f"/api/history/{ids[0]}/geojson", Reply(500, b"boom"))
+        (dest / f"{ids[0]}.geojson").unlink()
+        res = run_cli([*args, "--timeout", "1", str(dest)], module=True)
+    assert res.returncode == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("geotools: error: 1 download(s) failed"), lines
+    assert "HTTP 500" in lines[0] and "already there 2" in lines[0]
+    assert sorted(p.name for p in dest.iterdir()) == [f"{i}.geojson" for i in ids[1:]]
+
+
+def test_killed_run_resumes(samples, tmp_path):
+    ids = sorted(samples)[-3:]
+    routes = Routes()
+    dest = tmp_path / "out"
+    dest.mkdir()
+    stale = dest / f".{ids[0]}.abcd1234.tmp.geojson"  # left by an older killed run
+    stale.write_bytes(samples[ids[0]][:100])
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    with serve(routes) as base:
+        routes.set("/api/history/public", Reply(200, history(ids)))
+        routes.set(f"/api/history/{ids[0]}/geojson", Reply(200, samples[ids[0]]))
+        routes.set(f"/api/history/{ids[1]}/geojson", Reply(200, samples[ids[1]], delay=30))
+        routes.set(f"/api/history/{ids[2]}/geojson", Reply(200, samples[ids[2]]))
+        cmd = [sys.executable, "-m", "geotools", "fetch", "deepstate", "--since", "2024-12-01"]
+        cmd += ["--api", base + "/api", "--delay", "0", "--timeout", "60", str(dest)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = dest / f"{ids[0]}.geojson"
+        deadline = time.monotonic() + 30
+        while not first.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.kill()  # mid-download of the second snapshot
+        proc.communicate()
+        assert first.read_bytes() == samples[ids[0]]
+        # the old temporary swept, nothing half-written
+        assert sorted(p.name for p in dest.iterdir()) == [f"{ids[0]}.geojson"]
+        routes.set(f"/api/history/{ids[1]}/geojson", Reply(200, samples[ids[1]]))
+        summary = fetch_deepstate(dest, dt.date(2024, 12, 1), base_url=base + "/api", **FAST)
+    assert (len(summary.skipped), len(summary.fetched)) == (1, 2)
+    assert sorted(p.name for p in dest.iterdir()) == [f"{i}.geojson" for i in ids]
+
+
+# ---------------------------------------------------------------- ISW / ArcGIS
+
+
+def _pages(features, sizes, nested_flag=False):
+    pages, start = [], 0
+    for n, size in enumerate(sizes):
+        chunk = features[start : start + size]
+        start += size
+        more = n < len(sizes) - 1
+        page = {"type": "FeatureCollection", "features": chunk}
+        if more and nested_flag and n == 1:
+            page["properties"] = {"exceededTransferLimit": True}  # where f=geojson puts it
+        elif more:
+            page["exceededTransferLimit"] = True
+        pages.append(json.dumps(page).encode())
+    return pages
+
+
+def test_isw_pagination_across_three_pages(tmp_path, monkeypatch):
+    src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+    doc = json.loads(gzip.decompress(src.read_bytes()))
+    features = doc["features"]
+    pages = _pages(features, [40, 40, len(features) - 80], nested_flag=True)
+    layer = "/services/VIEW_RussiaCoTinUkraine_V3/FeatureServer/49/query"
+    routes = Routes()
+    dest = tmp_path / "isw"
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_ISW_API", base + "/services")
+        # a 500 in the middle of the pagination is retried, the page is not skipped
+        routes.set(
+            layer, Reply(200, pages[0]), Reply(500, b"busy"), *(Reply(200, p) for p in pages[1:])
+        )
+        layers = {"control": "VIEW_RussiaCoTinUkraine_V3/FeatureServer/49"}
+        summary = fetch_isw(dest, layers, today=dt.date(2023, 5, 31), page_size=40, **FAST)
+        assert not summary.failed, summary.failed
+        offsets = [p.split("resultOffset=")[1].split("&")[0] for p, _ in routes.log]
+        assert offsets == ["0", "40", "40", "80"]
+        assert all(
+            "f=geojson" in p and "where=1%3D1" in p and "outFields=%2A" in p for p, _ in routes.log
+        )
+        target = dest / "20230531_control.geojson"
+        assert json.loads(target.read_bytes())["features"] == features
+        assert leftovers(dest) == []
+        routes.log.clear()
+        again = fetch_isw(dest, layers, today=dt.date(2023, 5, 31), page_size=40, **FAST)
+        assert again.skipped == [target] and routes.log == []
+    got = load_snapshot(
+        SnapshotRef(target, dt.date(2023, 5, 31), "t"), LAEA, "layer", use_cache=False
+    )
+    want = load_snapshot(
+        SnapshotRef(src, dt.date(2023, 5, 31), "t"), LAEA, "layer", use_cache=False
+    )
+    assert {s: got.area_m2(s) for s in got.geometries} == pytest.approx(
+        {s: want.area_m2(s) for s in want.geometries}, rel=1e-12
+    )
+
+
+def test_isw_errors_leave_no_file(tmp_path):
+    routes = Routes()
+    dest = tmp_path / "isw"
+    arcgis_error = {"error": {"code": 400, "message": "Invalid URL", "details": []}}
+    empty = {"type": "FeatureCollection", "features": []}
+    with serve(routes) as base:
+        routes.set("/a/query", Reply(200, json.dumps(arcgis_error).encode()))
+        routes.set("/b/query", Reply(200, b"<!DOCTYPE html><html>Service unavailable</html>"))
+        routes.set("/c/query", Reply(200, json.dumps(empty).encode()))
+        layers = {"a": f"{base}/a", "b": f"{base}/b", "c": f"{base}/c"}
+        summary = fetch_isw(dest, layers, today=dt.date(2024, 1, 1), attempts=1, **FAST)
+    errors = [e for _, e in summary.failed]
+    assert "ArcGIS error 400: Invalid URL" in errors[0]
+    assert "non-JSON" in errors[1]
+    assert "no polygons (0 features)" in errors[2]
+    assert list(dest.iterdir()) == []
+
+
+def test_cli_fetch_boundaries(boundaries_full, tmp_path, monkeypatch):
+    body = gzip.decompress(boundaries_full.read_bytes())
+    routes = Routes()
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache"))
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_GEOBOUNDARIES_API", base + "/api/{release}/{iso}/{adm}/")
+        meta = {"gjDownloadURL": f"{base}/file.geojson"}
+        routes.set("/api/gbOpen/UKR/ADM1/", Reply(200, json.dumps(meta).encode()))
+        routes.set("/file.geojson", Reply(503, b"x", {"Retry-After": "0"}), Reply(200, body))
+        res = run_cli(["fetch", "boundaries", str(tmp_path / "b")], module=True)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "b" / "geoBoundaries-UKR-ADM1.geojson").read_bytes() == body
+    res = run_cli(["fetch", "boundaries", "--spec", "UKR:ADM1", str(tmp_path / "b")], module=True)
+    assert res.returncode == 2 and "bad region spec" in res.stderr
+
+
+def test_cli_fetch_isw(tmp_path, monkeypatch):
+    src = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    routes = Routes()
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_ISW_API", base + "/rest/services")
+        routes.set(
+            "/rest/services/Control/FeatureServer/0/query",
+            Reply(200, gzip.decompress(src.read_bytes())),
+        )
+        res = run_cli(["fetch", "isw", "--layer", "nope", str(tmp_path)], module=True)
+        assert res.returncode == 2 and "is not NAME=PATH" in res.stderr
+        args = ["fetch", "isw", "--layer", "control=Control/FeatureServer/0", "--delay", "0"]
+        res = run_cli([*args, str(tmp_path / "isw")], module=True)
+    assert res.returncode == 0, res.stderr
+    (written,) = (tmp_path / "isw").iterdir()
+    assert re.fullmatch(r"\d{8}_control\.geojson", written.name)
+    assert routes.log[0][0].startswith("/rest/services/Control/FeatureServer/0/query?where=1%3D1")

@@ -1,0 +1,332 @@
+"""KML / KMZ and ESRI JSON reading: real files built here from the shared ISW layers, and the
+archive / XML attacks a KMZ can carry (zip-slip, zip bomb, entity expansion, external entities).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS, Transformer
+
+from geotools.errors import DataError
+from geotools.io import SnapshotRef, date_from_name, load_snapshot, read_raw, resolve_refs
+from geotools.regions import read_regions
+from geotools.sources import kml
+
+from .conftest import data_path, run_cli
+
+LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=35 +datum=WGS84 +units=m +no_defs")
+KML_HEAD = b'<?xml version="1.0" encoding="utf-8"?>\n'
+KML_BODY = (
+    b'<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>a</name>'
+    b"<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+    b"37,48 37.1,48 37.1,48.1 37,48.1 37,48</coordinates></LinearRing></outerBoundaryIs>"
+    b"</Polygon></Placemark></Document></kml>"
+)
+
+
+def isw_files() -> list[Path]:
+    root = data_path("isw")
+    return sorted(root.glob("*/*.geojson.gz"))
+
+
+def _frame(src: Path) -> gpd.GeoDataFrame:
+    return gpd.read_file(f"/vsigzip/{src}")
+
+
+def write_kml(frame: gpd.GeoDataFrame, dest: Path, by: str | None = None) -> bytes:
+    """KML written by GDAL, one folder per value of ``by`` (GDAL writes one layer per file,
+    so the folders of several files are joined into one document)."""
+    groups = [(dest.stem, frame)] if by is None else list(frame.groupby(by, sort=True))
+    folders = []
+    for name, part in groups:
+        tmp = dest.parent / f"{name}.part.kml"
+        part.to_file(tmp, driver="KML", layer=str(name))
+        text = tmp.read_text()
+        tmp.unlink()
+        start = text.index('<Document id="root_doc">') + len('<Document id="root_doc">')
+        folders.append(text[start : text.rindex("</Document>")])
+    doc = (
+        '<?xml version="1.0" encoding="utf-8" ?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n'
+        '<Document id="root_doc">' + "".join(folders) + "</Document></kml>\n"
+    )
+    return doc.encode()
+
+
+def write_kmz(dest: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
+    return dest
+
+
+def write_esri_json(frame: gpd.GeoDataFrame, dest: Path, wkid: int) -> Path:
+    """ArcGIS FeatureServer ``f=json`` query output: rings (outer clockwise), attributes,
+    spatialReference; coordinates projected to Web Mercator when ``wkid`` is 102100.
+    Geometries are repaired first, as ArcGIS does on publishing."""
+    to_mercator = Transformer.from_crs(4326, 3857, always_xy=True)
+    features = []
+    for i, geom in enumerate(frame.geometry.values):
+        attrs = {"OBJECTID": i + 1}
+        if geom is None or geom.is_empty:
+            features.append({"attributes": attrs, "geometry": None})
+            continue
+        # ArcGIS serves simple geometries (it repairs on publishing); GDAL's hole test is
+        # not the signed area, so a self-crossing ring would be misread either way
+        geom = shapely.make_valid(shapely.force_2d(geom), method="structure", keep_collapsed=False)
+        if wkid == 102100:
+            geom = shapely.transform(geom, lambda xy: np.column_stack(to_mercator.transform(*xy.T)))
+        oriented = shapely.orient_polygons(geom, exterior_cw=True)
+        polygons = shapely.get_parts(oriented)
+        rings = []
+        for poly in polygons:
+            for ring in [poly.exterior, *poly.interiors]:
+                rings.append(shapely.get_coordinates(ring).tolist())
+        features.append({"attributes": attrs, "geometry": {"rings": rings}})
+    doc = {
+        "objectIdFieldName": "OBJECTID",
+        "geometryType": "esriGeometryPolygon",
+        "spatialReference": {"wkid": wkid, "latestWkid": 3857 if wkid == 102100 else wkid},
+        "fields": [{"name": "OBJECTID", "type": "esriFieldTypeOID", "alias": "OBJECTID"}],
+        "features": features,
+        "exceededTransferLimit": False,
+    }
+    dest.write_text(json.dumps(doc))
+    return dest
+
+
+def _area_m2(path: Path, date_from: Path) -> float:
+    ref = SnapshotRef(
+        path=path, date=date_from_name(date_from) or date_from_name("20240101"), date_origin="test"
+    )
+    snap = load_snapshot(ref, LAEA, use_cache=False, warn_empty=False)
+    return sum(snap.area_m2(s) for s in snap.geometries)
+
+
+# ---------------------------------------------------------------- every ISW file, three formats
+
+
+@pytest.mark.parametrize("src", isw_files(), ids=lambda p: p.name.split(".")[0])
+def test_every_isw_file_reads_as_geojson_kmz_and_esri_json(src, tmp_path):
+    frame = _frame(src)
+    stem = src.name.split(".")[0]
+    by = "layer" if "layer" in frame.columns else None
+    kml_text = write_kml(frame, tmp_path / "control", by)
+    kmz = write_kmz(tmp_path / f"{stem}.kmz", {"doc.kml": kml_text})
+    esri = write_esri_json(frame, tmp_path / f"{stem}.json", 102100)
+
+    raw = read_raw(kmz, columns=["layer"])
+    assert len(raw.geometries) == len(frame)  # null geometries kept as nulls, then skipped
+    expected_layers = set(frame["layer"]) if by else {"control"}
+    assert set(raw.attributes["layer"]) == expected_layers
+    assert read_raw(esri).crs.to_epsg() == 3857
+
+    area = _area_m2(src, src)
+    assert area > 1e6  # every ISW layer here has polygons
+    assert _area_m2(kmz, src) == pytest.approx(area, rel=1e-7)
+    assert _area_m2(esri, src) == pytest.approx(area, rel=1e-7)
+
+
+def test_kmz_folders_become_the_layer_attribute(tmp_path):
+    src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+    frame = _frame(src).drop(columns=["layer"]).assign(group=_frame(src)["layer"])
+    kmz = write_kmz(
+        tmp_path / "20230531.kmz",
+        {"files/legend.png": b"\x89PNG", "doc.kml": write_kml(frame, tmp_path / "x", "group")},
+    )
+    raw = read_raw(kmz, columns=["layer"])
+    counts = dict(
+        zip(*np.unique(raw.attributes["layer"].astype(str), return_counts=True), strict=False)
+    )
+    assert counts == frame["group"].value_counts().to_dict()
+    one = read_raw(kmz, layer="VIEW_RussiaCoTinUkraine_V3")
+    assert len(one.geometries) == counts["VIEW_RussiaCoTinUkraine_V3"]
+    with pytest.raises(DataError, match=r"no layer 'nope' \(layers: MDS_"):
+        read_raw(kmz, layer="nope")
+    # per-folder areas through the status field = per-layer areas of the GeoJSON
+    ref = SnapshotRef(kmz, date_from_name(src), "test")
+    by_folder = load_snapshot(ref, LAEA, status_field="layer", use_cache=False)
+    by_prop = load_snapshot(
+        SnapshotRef(src, date_from_name(src), "test"), LAEA, "layer", use_cache=False
+    )
+    assert set(by_folder.geometries) == set(by_prop.geometries)
+    for status in by_prop.geometries:
+        assert by_folder.area_m2(status) == pytest.approx(by_prop.area_m2(status), rel=1e-7)
+
+
+def test_isw_profile_classifies_kmz_folders_like_the_geojson_layers(tmp_path):
+    src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+    frame = _frame(src)
+    folders = frame.drop(columns=["layer"]).assign(group=frame["layer"])  # only folder names
+    kmz = write_kmz(
+        tmp_path / "20230531.kmz", {"doc.kml": write_kml(folders, tmp_path / "x", "group")}
+    )
+    day = date_from_name(src)
+    got = load_snapshot(SnapshotRef(kmz, day, "t"), LAEA, use_cache=False, profile="isw")
+    want = load_snapshot(SnapshotRef(src, day, "t"), LAEA, use_cache=False, profile="isw")
+    assert got.area_m2("occupied") == pytest.approx(106_726.0e6, rel=1e-5)  # PROVENANCE figure
+    assert {s: got.area_m2(s) for s in got.geometries} == pytest.approx(
+        {s: want.area_m2(s) for s in want.geometries}, rel=1e-7
+    )
+
+
+def test_kmz_without_doc_kml_uses_first_kml_and_dates_from_property(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"date": ["2024-05-21"]},
+        geometry=[shapely.box(37, 48, 37.1, 48.1)],
+        crs=4326,
+    )
+    write_kmz(tmp_path / "control.kmz", {"maps/control.kml": write_kml(frame, tmp_path / "c")})
+    (ref,) = resolve_refs([tmp_path])  # .kmz is found in a folder, dated by its property
+    assert str(ref.date) == "2024-05-21" and ref.date_origin == "property date"
+
+
+def test_esri_json_wgs84_and_web_mercator_give_the_geojson_area(tmp_path):
+    src = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    frame = _frame(src)  # 3-D coordinates and null geometries: both quirks in one file
+    area = _area_m2(src, src)
+    for wkid in (4326, 102100):
+        esri = write_esri_json(frame, tmp_path / f"isw_2024-08-29_{wkid}.json", wkid)
+        raw = read_raw(esri)
+        assert raw.crs.to_epsg() == (4326 if wkid == 4326 else 3857)
+        assert sum(g is None for g in raw.geometries) == frame.geometry.isna().sum()
+        assert _area_m2(esri, src) == pytest.approx(area, rel=1e-7)
+    (ref,) = resolve_refs([tmp_path / "isw_2024-08-29_4326.json"])
+    assert str(ref.date) == "2024-08-29"
+    # one page of a paginated query is not the layer: refused, not measured short
+    page = json.loads((tmp_path / "isw_2024-08-29_4326.json").read_text())
+    page["features"] = page["features"][:3]
+    page["exceededTransferLimit"] = True
+    first = tmp_path / "page_2024-08-29.json"
+    first.write_text(json.dumps(page))
+    with pytest.raises(DataError, match=r"one page of an ArcGIS query .* geotools fetch isw"):
+        read_raw(first)
+
+
+def test_isw_as_zipped_shapefile(tmp_path):
+    src = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame = _frame(src).drop(columns=["date"])  # a shapefile has no datetime type
+    frame.to_file(folder / "control.shp", driver="ESRI Shapefile")
+    archive = tmp_path / "isw_2024-08-29.shp.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in sorted(folder.iterdir()):
+            zf.write(part, part.name)
+    assert _area_m2(archive, src) == pytest.approx(_area_m2(src, src), rel=1e-9)
+
+
+# ---------------------------------------------------------------- attacks
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE kml [\n <!ENTITY lol "lol">\n'
+    + b"".join(
+        b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b"]>\n"
+    + KML_BODY.replace(b"<name>a</name>", b"<name>&lol9;</name>")
+)
+XXE = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE kml [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>\n'
+    + KML_BODY.replace(b"<name>a</name>", b"<name>&xxe;</name>")
+)
+
+
+def _bomb() -> bytes:
+    # valid KML with 40 MB of blanks inside: deflates about 1000:1
+    return KML_HEAD + KML_BODY.replace(b"<Document>", b"<Document>" + b" " * 40_000_000)
+
+
+ATTACKS = {
+    "zip-slip": ({"doc.kml": KML_HEAD + KML_BODY, "../evil.kml": KML_BODY}, "outside the archive"),
+    "absolute-entry": ({"/tmp/evil.kml": KML_HEAD + KML_BODY}, "outside the archive"),
+    "windows-slip": ({"doc.kml": KML_BODY, "..\\..\\evil.kml": KML_BODY}, "outside the archive"),
+    "zip-bomb": ({"doc.kml": None}, r"compresses more than 100:1 \(a zip bomb\?\)"),
+    "billion-laughs": ({"doc.kml": BILLION_LAUGHS}, "declares a DTD or entities"),
+    "external-entity": ({"doc.kml": XXE}, "declares a DTD or entities"),
+    "no-kml-inside": ({"readme.txt": b"hello"}, "holds no .kml"),
+    "truncated-kml": ({"doc.kml": (KML_HEAD + KML_BODY)[:200]}, "not well-formed"),
+}
+
+
+@pytest.fixture
+def attack_file(request, tmp_path):
+    entries, match = ATTACKS[request.param]
+    entries = {k: (v if v is not None else _bomb()) for k, v in entries.items()}
+    return write_kmz(tmp_path / f"20240101_{request.param}.kmz", entries), match
+
+
+@pytest.mark.parametrize("attack_file", sorted(ATTACKS), indirect=True)
+def test_kmz_attacks_refused(attack_file):
+    path, match = attack_file
+    with pytest.raises(DataError, match=match) as info:
+        read_raw(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "attack_file", ["zip-slip", "zip-bomb", "billion-laughs", "external-entity"], indirect=True
+)
+def test_kmz_attacks_via_cli_exit_1_one_line(attack_file):
+    path, match = attack_file
+    res = run_cli(["info", str(path)], module=True)
+    assert res.returncode == 1, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("geotools: error: "), res.stderr
+    assert re.search(match, lines[0]) and str(path) in lines[0]
+
+
+@pytest.mark.parametrize("content", [BILLION_LAUGHS, XXE], ids=["billion-laughs", "xxe"])
+def test_plain_kml_with_entities_refused_before_gdal(tmp_path, content):
+    path = tmp_path / "20240101.kml"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match="declares a DTD or entities"):
+        read_raw(path)
+    res = run_cli(["info", str(path)], module=True)
+    assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    # the property-date path must not bypass the check either
+    path.rename(path := tmp_path / "control.kml")
+    with pytest.raises(DataError, match="declares a DTD or entities"):
+        resolve_refs([path])
+
+
+def test_size_cap_and_a_header_that_lies(tmp_path, monkeypatch):
+    kmz = write_kmz(tmp_path / "20240101.kmz", {"doc.kml": KML_HEAD + KML_BODY})
+    assert len(read_raw(kmz).geometries) == 1
+    monkeypatch.setattr(kml, "MAX_UNCOMPRESSED_BYTES", 100)
+    with pytest.raises(DataError, match="over the 100-byte cap"):
+        read_raw(kmz)  # the header says so
+    monkeypatch.undo()
+    info = zipfile.ZipFile(kmz).getinfo("doc.kml")
+    # a header that understates the size: reading stops at the stated size and the CRC
+    # fails (the zip-bomb case above is caught while streaming, whatever the header says)
+    data = bytearray(kmz.read_bytes())
+    size = info.file_size.to_bytes(4, "little")
+    smaller = (info.file_size - 10).to_bytes(4, "little")
+    data = data.replace(size, smaller)
+    kmz.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"KMZ|KML"):
+        read_raw(kmz)
+
+
+def test_region_layers_in_kml_go_through_the_checks(tmp_path):
+    bad = tmp_path / "regions.kml"
+    bad.write_bytes(XXE)
+    with pytest.raises(DataError, match="declares a DTD or entities"):
+        read_regions(bad, LAEA)
+    frame = gpd.GeoDataFrame(
+        {"shapeISO": ["UA-14", "UA-63"]},
+        geometry=[shapely.box(37, 47, 38, 48), shapely.box(36, 49, 37, 50)],
+        crs=4326,
+    )
+    kmz = write_kmz(tmp_path / "regions.kmz", {"doc.kml": write_kml(frame, tmp_path / "r")})
+    assert sorted(read_regions(kmz, LAEA).codes) == ["UA-14", "UA-63"]
