@@ -108,6 +108,20 @@ def from_series(
     return MapData(steps, result.table, result.crs, layer, source_names(refs[:1]))
 
 
+def from_series_inputs(
+    result: SeriesResult,
+    inputs: Sequence[str | Path],
+    read: ReadOptions,
+    regions: RegionSpec | None = None,
+    use_cache: bool = True,
+) -> MapData:
+    """MapData of a finished series run over ``inputs`` (for ``series --map``)."""
+    refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
+    data = from_series(result, refs, read, regions, use_cache)
+    data.sources = source_names(inputs)
+    return data
+
+
 def gather(
     inputs: Sequence[str | Path],
     *,

@@ -62,7 +62,30 @@ def lonlat(geom: shapely.Geometry, crs: CRS) -> shapely.Geometry:
 
 
 def geometry_json(geom: shapely.Geometry) -> dict[str, Any] | None:
-    """GeoJSON geometry object (None for an empty geometry)."""
+    """A lon/lat polygon geometry in the compact form the map script decodes (None if empty).
+
+    ``{"type": "Q", "q": [[ring, ...], ...]}``: one list of rings per polygon (exterior
+    first), each ring its coordinates in units of 1e-5 degree as integers, every pair after
+    the first relative to the one before. Two to three times smaller than GeoJSON text.
+    """
+    if geom is None or shapely.is_empty(geom):
+        return None
+    scale = 10**DECIMALS
+    polygons = []
+    for poly in shapely.get_parts(polygonal(geom)):
+        rings = []
+        for ring in (poly.exterior, *poly.interiors):
+            ints = np.round(shapely.get_coordinates(ring) * scale).astype(np.int64)
+            ints[1:] = np.diff(ints, axis=0)
+            rings.append(ints.ravel().tolist())
+        polygons.append(rings)
+    if not polygons:
+        return None
+    return {"type": "Q", "q": polygons}
+
+
+def geojson(geom: shapely.Geometry) -> dict[str, Any] | None:
+    """Plain GeoJSON geometry object (None for an empty geometry)."""
     if geom is None or shapely.is_empty(geom):
         return None
     value: dict[str, Any] = json.loads(shapely.to_geojson(geom))

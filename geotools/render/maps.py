@@ -28,45 +28,21 @@ from geotools.regions import OUTSIDE, RegionLayer, land_mask
 from geotools.render.assets import head_html, json_for_script
 from geotools.render.data import MapData, Step
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
+from geotools.render.style import (
+    CHANGE_TOLERANCE_M,
+    GAINED,
+    LOST,
+    NET_RAMP,
+    OUTLINE_TOLERANCE_M,
+    REGION_TOLERANCE_M,
+    TILE_CHOICES,
+    TILES,
+    status_colors,
+)
 from geotools.snapshot import M2_PER_KM2
 from geotools.table import TOTAL
 
 log = logging.getLogger(__name__)
-
-#: Okabe–Ito colours (safe for the common colour-vision deficiencies).
-GAINED = "#D55E00"
-LOST = "#0072B2"
-STATUS_COLORS = {
-    "occupied": "#6E6E6E",
-    "occupied_pre2022": "#3B3B3B",
-    "contested": "#E69F00",
-    "liberated": "#009E73",
-}
-OTHER_COLORS = ("#CC79A7", "#56B4E9", "#F0E442", "#999999")
-#: ColorBrewer PuOr (colour-blind safe): purple for net loss, orange for net gain.
-NET_RAMP = ("#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806")
-
-#: Base layers for --tiles (``none`` is the offline land outline).
-TILES: dict[str, tuple[str, str]] = {
-    "osm": ("OpenStreetMap", "OpenStreetMap"),
-    "light": ("CartoDB positron", "CartoDB Positron"),
-    "dark": ("CartoDB dark_matter", "CartoDB Dark Matter"),
-    "satellite": ("Esri.WorldImagery", "Esri World Imagery"),
-}
-TILE_CHOICES = ("none", *TILES)
-
-#: Display simplification (metres): change and control polygons, region polygons, outlines.
-CHANGE_TOLERANCE_M = 60.0
-REGION_TOLERANCE_M = 250.0
-OUTLINE_TOLERANCE_M = 1500.0
-
-
-def status_colors(statuses: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per known status class, the others in turn."""
-    out, spare = {}, iter(OTHER_COLORS * (1 + len(statuses) // len(OTHER_COLORS)))
-    for status in statuses:
-        out[status] = STATUS_COLORS.get(status) or next(spare)
-    return out
 
 
 def _day(value: Any) -> str:
@@ -80,13 +56,13 @@ def _period_rows(table: pd.DataFrame, step: Step) -> pd.DataFrame:
 
 def _totals(rows: pd.DataFrame) -> dict[str, dict[str, float]]:
     out = {}
-    for r in rows[rows["region"] == TOTAL].itertuples(index=False):
-        out[str(r.status)] = {
-            "area_from": float(r.area_from_km2),
-            "area_to": float(r.area_to_km2),
-            "gained": float(r.gained_km2),
-            "lost": float(r.lost_km2),
-            "net": float(r.net_km2),
+    for r in rows[rows["region"] == TOTAL].to_dict("records"):
+        out[str(r["status"])] = {
+            "area_from": float(r["area_from_km2"]),
+            "area_to": float(r["area_to_km2"]),
+            "gained": float(r["gained_km2"]),
+            "lost": float(r["lost_km2"]),
+            "net": float(r["net_km2"]),
         }
     return out
 
@@ -94,11 +70,11 @@ def _totals(rows: pd.DataFrame) -> dict[str, dict[str, float]]:
 def _region_values(rows: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
     out: dict[str, dict[str, list[float]]] = {}
     mask = ~rows["region"].isin([TOTAL, OUTSIDE])
-    for r in rows[mask].itertuples(index=False):
-        out.setdefault(str(r.status), {})[str(r.region)] = [
-            float(r.gained_km2),
-            float(r.lost_km2),
-            float(r.net_km2),
+    for r in rows[mask].to_dict("records"):
+        out.setdefault(str(r["status"]), {})[str(r["region"])] = [
+            float(r["gained_km2"]),
+            float(r["lost_km2"]),
+            float(r["net_km2"]),
         ]
     return out
 
@@ -240,7 +216,7 @@ def map_payload(
     }
 
 
-class _GeotoolsLayers(MacroElement):  # type: ignore[misc]
+class _GeotoolsLayers(MacroElement):
     """Calls the inlined map script with the layer groups and the data."""
 
     _template = Template(
@@ -252,19 +228,19 @@ class _GeotoolsLayers(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, groups: str, payload: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "GeotoolsLayers"
         self.groups = groups
         self.payload = payload
 
 
-class _LandOutline(MacroElement):  # type: ignore[misc]
+class _LandOutline(MacroElement):
     """The offline base layer: land polygons in a feature group."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            L.geoJSON({{ this.payload }}, {style: function () {
+            L.geoJSON(geotoolsDecode({{ this.payload }}), {style: function () {
                 return {color: "#9a9a9a", weight: 0.7, fillColor: "#fbfbf8", fillOpacity: 1};
             }}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
@@ -272,12 +248,12 @@ class _LandOutline(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, payload: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "LandOutline"
         self.payload = payload
 
 
-class _Raw(Element):  # type: ignore[misc]
+class _Raw(Element):
     """Literal HTML for the page head (an Element's text would be read as a Jinja template)."""
 
     def __init__(self, text: str) -> None:
@@ -294,10 +270,12 @@ def _js_object(items: dict[str, str]) -> str:
 
 
 def _bounds(data: MapData, payload: dict[str, Any]) -> list[list[float]]:
+    # the control areas and changes, not the whole region layer: the front is what matters
     geoms = [g for st in data.steps for g in st.snapshot.geometries.values()]
-    if data.regions is not None:
-        geoms.append(data.regions.union)
+    geoms += [g for st in data.steps for c in st.changes for g in (c.gained, c.lost)]
     geoms = [g for g in geoms if g is not None and not shapely.is_empty(g)]
+    if not geoms and data.regions is not None:
+        geoms = [data.regions.union]
     if not geoms:
         return [[44.0, 22.0], [53.0, 41.0]]
     box = shapely.box(*shapely.total_bounds(np.asarray(geoms, dtype=object)))
@@ -325,7 +303,7 @@ def build_map(
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(location=center, zoom_start=6, tiles=None, control_scale=True)
     m.default_js, m.default_css = [], []  # inlined below instead of CDN links
-    root = m.get_root()
+    root: Any = m.get_root()
     root.header.add_child(_Raw(f"<title>{html.escape(title)}</title>"), name="title")
     root.header.add_child(_Raw(head_html()), name="geotools_assets")
     for i, name in enumerate(tiles):
@@ -360,8 +338,8 @@ def build_map(
     m.add_child(_GeotoolsLayers(_js_object(groups), json_for_script(payload)))
     folium.LayerControl(collapsed=False).add_to(m)
     for plugin in (
-        folium.plugins.Fullscreen(position="topleft"),
-        folium.plugins.MeasureControl(
+        folium.plugins.Fullscreen(position="topleft"),  # type: ignore[no-untyped-call]
+        folium.plugins.MeasureControl(  # type: ignore[no-untyped-call]
             position="topleft",
             primary_length_unit="kilometers",
             secondary_length_unit="miles",

@@ -70,7 +70,38 @@
     ];
   }
 
+  // Geometry {type: "Q", q: polygons of rings of integer deltas in 1e-5 degree} -> GeoJSON.
+  function decodeGeometry(g) {
+    if (!g || g.type !== "Q") { return g; }
+    return {
+      type: "MultiPolygon",
+      coordinates: g.q.map(function (poly) {
+        return poly.map(function (ring) {
+          var out = [], x = 0, y = 0;
+          for (var i = 0; i + 1 < ring.length; i += 2) {
+            x += ring[i]; y += ring[i + 1];
+            out.push([x / 1e5, y / 1e5]);
+          }
+          return out;
+        });
+      })
+    };
+  }
+
+  function decodeCollection(fc) {
+    if (!fc) { return fc; }
+    fc.features.forEach(function (f) { f.geometry = decodeGeometry(f.geometry); });
+    return fc;
+  }
+  window.geotoolsDecode = decodeCollection;
+
   window.geotoolsMap = function (map, groups, data) {
+    decodeCollection(data.regions);
+    decodeCollection(data.outline);
+    data.steps.forEach(function (step) {
+      decodeCollection(step.control);
+      decodeCollection(step.changes);
+    });
     var steps = data.steps;
     var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-changes", 430]];
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
