@@ -10,8 +10,8 @@ import click
 
 from geotools.cli.options import Settings, reading_options, region_options, region_spec
 from geotools.cli.render_options import range_options, read_options, run_options
-from geotools.errors import UsageError
-from geotools.render.style import CHART_KINDS
+from geotools.errors import OutputError, UsageError
+from geotools.render.style import CHART_FORMATS, CHART_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ def command(
     from geotools.render.charts import make_chart, write_chart
     from geotools.series import series
 
+    if output.suffix.lower() not in CHART_FORMATS:  # before measuring anything
+        raise OutputError(f"unknown chart format {output.suffix!r}; use .png, .svg or .pdf", output)
     if kind == "regions" and not by:
         raise UsageError("--kind regions needs a region layer: --by REGIONS_FILE")
     read = read_options(reading)

@@ -15,16 +15,16 @@ from matplotlib.figure import Figure
 from geotools.errors import OutputError, UsageError
 from geotools.output import write_bytes
 from geotools.regions import OUTSIDE
-from geotools.render.style import CHART_KINDS, GAINED, LINE_COLORS, LOST, NET
+from geotools.render.style import CHART_FORMATS, CHART_KINDS, GAINED, LINE_COLORS, LOST, NET
 from geotools.table import TOTAL
-
-FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def _totals(table: pd.DataFrame) -> pd.DataFrame:
     rows = table[table["region"] == TOTAL]
     if rows.empty:
-        raise UsageError("the table has no rows to chart; choose a range inside the data")
+        raise UsageError(
+            "the table has no rows to chart; choose a range inside the data or a shorter --period"
+        )
     return rows.sort_values(["status", "period_start"])
 
 
@@ -76,6 +76,7 @@ def region_chart(
     table: pd.DataFrame, status: str | None = None, title: str | None = None
 ) -> Figure:
     """Gained, lost and net per region, summed over the Table's periods (one status)."""
+    _totals(table)  # the same error as the other charts for an empty table
     rows = table[table["region"] != TOTAL]
     if rows.empty:
         raise UsageError("the table has no region rows; pass --by REGIONS to chart by region")
@@ -118,7 +119,7 @@ def make_chart(table: pd.DataFrame, kind: str, title: str | None = None) -> Figu
 
 
 def chart_bytes(fig: Figure, fmt: str) -> bytes:
-    """The figure as PNG, SVG or PDF bytes (SVG and PDF reproducible: no dates, fixed ids)."""
+    """The figure as PNG, SVG or PDF bytes (no creation dates in SVG and PDF)."""
     buf = io.BytesIO()
     metadata: dict[str, str | None] = {"Software": "geotools"}
     if fmt == "svg":
@@ -132,8 +133,13 @@ def chart_bytes(fig: Figure, fmt: str) -> bytes:
 
 def write_chart(fig: Figure, dest: str | Path) -> None:
     """Write a figure atomically; the format comes from the extension (.png, .svg, .pdf)."""
+    write_bytes(dest, chart_bytes(fig, chart_format(dest)))
+
+
+def chart_format(dest: str | Path) -> str:
+    """png, svg or pdf, from the extension of ``dest`` (OutputError otherwise)."""
     dest = Path(dest)
-    fmt = FORMATS.get(dest.suffix.lower())
+    fmt = CHART_FORMATS.get(dest.suffix.lower())
     if fmt is None:
         raise OutputError(f"unknown chart format {dest.suffix!r}; use .png, .svg or .pdf", dest)
-    write_bytes(dest, chart_bytes(fig, fmt))
+    return fmt

@@ -80,7 +80,8 @@ def _region_values(rows: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
 
 
 class _RegionFinder:
-    """Name of the region holding a polygon part (a label only; numbers come from the Table)."""
+    """Names of the regions a polygon part lies in, largest share first (a label only: the
+    numbers per region come from the Table)."""
 
     def __init__(self, layer: RegionLayer | None) -> None:
         self.layer = layer
@@ -90,10 +91,16 @@ class _RegionFinder:
         out = [""] * len(geoms)
         if self.layer is None or self.tree is None or not geoms:
             return out
-        points = shapely.point_on_surface(np.asarray(list(geoms), dtype=object))
-        inputs, hits = self.tree.query(points, predicate="within")
+        arr = np.asarray(list(geoms), dtype=object)
+        inputs, hits = self.tree.query(arr, predicate="intersects")
+        found: dict[int, list[int]] = {}
         for i, j in zip(inputs.tolist(), hits.tolist(), strict=True):
-            out[i] = self.layer.names[j]
+            found.setdefault(i, []).append(j)
+        for i, js in found.items():
+            if len(js) > 1:  # straddles a border: order by the area inside each region
+                areas = shapely.area(shapely.intersection(self.layer.geometries[js], arr[i]))
+                js = [j for _, j in sorted(zip(-areas, js, strict=True))]
+            out[i] = ", ".join(self.layer.names[j] for j in js)
         return out
 
 

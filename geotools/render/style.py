@@ -34,6 +34,7 @@ REGION_TOLERANCE_M = 250.0
 OUTLINE_TOLERANCE_M = 1500.0
 
 CHART_KINDS = ("area", "change", "regions")
+CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def status_colors(statuses: Sequence[str]) -> dict[str, str]:
