@@ -307,6 +307,7 @@ def build_map(
     title = title or default_title(data)
     payload = map_payload(data, title, tolerance_m, region_tolerance_m)
     bounds = _bounds(data, payload)
+    payload["bounds"] = bounds
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(location=center, zoom_start=6, tiles=None, control_scale=True)
     m.default_js, m.default_css = [], []  # inlined below instead of CDN links

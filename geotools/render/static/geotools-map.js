@@ -327,5 +327,22 @@
 
     show(0);
     window.geotoolsStep = show;
+
+    // An iframe can run this before it has a size (a report's first map): fit the data
+    // again once the map has one, or Leaflet stays at its smallest zoom.
+    var size = map.getSize();
+    if (data.bounds && (size.x === 0 || size.y === 0)) {
+      var refit = function () {
+        map.invalidateSize(false);
+        var s = map.getSize();
+        if (s.x === 0 || s.y === 0) { return; }
+        map.off("resize", refit);
+        window.removeEventListener("load", refit);
+        map.fitBounds(data.bounds);
+      };
+      map.on("resize", refit);
+      window.addEventListener("load", refit);
+    }
+    window.geotoolsLeafletMap = map;
   };
 }());
