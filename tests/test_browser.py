@@ -248,3 +248,23 @@ def test_html_in_the_data_stays_text(browser, tmp_path):
         assert frame.locator("img").count() == 0
     assert view.dialogs == [] and view.errors == []
     view.close()
+
+
+def test_offered_tiles_load_nothing_until_chosen(browser, tmp_path):
+    from geotools import demo
+
+    demo.write_scenario(tmp_path / "snaps")
+    data = gather([tmp_path / "snaps"], show_progress=False)
+    out = tmp_path / "tiles.html"
+    write_map(data, out, tiles=("none", "osm", "light"))
+    requests: list[str] = []
+    view = Page(browser, out)
+    view.page.on("request", lambda r: requests.append(r.url))
+    labels = view.page.inner_text(".leaflet-control-layers-base")
+    assert "No tiles" in labels and "OpenStreetMap" in labels and "Esri World Gray Canvas" in labels
+    assert view.page.locator(".leaflet-tile").count() == 0
+    view.page.mouse.wheel(0, -300)  # zooming the offline map fetches nothing either
+    view.page.wait_for_timeout(300)
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert view.errors == [] and view.dialogs == []
+    view.close()

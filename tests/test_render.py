@@ -312,7 +312,7 @@ def test_cli_usage_errors(scenario, tmp_path, args, message):
 # ---------------------------------------------------------------- size on the real archive
 
 
-def test_sizes_on_the_deepstate_archive(deepstate_daily, boundaries_full, tmp_path):
+def test_sizes_on_the_deepstate_archive(deepstate_daily, boundaries_full, tmp_path, capsys):
     regions = RegionSpec(boundaries_full)
     month = gather(
         [deepstate_daily],
@@ -331,10 +331,11 @@ def test_sizes_on_the_deepstate_archive(deepstate_daily, boundaries_full, tmp_pa
         show_progress=False,
     )
     year_mb = write_map(year, tmp_path / "year.html") / 1e6
-    print(
-        f"\nmap sizes: 2024-11 change map with 27 oblasts {month_mb:.2f} MB (limit 5); "
-        f"daily timeline 2024-11-01 → 2025-11-01 ({len(year.steps)} steps, oblasts) "
-        f"{year_mb:.2f} MB (limit 20)"
-    )
+    with capsys.disabled():  # shown in every run, not only with -s
+        print(
+            f"\nmap sizes: 2024-11 change map with 27 oblasts {month_mb:.2f} MB (limit 5); "
+            f"daily timeline 2024-11-01 → 2025-11-01 ({len(year.steps)} steps, oblasts) "
+            f"{year_mb:.2f} MB (limit 20)"
+        )
     assert len(year.steps) == 365
     assert month_mb < 5 and year_mb < 20

@@ -20,10 +20,11 @@ LINE_COLORS = ("#000000", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
 NET_RAMP = ("#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806")
 
 #: Base layers for --tiles: folium/xyzservices provider and label (``none``: offline outline).
+#: Only providers that need no API key (CartoDB now does).
 TILES: dict[str, tuple[str, str]] = {
     "osm": ("OpenStreetMap", "OpenStreetMap"),
-    "light": ("CartoDB positron", "CartoDB Positron"),
-    "dark": ("CartoDB dark_matter", "CartoDB Dark Matter"),
+    "topo": ("OpenTopoMap", "OpenTopoMap"),
+    "light": ("Esri.WorldGrayCanvas", "Esri World Gray Canvas"),
     "satellite": ("Esri.WorldImagery", "Esri World Imagery"),
 }
 TILE_CHOICES = ("none", *TILES)
