@@ -137,6 +137,17 @@ def test_change_map_loads_toggles_and_shows_the_front(browser, month_map, tmp_pa
     # a tooltip built from the data, as text
     page.locator(".leaflet-gt-changes-pane path").first.hover(force=True)
     page.wait_for_timeout(200)
+    # the measure tool measures an area in km² (its markers load inlined images)
+    box = page.locator(".leaflet-control-measure-toggle").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(".js-start").click()
+    for xy in ((500, 400), (700, 420), (600, 600)):
+        page.mouse.click(*xy)
+        page.wait_for_timeout(100)
+    page.locator(".js-finish").click()
+    assert "km²" in page.locator(".leaflet-popup-content").inner_text()
+    page.locator(".leaflet-control-zoom-fullscreen").click()
+    page.wait_for_timeout(200)
     assert view.errors == [] and view.dialogs == []
     view.close()
 

@@ -44,9 +44,7 @@ def _inline_urls(css: str, rel: str) -> str:
         target = match.group(2)
         if target.startswith(("data:", "#", "http:", "https:")):
             return match.group(0)
-        suffix = target[target.rfind(".") :].lower()
-        data = base64.b64encode(_read(f"{folder}/{target}")).decode("ascii")
-        return f'url("data:{_MIME[suffix]};base64,{data}")'
+        return f'url("{_data_uri(f"{folder}/{target}")}")'
 
     return _URL.sub(sub, css)
 
@@ -66,7 +64,31 @@ def head_html() -> str:
     for rel in SCRIPTS:
         js = _read(rel).decode("utf-8")
         parts.append(f"<script>/* {rel} */\n{script_safe(js)}\n</script>")
+    parts.append(f"<script>{_marker_icons()}</script>")
     return "\n".join(parts)
+
+
+def _marker_icons() -> str:
+    """Leaflet finds its marker images through a stylesheet URL, which an inlined stylesheet
+    no longer has (it would then ask the disk for ``marker-icon.png``): give it data URIs."""
+    icons = {
+        key: _data_uri(f"vendor/leaflet/images/{name}")
+        for key, name in (
+            ("iconUrl", "marker-icon.png"),
+            ("iconRetinaUrl", "marker-icon-2x.png"),
+            ("shadowUrl", "marker-shadow.png"),
+        )
+    }
+    return (
+        f"L.Icon.Default.mergeOptions({json_for_script(icons)});"
+        "L.Icon.Default.include({_getIconUrl: function (name) {"
+        "return L.Icon.prototype._getIconUrl.call(this, name); }});"
+    )
+
+
+def _data_uri(rel: str) -> str:
+    suffix = rel[rel.rfind(".") :].lower()
+    return f"data:{_MIME[suffix]};base64,{base64.b64encode(_read(rel)).decode('ascii')}"
 
 
 def json_for_script(value: Any) -> str:
