@@ -44,6 +44,9 @@ from geotools.table import TOTAL
 
 log = logging.getLogger(__name__)
 
+#: Above this size a map still works, but the user hears about it.
+LARGE_MAP_BYTES = 50_000_000
+
 
 def _day(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -379,5 +382,13 @@ def render_map(data: MapData, **kwargs: Any) -> str:
 def write_map(data: MapData, dest: str | Path, **kwargs: Any) -> int:
     """Write the map to ``dest`` atomically; returns its size in bytes."""
     text = render_map(data, **kwargs)
+    size = len(text.encode("utf-8"))
+    if size > LARGE_MAP_BYTES:
+        log.warning(
+            "%s is %.0f MB: browsers may be slow to open it; use a longer --period, a shorter "
+            "range or a larger --simplify",
+            dest,
+            size / 1e6,
+        )
     write_text(dest, text)
-    return len(text.encode("utf-8"))
+    return size
