@@ -114,6 +114,23 @@ def test_map_numbers_are_the_tables(weekly):
     assert payload["steps"][0]["totals"]["occupied"]["gained"] == pytest.approx(840.0, rel=1e-9)
 
 
+def test_one_step_per_snapshot(scenario, tmp_path):
+    snaps, _ = scenario
+    data = gather([snaps], period="snapshot", show_progress=False)
+    files = sorted(snaps.glob("*.gpkg"))
+    assert len(data.steps) == len(files) - 1 == 26
+    assert all(s.period.start == s.period.from_date for s in data.steps)
+    assert all(s.period.gap_days == 0 or s.period.end == s.period.to_date for s in data.steps)
+    payload = map_payload(data, "t")
+    assert [st["totals"]["occupied"]["net"] for st in payload["steps"]] == list(
+        data.table[data.table["region"] == "total"]["net_km2"]
+    )
+    out = tmp_path / "c.png"
+    res = run_cli(["chart", str(snaps), "--period", "snapshot", "-o", str(out)])
+    assert res.returncode == 0, res.stderr
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
 def test_map_draws_the_control_area_and_changes(whole):
     payload = map_payload(whole, "t")
     (step,) = payload["steps"]

@@ -56,7 +56,9 @@ def command(
     **reading: Any,
 ) -> None:
     """Chart of the Table for snapshot files, folders or globs."""
+    from geotools.io import resolve_refs
     from geotools.render.charts import make_chart, write_chart
+    from geotools.render.data import SNAPSHOT, snapshot_edges
     from geotools.series import series
 
     if output.suffix.lower() not in CHART_FORMATS:  # before measuring anything
@@ -64,9 +66,14 @@ def command(
     if kind == "regions" and not by:
         raise UsageError("--kind regions needs a region layer: --by REGIONS_FILE")
     read = read_options(reading)
+    edges = None
+    if period == SNAPSHOT:
+        refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
+        edges = snapshot_edges([r.date for r in refs], start, end)
     result = series(
         list(inputs),
-        period=period,
+        period=None if edges else period,
+        edges=edges,
         start=start,
         end=end,
         crs=read.crs,

@@ -34,10 +34,10 @@ def range_options(func: F) -> F:
             ),
             click.option(
                 "--period",
-                type=click.Choice(PERIOD_KINDS),
+                type=click.Choice([*PERIOD_KINDS, "snapshot"]),
                 default="month",
                 show_default=True,
-                help="Periods of the timeline, charts and tables.",
+                help="Periods of the timeline, charts and tables; 'snapshot': one per file.",
             ),
         ],
     )

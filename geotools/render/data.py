@@ -67,6 +67,23 @@ class ReadOptions:
     force_crs: bool = False
 
 
+#: ``period`` value for one step per snapshot (the edges are the snapshots' dates).
+SNAPSHOT = "snapshot"
+
+
+def snapshot_edges(
+    days: Sequence[dt.date], start: dt.date | None, end: dt.date | None
+) -> list[dt.date]:
+    """Period edges at every snapshot date within [start, end] (one period per pair)."""
+    edges = [d for d in days if (start is None or d >= start) and (end is None or d <= end)]
+    if len(edges) < 2:
+        raise UsageError(
+            f"fewer than two snapshots between {start or 'the start'} and {end or 'the end'}; "
+            "widen --start/--end"
+        )
+    return edges
+
+
 def source_names(inputs: Sequence[str | Path | SnapshotRef]) -> list[str]:
     """Short names of the inputs for titles (file or folder names)."""
     out = []
@@ -147,6 +164,8 @@ def gather(
     if not refs:
         raise DataError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
     days = [r.date for r in refs]
+    if period == SNAPSHOT:
+        edges, period = snapshot_edges(days, start, end), None
     if period is None and not edges:
         lo, hi = start or days[0], end or days[-1]
         if hi <= lo:

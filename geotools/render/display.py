@@ -100,10 +100,14 @@ def parts(geom: shapely.Geometry | None) -> list[shapely.Geometry]:
 
 
 def union_parts(geoms: Sequence[shapely.Geometry]) -> shapely.Geometry:
-    """Union of polygons that share borders exactly (a simplified coverage)."""
+    """Union of display polygons: the fast coverage union when they share borders exactly
+    (a simplified clean coverage), the general union otherwise."""
     if not geoms:
         return shapely.MultiPolygon()
-    try:
-        return polygonal(shapely.coverage_union_all(np.asarray(list(geoms), dtype=object)))
-    except shapely.errors.GEOSException:  # not a clean coverage after all
-        return polygonal(shapely.union_all(np.asarray(list(geoms), dtype=object)))
+    arr = np.asarray(list(geoms), dtype=object)
+    arr = arr[~shapely.is_empty(arr)]
+    if len(arr) == 0:
+        return shapely.MultiPolygon()
+    if bool(shapely.coverage_is_valid(arr)):
+        return polygonal(shapely.coverage_union_all(arr))
+    return polygonal(shapely.union_all(arr))
