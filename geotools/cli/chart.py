@@ -83,6 +83,7 @@ def command(
         status=read.status,
         on_duplicate=read.on_duplicate,
         force_crs=read.force_crs,
+        profile=read.profile,
         show_progress=settings.show_progress,
         regions=region_spec(by, region_field),
         region_filter=list(region_filter) or None,

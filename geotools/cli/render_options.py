@@ -86,4 +86,5 @@ def read_options(opts: dict[str, Any]) -> ReadOptions:
         status=opts["status"],
         on_duplicate=opts["on_duplicate"],
         force_crs=opts["force_crs"],
+        profile=opts.get("profile"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 from pyproj import CRS
@@ -159,6 +160,7 @@ def command(
         from geotools.render.data import ReadOptions, from_series_inputs
         from geotools.render.maps import write_map
 
-        read = ReadOptions(crs, date_field, layer, status_field, status, on_duplicate, force_crs)  # type: ignore[arg-type]
+        dup: Any = on_duplicate
+        read = ReadOptions(crs, date_field, layer, status_field, status, dup, force_crs, profile)
         spec = region_spec(by, region_field)
         write_map(from_series_inputs(result, inputs, read, spec, not no_cache), map_path)

@@ -65,6 +65,7 @@ class ReadOptions:
     status: str = "occupied"
     on_duplicate: OnDuplicate = "error"
     force_crs: bool = False
+    profile: str | None = None  # a source profile (deepstate-raw, isw, a .json file)
 
 
 #: ``period`` value for one step per snapshot (the edges are the snapshots' dates).
@@ -119,6 +120,7 @@ def from_series(
             read.force_crs,
             use_cache=use_cache,
             warn_empty=False,
+            profile=read.profile,
         )
         steps.append(Step(period, list(changes), snap))
     layer = region_layer(regions, result.crs.to_wkt()) if regions is not None else None
@@ -179,6 +181,7 @@ def gather(
         "status": read.status,
         "on_duplicate": read.on_duplicate,
         "force_crs": read.force_crs,
+        "profile": read.profile,
     }
     result = series(
         refs,
