@@ -331,9 +331,14 @@ def build_map(
     groups: dict[str, str] = {}
     region_groups: dict[str, str] = {}
     control_groups: dict[str, str] = {}
+    # one choropleth on at first (occupied, or the first class): stacked, they hide each other
+    statuses = payload["statuses"]
+    primary = "occupied" if "occupied" in statuses else (statuses[0] if statuses else None)
     if data.regions is not None:
-        for status in payload["statuses"]:
-            fg = folium.FeatureGroup(name=html.escape(f"Net change by region: {status}"))
+        for status in statuses:
+            fg = folium.FeatureGroup(
+                name=html.escape(f"Net change by region: {status}"), show=status == primary
+            )
             fg.add_to(m)
             region_groups[status] = fg.get_name()
     for status in payload["statuses"]:
