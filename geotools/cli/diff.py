@@ -43,6 +43,13 @@ log = logging.getLogger(__name__)
     help="Leave polygon parts below this many km² out of --changes (never the totals).",
 )
 @click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a self-contained HTML map of the change (see geotools map).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -58,6 +65,7 @@ def command(
     dates: list[dt.date] | None,
     changes: Path | None,
     min_area: float,
+    map_path: Path | None,
     output: Path | None,
     crs: CRS | None,
     force_crs: bool,
@@ -95,3 +103,8 @@ def command(
         print_table(table)
     if changes is not None:
         write_changes([(period, result)], snaps[0].crs, changes, min_area)
+    if map_path is not None:  # maps (geotools.render)
+        from geotools.render.data import from_pair
+        from geotools.render.maps import write_map
+
+        write_map(from_pair(snaps[0], snaps[1], result, table), map_path)

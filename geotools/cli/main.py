@@ -68,6 +68,13 @@ def _register() -> None:
 
     cli.add_command(fetch.command)
     # --- end fetch ---
+    # --- maps, charts, report (geotools.render) ---
+    from geotools.cli import chart, report
+    from geotools.cli import map as map_command
+
+    for module in (map_command, chart, report):
+        cli.add_command(module.command)
+    # --- end maps, charts, report ---
 
 
 _register()

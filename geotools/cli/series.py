@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 from pyproj import CRS
@@ -51,6 +52,13 @@ log = logging.getLogger(__name__)
     help="Also write gained/lost polygons (.gpkg, .geojson, .fgb).",
 )
 @click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a self-contained HTML map: a timeline of the periods (see geotools map).",
+)
+@click.option(
     "--min-area",
     type=float,
     default=0.0,
@@ -90,6 +98,7 @@ def command(
     partial: bool,
     output: Path | None,
     changes: Path | None,
+    map_path: Path | None,
     min_area: float,
     workers: int | None,
     scheduler: str | None,
@@ -123,7 +132,7 @@ def command(
         status=status,
         on_duplicate=on_duplicate,  # type: ignore[arg-type]
         force_crs=force_crs,
-        keep_changes=changes is not None,
+        keep_changes=changes is not None or map_path is not None,
         show_progress=settings.show_progress,
         regions=region_spec(by, region_field),
         region_filter=list(region_filter) or None,
@@ -147,3 +156,11 @@ def command(
     if changes is not None:
         written = write_changes(result.changes, result.crs, changes, min_area)
         log.info("wrote %s (%d features)", changes, written)
+    if map_path is not None:  # maps (geotools.render)
+        from geotools.render.data import ReadOptions, from_series_inputs
+        from geotools.render.maps import write_map
+
+        dup: Any = on_duplicate
+        read = ReadOptions(crs, date_field, layer, status_field, status, dup, force_crs, profile)
+        spec = region_spec(by, region_field)
+        write_map(from_series_inputs(result, inputs, read, spec, not no_cache), map_path)

@@ -1,0 +1,94 @@
+"""`geotools chart`: area over time, change per period, or change by region (PNG/SVG/PDF)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geotools.cli.options import Settings, reading_options, region_options, region_spec
+from geotools.cli.render_options import range_options, read_options, run_options
+from geotools.errors import OutputError, UsageError
+from geotools.render.style import CHART_FORMATS, CHART_KINDS
+
+log = logging.getLogger(__name__)
+
+
+@click.command("chart")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The image to write (.png, .svg or .pdf).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(CHART_KINDS),
+    default="change",
+    show_default=True,
+    help="area: held over time; change: gained/lost/net per period; regions: per region (--by).",
+)
+@click.option("--title", default=None, help="Chart title.")
+@range_options
+@run_options
+@reading_options
+@region_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    /,
+    inputs: tuple[str, ...],
+    output: Path,
+    kind: str,
+    title: str | None,
+    start: Any,
+    end: Any,
+    period: str,
+    workers: int | None,
+    no_cache: bool,
+    by: str | None,
+    region_field: str | None,
+    region_filter: tuple[str, ...],
+    **reading: Any,
+) -> None:
+    """Chart of the Table for snapshot files, folders or globs."""
+    from geotools.io import resolve_refs
+    from geotools.render.charts import make_chart, write_chart
+    from geotools.render.data import SNAPSHOT, snapshot_edges
+    from geotools.series import series
+
+    if output.suffix.lower() not in CHART_FORMATS:  # before measuring anything
+        raise OutputError(f"unknown chart format {output.suffix!r}; use .png, .svg or .pdf", output)
+    if kind == "regions" and not by:
+        raise UsageError("--kind regions needs a region layer: --by REGIONS_FILE")
+    read = read_options(reading)
+    edges = None
+    if period == SNAPSHOT:
+        refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
+        edges = snapshot_edges([r.date for r in refs], start, end)
+    result = series(
+        list(inputs),
+        period=None if edges else period,
+        edges=edges,
+        start=start,
+        end=end,
+        crs=read.crs,
+        date_field=read.date_field,
+        layer=read.layer,
+        status_field=read.status_field,
+        status=read.status,
+        on_duplicate=read.on_duplicate,
+        force_crs=read.force_crs,
+        profile=read.profile,
+        show_progress=settings.show_progress,
+        regions=region_spec(by, region_field),
+        region_filter=list(region_filter) or None,
+        workers=workers,
+        use_cache=not no_cache,
+    )
+    write_chart(make_chart(result.table, kind, title), output)
+    log.info("wrote %s", output)

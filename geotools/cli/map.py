@@ -1,0 +1,82 @@
+"""`geotools map`: a self-contained HTML map of one period's change, or a timeline."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geotools.cli.options import Settings, reading_options, region_options, region_spec
+from geotools.cli.render_options import map_options, range_options, read_options, run_options
+from geotools.render.style import CHANGE_TOLERANCE_M
+
+log = logging.getLogger(__name__)
+
+
+@click.command("map")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--timeline",
+    is_flag=True,
+    help="One step per --period with a time slider (default: one change, start → end).",
+)
+@click.option(
+    "--simplify",
+    "tolerance_m",
+    type=click.FloatRange(min=0),
+    default=CHANGE_TOLERANCE_M,
+    show_default=True,
+    help="Display simplification in metres (numbers always use the full geometry).",
+)
+@range_options
+@map_options
+@run_options
+@reading_options
+@region_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    /,
+    inputs: tuple[str, ...],
+    output: Path,
+    timeline: bool,
+    tolerance_m: float,
+    start: Any,
+    end: Any,
+    period: str,
+    tiles: tuple[str, ...],
+    title: str | None,
+    workers: int | None,
+    no_cache: bool,
+    by: str | None,
+    region_field: str | None,
+    region_filter: tuple[str, ...],
+    **reading: Any,
+) -> None:
+    """Map of gained / lost polygons, control areas and net change by region (--by)."""
+    from geotools.render.data import gather
+    from geotools.render.maps import write_map
+
+    data = gather(
+        list(inputs),
+        start=start,
+        end=end,
+        period=period if timeline else None,
+        regions=region_spec(by, region_field),
+        region_filter=list(region_filter) or None,
+        read=read_options(reading),
+        show_progress=settings.show_progress,
+        workers=workers,
+        use_cache=not no_cache,
+    )
+    size = write_map(data, output, title=title, tiles=tiles, tolerance_m=tolerance_m)
+    log.info("wrote %s (%.2f MB, %d periods)", output, size / 1e6, len(data.steps))

@@ -1,0 +1,90 @@
+"""Options shared by the drawing commands (map, chart, report) and the --map flag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from geotools.cli.options import DATE
+from geotools.periods import PERIOD_KINDS
+from geotools.render.data import ReadOptions
+from geotools.render.style import TILE_CHOICES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(func: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def range_options(func: F) -> F:
+    """--start/--end/--period: the range drawn and its periods."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--start", type=DATE, default=None, help="Range start (default: first snapshot)."
+            ),
+            click.option(
+                "--end", type=DATE, default=None, help="Range end (default: last snapshot)."
+            ),
+            click.option(
+                "--period",
+                type=click.Choice([*PERIOD_KINDS, "snapshot"]),
+                default="month",
+                show_default=True,
+                help="Periods of the timeline, charts and tables; 'snapshot': one per file.",
+            ),
+        ],
+    )
+
+
+def map_options(func: F) -> F:
+    """--tiles and --title."""
+
+    return _apply(
+        func,
+        [
+            click.option(
+                "--tiles",
+                type=click.Choice(TILE_CHOICES),
+                multiple=True,
+                default=("none",),
+                show_default=True,
+                help="Base layers to offer, the first shown; 'none' draws an offline land "
+                "outline and needs no network (repeatable: --tiles none --tiles osm).",
+            ),
+            click.option("--title", default=None, help="Title shown on the map / report."),
+        ],
+    )
+
+
+def run_options(func: F) -> F:
+    """--workers and --no-cache, as for series."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--workers", type=int, default=None, help="Worker processes (see series)."
+            ),
+            click.option("--no-cache", is_flag=True, help="Do not read or write the cache."),
+        ],
+    )
+
+
+def read_options(opts: dict[str, Any]) -> ReadOptions:
+    """ReadOptions from the reading options of a command (see cli.options.reading_options)."""
+    return ReadOptions(
+        crs=opts["crs"],
+        date_field=opts["date_field"],
+        layer=opts["layer"],
+        status_field=opts["status_field"],
+        status=opts["status"],
+        on_duplicate=opts["on_duplicate"],
+        force_crs=opts["force_crs"],
+        profile=opts.get("profile"),
+    )

@@ -1,0 +1,76 @@
+"""`geotools report`: one HTML file with maps, charts and tables for a range."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geotools.cli.options import Settings, reading_options, region_options, region_spec
+from geotools.cli.render_options import map_options, range_options, read_options, run_options
+
+log = logging.getLogger(__name__)
+
+
+@click.command("report")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--chart-format",
+    type=click.Choice(["svg", "png"]),
+    default="svg",
+    show_default=True,
+    help="How charts are embedded.",
+)
+@range_options
+@map_options
+@run_options
+@reading_options
+@region_options
+@click.pass_obj
+def command(
+    settings: Settings,
+    /,
+    inputs: tuple[str, ...],
+    output: Path,
+    chart_format: str,
+    start: Any,
+    end: Any,
+    period: str,
+    tiles: tuple[str, ...],
+    title: str | None,
+    workers: int | None,
+    no_cache: bool,
+    by: str | None,
+    region_field: str | None,
+    region_filter: tuple[str, ...],
+    **reading: Any,
+) -> None:
+    """Report for a range: summary, change map, timeline, charts and tables."""
+    from geotools.render.data import gather
+    from geotools.render.report import write_report
+
+    common: dict[str, Any] = {
+        "regions": region_spec(by, region_field),
+        "region_filter": list(region_filter) or None,
+        "read": read_options(reading),
+        "show_progress": settings.show_progress,
+        "workers": workers,
+        "use_cache": not no_cache,
+    }
+    range_data = gather(list(inputs), start=start, end=end, **common)
+    timeline = gather(
+        list(inputs), start=range_data.start, end=range_data.end, period=period, **common
+    )
+    size = write_report(
+        timeline, range_data, output, title=title, tiles=tiles, chart_format=chart_format
+    )
+    log.info("wrote %s (%.2f MB)", output, size / 1e6)

@@ -1,0 +1,45 @@
+"""Maps (folium), charts (matplotlib) and one-file HTML reports of a Table and its changes.
+
+Everything here draws; nothing measures: the numbers come from the Table. folium and
+matplotlib are imported only when a map or chart is drawn.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from geotools.render.data import MapData, ReadOptions, Step, from_pair, from_series, gather
+
+_LAZY = {
+    "build_map": "geotools.render.maps",
+    "render_map": "geotools.render.maps",
+    "write_map": "geotools.render.maps",
+    "make_chart": "geotools.render.charts",
+    "write_chart": "geotools.render.charts",
+    "render_report": "geotools.render.report",
+    "write_report": "geotools.render.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'geotools.render' has no attribute {name!r}")
+
+
+__all__ = [
+    "MapData",
+    "ReadOptions",
+    "Step",
+    "build_map",
+    "from_pair",
+    "from_series",
+    "gather",
+    "make_chart",
+    "render_map",
+    "render_report",
+    "write_chart",
+    "write_map",
+    "write_report",
+]

@@ -1,0 +1,145 @@
+"""Charts of a Table (matplotlib, no pyplot): area over time, change per period, per region.
+
+Charts read the Table only; they never measure geometry.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+
+from geotools.errors import OutputError, UsageError
+from geotools.output import write_bytes
+from geotools.regions import OUTSIDE
+from geotools.render.style import CHART_FORMATS, CHART_KINDS, GAINED, LINE_COLORS, LOST, NET
+from geotools.table import TOTAL
+
+
+def _totals(table: pd.DataFrame) -> pd.DataFrame:
+    rows = table[table["region"] == TOTAL]
+    if rows.empty:
+        raise UsageError(
+            "the table has no rows to chart; choose a range inside the data or a shorter --period"
+        )
+    return rows.sort_values(["status", "period_start"])
+
+
+def area_chart(table: pd.DataFrame, title: str | None = None) -> Figure:
+    """Area held per status at each period edge (the snapshots S(t) the Table used)."""
+    rows = _totals(table)
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for i, (status, group) in enumerate(rows.groupby("status", sort=True)):
+        x = [group["period_start"].iloc[0], *group["period_end"]]
+        y = [group["area_from_km2"].iloc[0], *group["area_to_km2"]]
+        ax.plot(
+            x, y, marker="o", markersize=3, color=LINE_COLORS[i % len(LINE_COLORS)], label=status
+        )
+    ax.set_ylabel("area, km²")
+    ax.set_title(title or "Area held at each period edge")
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.legend(loc="best", frameon=False)
+    fig.autofmt_xdate()
+    return fig
+
+
+def change_chart(table: pd.DataFrame, title: str | None = None) -> Figure:
+    """Gained (up), lost (down) and net per period: one panel per status."""
+    rows = _totals(table)
+    statuses = sorted(rows["status"].unique())
+    fig = Figure(figsize=(9, 1.2 + 3.2 * len(statuses)), layout="constrained")
+    axes = fig.subplots(len(statuses), 1, squeeze=False, sharex=True)[:, 0]
+    for ax, status in zip(axes, statuses, strict=True):
+        group = rows[rows["status"] == status]
+        x = list(range(len(group)))
+        ax.bar(x, group["gained_km2"], color=GAINED, label="gained")
+        ax.bar(x, -group["lost_km2"], color=LOST, label="lost")
+        ax.plot(x, group["net_km2"], color=NET, marker="o", markersize=3, linewidth=1, label="net")
+        ax.axhline(0, color="#444444", linewidth=0.6)
+        ax.set_ylabel(f"{status}, km²")
+        ax.grid(True, axis="y", color="#dddddd", linewidth=0.6)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+        labels = [d.isoformat() for d in group["period_start"]]
+        step = max(1, len(labels) // 14)
+        ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
+        ax.legend(loc="best", frameon=False, ncols=3)
+    axes[0].set_title(title or "Gained, lost and net per period")
+    return fig
+
+
+def region_chart(
+    table: pd.DataFrame, status: str | None = None, title: str | None = None
+) -> Figure:
+    """Gained, lost and net per region, summed over the Table's periods (one status)."""
+    _totals(table)  # the same error as the other charts for an empty table
+    rows = table[table["region"] != TOTAL]
+    if rows.empty:
+        raise UsageError("the table has no region rows; pass --by REGIONS to chart by region")
+    status = status or sorted(rows["status"].unique())[0]
+    rows = rows[rows["status"] == status]
+    sums = rows.groupby(["region", "region_name"], sort=False)[
+        ["gained_km2", "lost_km2", "net_km2"]
+    ].sum()
+    sums = sums[(sums["gained_km2"] > 0) | (sums["lost_km2"] > 0)]
+    sums = sums.sort_values("net_km2")
+    fig = Figure(figsize=(9, 1.4 + 0.38 * max(1, len(sums))), layout="constrained")
+    ax = fig.add_subplot()
+    names = [name if code != OUTSIDE else "outside all regions" for code, name in sums.index]
+    y = list(range(len(sums)))
+    ax.barh(y, sums["gained_km2"], color=GAINED, label="gained", height=0.7)
+    ax.barh(y, -sums["lost_km2"], color=LOST, label="lost", height=0.7)
+    ax.scatter(sums["net_km2"], y, color=NET, zorder=3, s=14, label="net")
+    ax.set_yticks(y, names)
+    ax.axvline(0, color="#444444", linewidth=0.6)
+    ax.set_xlabel(f"{status}, km²")
+    ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    start, end = table["period_start"].min(), table["period_end"].max()
+    ax.set_title(title or f"By region, {start.isoformat()} → {end.isoformat()} (sum of periods)")
+    ax.legend(loc="lower right", frameon=False)
+    if sums.empty:
+        ax.text(0.5, 0.5, "no change in any region", transform=ax.transAxes, ha="center")
+    return fig
+
+
+def make_chart(table: pd.DataFrame, kind: str, title: str | None = None) -> Figure:
+    """One chart by name: ``area``, ``change`` or ``regions``."""
+    if kind == "area":
+        return area_chart(table, title)
+    if kind == "change":
+        return change_chart(table, title)
+    if kind == "regions":
+        return region_chart(table, title=title)
+    raise UsageError(f"unknown chart {kind!r}; use one of {', '.join(CHART_KINDS)}")
+
+
+def chart_bytes(fig: Figure, fmt: str) -> bytes:
+    """The figure as PNG, SVG or PDF bytes (no creation dates in SVG and PDF)."""
+    buf = io.BytesIO()
+    metadata: dict[str, str | None] = {"Software": "geotools"}
+    if fmt == "svg":
+        metadata = {"Date": None}
+    elif fmt == "pdf":
+        metadata = {"CreationDate": None}
+    with matplotlib.rc_context({"svg.hashsalt": "geotools", "svg.fonttype": "path"}):
+        fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
+    return buf.getvalue()
+
+
+def write_chart(fig: Figure, dest: str | Path) -> None:
+    """Write a figure atomically; the format comes from the extension (.png, .svg, .pdf)."""
+    write_bytes(dest, chart_bytes(fig, chart_format(dest)))
+
+
+def chart_format(dest: str | Path) -> str:
+    """png, svg or pdf, from the extension of ``dest`` (OutputError otherwise)."""
+    dest = Path(dest)
+    fmt = CHART_FORMATS.get(dest.suffix.lower())
+    if fmt is None:
+        raise OutputError(f"unknown chart format {dest.suffix!r}; use .png, .svg or .pdf", dest)
+    return fmt

@@ -1,0 +1,213 @@
+"""What a map or report shows: the Table, the change polygons and the control areas per period.
+
+This is the one place the renderers read input: a series run (for the Table and the gained /
+lost polygons) plus the snapshot at each period's end (for the control area drawn underneath).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pyproj import CRS
+
+from geotools.errors import DataError, UsageError
+from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
+from geotools.pairs import region_layer
+from geotools.periods import Period
+from geotools.regions import RegionLayer, RegionSpec
+from geotools.series import SeriesResult, series
+from geotools.snapshot import Change, Snapshot
+
+
+@dataclass
+class Step:
+    """One period of a map: its changes and the snapshot at its end (the control area)."""
+
+    period: Period
+    changes: list[Change]
+    snapshot: Snapshot
+
+
+@dataclass
+class MapData:
+    """Everything a map shows, with the Table its numbers come from."""
+
+    steps: list[Step]
+    table: pd.DataFrame
+    crs: CRS
+    regions: RegionLayer | None = None
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> dt.date:
+        """Start of the first period."""
+        return self.steps[0].period.start
+
+    @property
+    def end(self) -> dt.date:
+        """End of the last period."""
+        return self.steps[-1].period.end
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How files become Snapshots (the reading options of the CLI)."""
+
+    crs: CRS | None = None
+    date_field: str | None = None
+    layer: str | None = None
+    status_field: str | None = None
+    status: str = "occupied"
+    on_duplicate: OnDuplicate = "error"
+    force_crs: bool = False
+    profile: str | None = None  # a source profile (deepstate-raw, isw, a .json file)
+
+
+#: ``period`` value for one step per snapshot (the edges are the snapshots' dates).
+SNAPSHOT = "snapshot"
+
+
+def snapshot_edges(
+    days: Sequence[dt.date], start: dt.date | None, end: dt.date | None
+) -> list[dt.date]:
+    """Period edges at every snapshot date within [start, end] (one period per pair)."""
+    edges = [d for d in days if (start is None or d >= start) and (end is None or d <= end)]
+    if len(edges) < 2:
+        raise UsageError(
+            f"fewer than two snapshots between {start or 'the start'} and {end or 'the end'}; "
+            "widen --start/--end"
+        )
+    return edges
+
+
+def source_names(inputs: Sequence[str | Path | SnapshotRef]) -> list[str]:
+    """Short names of the inputs for titles (file or folder names)."""
+    out = []
+    for item in inputs:
+        path = item.path if isinstance(item, SnapshotRef) else Path(item)
+        out.append(path.name or str(path))
+    return out
+
+
+def from_series(
+    result: SeriesResult,
+    refs: Sequence[SnapshotRef],
+    read: ReadOptions,
+    regions: RegionSpec | None = None,
+    use_cache: bool = True,
+) -> MapData:
+    """MapData of a series run made with ``keep_changes=True`` (snapshots read for the ends)."""
+    if result.crs is None:
+        raise UsageError("the series has no CRS (no snapshots); nothing to map")
+    if not result.changes:
+        raise UsageError(
+            "no complete period to map; choose a range inside the data (--start/--end) or "
+            "a shorter --period"
+        )
+    by_date = {r.date: r for r in refs}
+    steps = []
+    for period, changes in result.changes:
+        snap = load_snapshot(
+            by_date[period.to_date],
+            result.crs,
+            read.status_field,
+            read.status,
+            read.force_crs,
+            use_cache=use_cache,
+            warn_empty=False,
+            profile=read.profile,
+        )
+        steps.append(Step(period, list(changes), snap))
+    layer = region_layer(regions, result.crs.to_wkt()) if regions is not None else None
+    return MapData(steps, result.table, result.crs, layer, source_names(refs[:1]))
+
+
+def from_series_inputs(
+    result: SeriesResult,
+    inputs: Sequence[str | Path],
+    read: ReadOptions,
+    regions: RegionSpec | None = None,
+    use_cache: bool = True,
+) -> MapData:
+    """MapData of a finished series run over ``inputs`` (for ``series --map``)."""
+    refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
+    data = from_series(result, refs, read, regions, use_cache)
+    data.sources = source_names(inputs)
+    return data
+
+
+def gather(
+    inputs: Sequence[str | Path],
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    period: str | None = None,
+    edges: Sequence[dt.date] | None = None,
+    regions: RegionSpec | None = None,
+    region_filter: Sequence[str] | None = None,
+    read: ReadOptions | None = None,
+    show_progress: bool | None = None,
+    workers: int | None = None,
+    use_cache: bool = True,
+) -> MapData:
+    """Measure the inputs and collect what a map needs.
+
+    With ``period`` (or ``edges``) one step per period, for a timeline; without, one step:
+    the change from S(start) to S(end), where start and end default to the first and the
+    last snapshot.
+    """
+    read = read or ReadOptions()
+    refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
+    if not refs:
+        raise DataError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
+    days = [r.date for r in refs]
+    if period == SNAPSHOT:
+        edges, period = snapshot_edges(days, start, end), None
+    if period is None and not edges:
+        lo, hi = start or days[0], end or days[-1]
+        if hi <= lo:
+            raise UsageError(f"the map's end {hi} is not after its start {lo}; check --start/--end")
+        edges = [lo, hi]
+    kwargs: dict[str, Any] = {
+        "crs": read.crs,
+        "date_field": read.date_field,
+        "layer": read.layer,
+        "status_field": read.status_field,
+        "status": read.status,
+        "on_duplicate": read.on_duplicate,
+        "force_crs": read.force_crs,
+        "profile": read.profile,
+    }
+    result = series(
+        refs,
+        period=None if edges else period,
+        start=start,
+        end=end,
+        edges=edges,
+        keep_changes=True,
+        show_progress=show_progress,
+        regions=regions,
+        region_filter=region_filter,
+        workers=workers,
+        use_cache=use_cache,
+        **kwargs,
+    )
+    data = from_series(result, refs, read, regions, use_cache)
+    data.sources = source_names(inputs)
+    return data
+
+
+def from_pair(
+    before: Snapshot, after: Snapshot, changes: list[Change], table: pd.DataFrame
+) -> MapData:
+    """MapData of one diff (no regions)."""
+    from geotools.periods import make_periods
+
+    period = make_periods([before.date, after.date], None, edges=[before.date, after.date])[0]
+    sources = [Path(before.source).name, Path(after.source).name]
+    return MapData([Step(period, changes, after)], table, after.crs, None, sources)

@@ -1,0 +1,399 @@
+"""Self-contained folium maps of change: one period, or a timeline with a slider.
+
+The map draws, per period: the control area at the period's end (per status class), the
+gained and lost polygons on top, and underneath a per-region choropleth of net change. The
+numbers in tooltips, the info box and the legend come from the Table; a polygon part's own
+km² is measured on the part before simplification. Geometry is simplified for display only.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import folium.plugins
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from geotools.errors import UsageError
+from geotools.output import write_text
+from geotools.regions import OUTSIDE, RegionLayer, land_mask
+from geotools.render.assets import head_html, json_for_script
+from geotools.render.data import MapData, Step
+from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
+from geotools.render.style import (
+    CHANGE_TOLERANCE_M,
+    GAINED,
+    LOST,
+    NET_RAMP,
+    OUTLINE_TOLERANCE_M,
+    REGION_TOLERANCE_M,
+    TILE_CHOICES,
+    TILES,
+    status_colors,
+)
+from geotools.snapshot import M2_PER_KM2
+from geotools.table import TOTAL
+
+log = logging.getLogger(__name__)
+
+#: Above this size a map still works, but the user hears about it.
+LARGE_MAP_BYTES = 50_000_000
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _period_rows(table: pd.DataFrame, step: Step) -> pd.DataFrame:
+    p = step.period
+    return table[(table["period_start"] == p.start) & (table["period_end"] == p.end)]
+
+
+def _totals(rows: pd.DataFrame) -> dict[str, dict[str, float]]:
+    out = {}
+    for r in rows[rows["region"] == TOTAL].to_dict("records"):
+        out[str(r["status"])] = {
+            "area_from": float(r["area_from_km2"]),
+            "area_to": float(r["area_to_km2"]),
+            "gained": float(r["gained_km2"]),
+            "lost": float(r["lost_km2"]),
+            "net": float(r["net_km2"]),
+        }
+    return out
+
+
+def _region_values(rows: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
+    out: dict[str, dict[str, list[float]]] = {}
+    mask = ~rows["region"].isin([TOTAL, OUTSIDE])
+    for r in rows[mask].to_dict("records"):
+        out.setdefault(str(r["status"]), {})[str(r["region"])] = [
+            float(r["gained_km2"]),
+            float(r["lost_km2"]),
+            float(r["net_km2"]),
+        ]
+    return out
+
+
+class _RegionFinder:
+    """Names of the regions a polygon part lies in, largest share first (a label only: the
+    numbers per region come from the Table)."""
+
+    def __init__(self, layer: RegionLayer | None) -> None:
+        self.layer = layer
+        self.tree = shapely.STRtree(layer.geometries) if layer is not None else None
+
+    def names(self, geoms: Sequence[shapely.Geometry]) -> list[str]:
+        out = [""] * len(geoms)
+        if self.layer is None or self.tree is None or not geoms:
+            return out
+        arr = np.asarray(list(geoms), dtype=object)
+        inputs, hits = self.tree.query(arr, predicate="intersects")
+        found: dict[int, list[int]] = {}
+        for i, j in zip(inputs.tolist(), hits.tolist(), strict=True):
+            found.setdefault(i, []).append(j)
+        for i, js in found.items():
+            if len(js) > 1:  # straddles a border: order by the area inside each region
+                areas = shapely.area(shapely.intersection(self.layer.geometries[js], arr[i]))
+                js = [j for _, j in sorted(zip(-areas, js, strict=True))]
+            out[i] = ", ".join(self.layer.names[j] for j in js)
+        return out
+
+
+def _step_json(
+    step: Step, finder: _RegionFinder, table: pd.DataFrame, tol_m: float
+) -> dict[str, Any]:
+    snap = step.snapshot
+    control_features: list[dict[str, Any]] = []
+    change_features: list[dict[str, Any]] = []
+    changes = {c.status: c for c in step.changes}
+    for status in sorted(set(snap.geometries) | set(changes)):
+        ch = changes.get(status)
+        now = snap.geometries.get(status)
+        gained = parts(ch.gained) if ch is not None else []
+        lost = parts(ch.lost) if ch is not None else []
+        if now is not None and gained:
+            held = parts(shapely.difference(now, shapely.union_all(gained)))
+        else:
+            held = parts(now)
+        # one coverage: what was held, what was gained, what was lost never overlap
+        simple = simplify_coverage(held + gained + lost, tol_m, snap.m2_per_unit)
+        control = union_parts(simple[: len(held) + len(gained)])
+        geom = geometry_json(lonlat(control, snap.crs))
+        if geom is not None:
+            control_features.append(
+                {"type": "Feature", "properties": {"status": status}, "geometry": geom}
+            )
+        for kind, originals, shown in (
+            ("gained", gained, simple[len(held) : len(held) + len(gained)]),
+            ("lost", lost, simple[len(held) + len(gained) :]),
+        ):
+            names = finder.names(originals)
+            for original, display, name in zip(originals, shown, names, strict=True):
+                geom = geometry_json(lonlat(display, snap.crs))
+                if geom is None:
+                    continue
+                area = float(shapely.area(original)) * snap.m2_per_unit / M2_PER_KM2
+                props = {"change": kind, "status": status, "area_km2": area, "region": name}
+                change_features.append({"type": "Feature", "properties": props, "geometry": geom})
+    rows = _period_rows(table, step)
+    p = step.period
+    return {
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "from": p.from_date.isoformat(),
+        "to": p.to_date.isoformat(),
+        "gap_days": p.gap_days,
+        "control": {"type": "FeatureCollection", "features": control_features},
+        "changes": {"type": "FeatureCollection", "features": change_features},
+        "totals": _totals(rows),
+        "regions": _region_values(rows),
+    }
+
+
+def _regions_json(layer: RegionLayer, tol_m: float) -> dict[str, Any]:
+    simple = simplify_coverage(list(layer.geometries), tol_m, layer.m2_per_unit)
+    features = []
+    for code, name, geom in zip(layer.codes, layer.names, simple, strict=True):
+        g = geometry_json(lonlat(geom, layer.crs))
+        if g is not None:
+            features.append(
+                {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": g}
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _outline_json(data: MapData) -> dict[str, Any] | None:
+    """Land (shipped Natural Earth 10m clip) for the offline base and the minimap."""
+    try:
+        land = land_mask(data.crs)
+    except Exception as exc:  # the mask is a convenience; a map without it is still a map
+        log.info("no land outline for the map: %s", exc)
+        return None
+    m2 = data.steps[0].snapshot.m2_per_unit
+    simple = shapely.simplify(land, OUTLINE_TOLERANCE_M / m2**0.5, preserve_topology=True)
+    geom = geometry_json(lonlat(simple, data.crs))
+    if geom is None:
+        return None
+    return {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": geom}],
+    }
+
+
+def map_payload(
+    data: MapData,
+    title: str,
+    tolerance_m: float = CHANGE_TOLERANCE_M,
+    region_tolerance_m: float = REGION_TOLERANCE_M,
+) -> dict[str, Any]:
+    """The JSON the map script draws (plain data; every string is shown as text)."""
+    finder = _RegionFinder(data.regions)
+    steps = []
+    previous: tuple[bytes, dict[str, Any]] | None = None
+    for i, step in enumerate(data.steps):
+        js = _step_json(step, finder, data.table, tolerance_m)
+        # unchanged control areas (a period without change) are stored once
+        key = shapely.to_wkb(shapely.GeometryCollection(list(step.snapshot.geometries.values())))
+        if previous is not None and previous[0] == key and not js["changes"]["features"]:
+            js["control_same_as"] = previous[1]["index"]
+            js["control"] = None
+        else:
+            previous = (key, {"index": i})
+        steps.append(js)
+    statuses = sorted({s for st in steps for s in st["totals"]})
+    net_max = {}
+    for status in statuses:
+        values = [abs(v[2]) for st in steps for v in st["regions"].get(status, {}).values()]
+        net_max[status] = max(values, default=0.0) or 1.0
+    outline = _outline_json(data)
+    return {
+        "title": title,
+        "statuses": statuses,
+        "colors": {"gained": GAINED, "lost": LOST, "status": status_colors(statuses)},
+        "ramp": list(NET_RAMP),
+        "net_max": net_max,
+        "steps": steps,
+        "regions": _regions_json(data.regions, region_tolerance_m) if data.regions else None,
+        "outline": outline,
+    }
+
+
+class _GeotoolsLayers(MacroElement):
+    """Calls the inlined map script with the layer groups and the data."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            geotoolsMap({{ this._parent.get_name() }}, {{ this.groups }}, {{ this.payload }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, groups: str, payload: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "GeotoolsLayers"
+        self.groups = groups
+        self.payload = payload
+
+
+class _LandOutline(MacroElement):
+    """The offline base layer: land polygons in a feature group."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.geoJSON(geotoolsDecode({{ this.payload }}), {style: function () {
+                return {color: "#9a9a9a", weight: 0.7, fillColor: "#fbfbf8", fillOpacity: 1};
+            }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "LandOutline"
+        self.payload = payload
+
+
+class _Raw(Element):
+    """Literal HTML for the page head (an Element's text would be read as a Jinja template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("")
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """The text itself."""
+        return self.text
+
+
+def _js_object(items: dict[str, str]) -> str:
+    return "{" + ",".join(f"{json_for_script(k)}:{v}" for k, v in items.items()) + "}"
+
+
+def _bounds(data: MapData, payload: dict[str, Any]) -> list[list[float]]:
+    # the control areas and changes, not the whole region layer: the front is what matters
+    geoms = [g for st in data.steps for g in st.snapshot.geometries.values()]
+    geoms += [g for st in data.steps for c in st.changes for g in (c.gained, c.lost)]
+    geoms = [g for g in geoms if g is not None and not shapely.is_empty(g)]
+    if not geoms and data.regions is not None:
+        geoms = [data.regions.union]
+    if not geoms:
+        return [[44.0, 22.0], [53.0, 41.0]]
+    box = shapely.box(*shapely.total_bounds(np.asarray(geoms, dtype=object)))
+    x0, y0, x1, y1 = shapely.bounds(lonlat(shapely.segmentize(box, 10_000.0), data.crs))
+    return [[float(y0), float(x0)], [float(y1), float(x1)]]
+
+
+def build_map(
+    data: MapData,
+    title: str | None = None,
+    tiles: Sequence[str] = ("none",),
+    tolerance_m: float = CHANGE_TOLERANCE_M,
+    region_tolerance_m: float = REGION_TOLERANCE_M,
+) -> folium.Map:
+    """The folium Map (self-contained once rendered: every script and style is inlined)."""
+    unknown = [t for t in tiles if t not in TILE_CHOICES]
+    if unknown:
+        raise UsageError(f"unknown tiles {unknown[0]!r}; use one of {', '.join(TILE_CHOICES)}")
+    if not data.steps:
+        raise UsageError("nothing to map: no complete period in the range")
+    tiles = list(dict.fromkeys(tiles or ("none",)))
+    title = title or default_title(data)
+    payload = map_payload(data, title, tolerance_m, region_tolerance_m)
+    bounds = _bounds(data, payload)
+    payload["bounds"] = bounds
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(location=center, zoom_start=6, tiles=None, control_scale=True)
+    m.default_js, m.default_css = [], []  # inlined below instead of CDN links
+    root: Any = m.get_root()
+    root.header.add_child(_Raw(f"<title>{html.escape(title)}</title>"), name="title")
+    root.header.add_child(_Raw(head_html()), name="geotools_assets")
+    for i, name in enumerate(tiles):
+        if name == "none":
+            group = folium.FeatureGroup(
+                name="No tiles (offline land outline)", overlay=False, show=i == 0
+            )
+            if payload["outline"] is not None:
+                group.add_child(_LandOutline(json_for_script(payload["outline"])))
+            group.add_to(m)
+        else:
+            provider, label = TILES[name]
+            folium.TileLayer(provider, name=label, overlay=False, show=i == 0).add_to(m)
+    groups: dict[str, str] = {}
+    region_groups: dict[str, str] = {}
+    control_groups: dict[str, str] = {}
+    # one choropleth on at first (occupied, or the first class): stacked, they hide each other
+    statuses = payload["statuses"]
+    primary = "occupied" if "occupied" in statuses else (statuses[0] if statuses else None)
+    if data.regions is not None:
+        for status in statuses:
+            fg = folium.FeatureGroup(
+                name=html.escape(f"Net change by region: {status}"), show=status == primary
+            )
+            fg.add_to(m)
+            region_groups[status] = fg.get_name()
+    for status in payload["statuses"]:
+        fg = folium.FeatureGroup(name=html.escape(f"Control area: {status}"))
+        fg.add_to(m)
+        control_groups[status] = fg.get_name()
+    for kind in ("gained", "lost"):
+        fg = folium.FeatureGroup(name=f"{kind.capitalize()} in the period")
+        fg.add_to(m)
+        groups[kind] = fg.get_name()
+    groups["control"] = _js_object(control_groups)
+    groups["regions"] = _js_object(region_groups)
+    m.add_child(_GeotoolsLayers(_js_object(groups), json_for_script(payload)))
+    folium.LayerControl(collapsed=False).add_to(m)
+    for plugin in (
+        folium.plugins.Fullscreen(position="topleft"),  # type: ignore[no-untyped-call]
+        folium.plugins.MeasureControl(  # type: ignore[no-untyped-call]
+            position="topleft",
+            primary_length_unit="kilometers",
+            secondary_length_unit="miles",
+            primary_area_unit="sqkilometers",
+            secondary_area_unit="hectares",
+            units={"sqkilometers": {"factor": 1e-6, "display": "km²", "decimals": 2}},
+        ),
+    ):
+        plugin.default_js, plugin.default_css = [], []
+        plugin.add_to(m)
+    m.fit_bounds(bounds)
+    return m
+
+
+def default_title(data: MapData) -> str:
+    """'Change 2024-11-01 → 2024-12-01 (20241101.geojson.gz …)'."""
+    kind = "Timeline" if len(data.steps) > 1 else "Change"
+    sources = ", ".join(data.sources[:2]) + (" …" if len(data.sources) > 2 else "")
+    text = f"{kind} {data.start.isoformat()} → {data.end.isoformat()}"
+    return f"{text} ({sources})" if sources else text
+
+
+def render_map(data: MapData, **kwargs: Any) -> str:
+    """The map as one self-contained HTML document."""
+    html_text: str = build_map(data, **kwargs).get_root().render()
+    return html_text
+
+
+def write_map(data: MapData, dest: str | Path, **kwargs: Any) -> int:
+    """Write the map to ``dest`` atomically; returns its size in bytes."""
+    text = render_map(data, **kwargs)
+    size = len(text.encode("utf-8"))
+    if size > LARGE_MAP_BYTES:
+        log.warning(
+            "%s is %.0f MB: browsers may be slow to open it; use a longer --period, a shorter "
+            "range or a larger --simplify",
+            dest,
+            size / 1e6,
+        )
+    write_text(dest, text)
+    return size

@@ -1,0 +1,281 @@
+"""Maps and the report in a real browser: Debian's headless chromium driven by Playwright.
+
+.ci/run installs chromium; locally, `apt-get install chromium`. Without it these tests skip,
+unless GEOTOOLS_REQUIRE_BROWSER=1 (set by CI), where a missing browser fails them.
+"""
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geotools.regions import RegionSpec
+from geotools.render.data import ReadOptions, gather
+from geotools.render.maps import write_map
+from geotools.render.report import write_report
+
+from .test_render import XSS, xss_inputs
+
+CHROMIUM = os.environ.get("GEOTOOLS_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"no chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("GEOTOOLS_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page with every console message, page error, failed request and dialog recorded."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        self.page.on("dialog", self._dialog)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_timeout(300)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def close(self):
+        self.page.close()
+
+
+def paths_in(frame, pane: str) -> int:
+    return frame.locator(f".leaflet-{pane}-pane path").count()
+
+
+def keep_screenshot(png: Path) -> None:
+    """Copy a screenshot to $GEOTOOLS_SCREENSHOTS (to look at it) when that is set."""
+    folder = os.environ.get("GEOTOOLS_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(png, Path(folder) / png.name)
+
+
+def front_pixels(png: Path) -> int:
+    """Pixels in the colour of gained polygons (vermillion): the front is on screen."""
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(((r > 170) & (g > 60) & (g < 130) & (b < 60)).sum())
+
+
+@pytest.fixture(scope="module")
+def month_map(deepstate_daily, boundaries_full, tmp_path_factory):
+    out = tmp_path_factory.mktemp("maps") / "month.html"
+    data = gather(
+        [deepstate_daily],
+        start=dt.date(2024, 11, 1),
+        end=dt.date(2024, 12, 1),
+        regions=RegionSpec(boundaries_full),
+        show_progress=False,
+    )
+    write_map(data, out)
+    return out
+
+
+def test_change_map_loads_toggles_and_shows_the_front(browser, month_map, tmp_path):
+    view = Page(browser, month_map)
+    page = view.page
+    assert page.locator(".folium-map.leaflet-container").count() == 1
+    assert page.inner_text(".gt-period") == "2024-11-01 → 2024-12-01"
+    assert "gained 732.723 km²" in page.inner_text(".gt-totals")  # the Table's figure
+    assert paths_in(page, "gt-changes") > 10
+    assert paths_in(page, "gt-regions") == 27
+    # the layer control hides and shows a layer
+    control = page.locator("label", has_text="Control area: occupied").locator("input")
+    before = paths_in(page, "gt-control")
+    assert before > 0
+    control.uncheck()
+    assert paths_in(page, "gt-control") == 0
+    control.check()
+    assert paths_in(page, "gt-control") == before
+    # zoom to the front line around Pokrovsk / Kurakhove and look
+    page.evaluate("() => window.geotoolsLeafletMap.setView([48.0, 37.4], 9, {animate: false})")
+    page.wait_for_timeout(400)
+    png = tmp_path / "change-map.png"
+    page.screenshot(path=str(png))
+    keep_screenshot(png)
+    assert png.stat().st_size > 20_000
+    assert front_pixels(png) > 500
+    # a tooltip built from the data, as text
+    page.locator(".leaflet-gt-changes-pane path").first.hover(force=True)
+    page.wait_for_timeout(200)
+    # the measure tool measures an area in km² (its markers load inlined images)
+    box = page.locator(".leaflet-control-measure-toggle").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(".js-start").click()
+    for xy in ((500, 400), (700, 420), (600, 600)):
+        page.mouse.click(*xy)
+        page.wait_for_timeout(100)
+    page.locator(".js-finish").click()
+    assert "km²" in page.locator(".leaflet-popup-content").inner_text()
+    page.locator(".leaflet-control-zoom-fullscreen").click()
+    page.wait_for_timeout(200)
+    assert view.errors == [] and view.dialogs == []
+    view.close()
+
+
+def test_timeline_slider_moves_without_losing_polygons(
+    browser, deepstate_daily, boundaries_full, tmp_path
+):
+    data = gather(
+        [deepstate_daily],
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 7, 1),
+        period="month",
+        regions=RegionSpec(boundaries_full),
+        show_progress=False,
+    )
+    out = tmp_path / "timeline.html"
+    write_map(data, out)
+    view = Page(browser, out)
+    page = view.page
+    assert page.inner_text(".gt-period") == "2025-01-01 → 2025-02-01"
+    slider = page.locator("input.gt-slider")
+    slider.fill("4")
+    assert page.inner_text(".gt-period") == "2025-05-01 → 2025-06-01"
+    totals = page.inner_text(".gt-totals")
+    page.locator("button.gt-next").click()
+    assert page.inner_text(".gt-period") == "2025-06-01 → 2025-07-01"
+    assert page.inner_text(".gt-totals") != totals
+    # every step, checked in the same task as the switch: the control area never vanishes
+    counts = page.evaluate(
+        """() => {
+            const s = document.querySelector('input.gt-slider');
+            const out = [];
+            for (let i = 0; i <= Number(s.max); i++) {
+                s.value = String(i);
+                s.dispatchEvent(new Event('input'));
+                out.push(document.querySelectorAll('.leaflet-gt-control-pane path').length);
+            }
+            return out;
+        }"""
+    )
+    assert len(counts) == 6 and min(counts) > 0
+    png = tmp_path / "timeline.png"
+    page.screenshot(path=str(png))
+    keep_screenshot(png)
+    assert png.stat().st_size > 20_000
+    assert view.errors == [] and view.dialogs == []
+    view.close()
+
+
+def test_report_loads_with_maps_and_charts(browser, deepstate_daily, boundaries_full, tmp_path):
+    common = {"regions": RegionSpec(boundaries_full), "show_progress": False}
+    start, end = dt.date(2024, 9, 1), dt.date(2024, 12, 1)
+    whole = gather([deepstate_daily], start=start, end=end, **common)
+    periods = gather([deepstate_daily], start=start, end=end, period="month", **common)
+    out = tmp_path / "report.html"
+    write_report(periods, whole, out)
+    view = Page(browser, out)
+    page = view.page
+    page.wait_for_timeout(700)
+    widths = page.eval_on_selector_all("img.chart", "els => els.map(e => e.naturalWidth)")
+    assert len(widths) == 3 and min(widths) > 300
+    frames = [f for f in page.frames if f != page.main_frame]
+    assert len(frames) == 2
+    for frame in frames:
+        assert frame.locator(".folium-map.leaflet-container").count() == 1
+        assert paths_in(frame, "gt-control") > 0
+        # fitted to the data even though the frame had no size when its script ran
+        assert frame.evaluate("() => window.geotoolsLeafletMap.getZoom()") >= 5
+    timeline = page.frame_locator("#timeline-map")
+    timeline.locator("input.gt-slider").fill("2")
+    assert timeline.locator(".gt-period").inner_text() == "2024-11-01 → 2024-12-01"
+    png = tmp_path / "report.png"
+    page.screenshot(path=str(png), full_page=True)
+    keep_screenshot(png)
+    assert view.errors == [] and view.dialogs == []
+    view.close()
+
+
+def test_html_in_the_data_stays_text(browser, tmp_path):
+    folder, regions = xss_inputs(tmp_path)
+    read = ReadOptions(status_field="side")
+    common = {"regions": RegionSpec(regions), "read": read, "show_progress": False}
+    timeline = gather([folder], period="month", **common)
+    single = gather([folder], **common)
+    map_path, report_path = tmp_path / "xss-map.html", tmp_path / "xss-report.html"
+    write_map(timeline, map_path, title=XSS)
+    write_report(timeline, single, report_path, title=XSS)
+    view = Page(browser, map_path)
+    page = view.page
+    # shown as text: in the layer control, the title and the legend
+    assert XSS in page.inner_text(".leaflet-control-layers")
+    assert XSS in page.inner_text(".gt-title")
+    assert page.locator("img").count() == 0
+    # tooltips of every kind (control areas, changes, regions), at every step
+    for step in range(3):
+        page.locator("input.gt-slider").fill(str(step))
+        for pane in ("gt-changes", "gt-control", "gt-regions"):
+            for path in page.locator(f".leaflet-{pane}-pane path").all():
+                path.hover(force=True)
+                page.wait_for_timeout(30)
+    assert page.locator(".leaflet-tooltip").count() >= 1
+    assert page.locator("img").count() == 0
+    assert view.dialogs == [] and view.errors == []
+    view.close()
+    view = Page(browser, report_path)
+    view.page.wait_for_timeout(500)
+    assert XSS in view.page.inner_text("h1")
+    for frame in view.page.frames[1:]:
+        assert frame.locator("img").count() == 0
+    assert view.dialogs == [] and view.errors == []
+    view.close()
+
+
+def test_offered_tiles_load_nothing_until_chosen(browser, tmp_path):
+    from geotools import demo
+
+    demo.write_scenario(tmp_path / "snaps")
+    data = gather([tmp_path / "snaps"], show_progress=False)
+    out = tmp_path / "tiles.html"
+    write_map(data, out, tiles=("none", "osm", "light"))
+    requests: list[str] = []
+    view = Page(browser, out)
+    view.page.on("request", lambda r: requests.append(r.url))
+    labels = view.page.inner_text(".leaflet-control-layers-base")
+    assert "No tiles" in labels and "OpenStreetMap" in labels and "Esri World Gray Canvas" in labels
+    assert view.page.locator(".leaflet-tile").count() == 0
+    view.page.mouse.wheel(0, -300)  # zooming the offline map fetches nothing either
+    view.page.wait_for_timeout(300)
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert view.errors == [] and view.dialogs == []
+    view.close()

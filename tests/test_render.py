@@ -1,0 +1,358 @@
+"""Maps, charts and the report: display geometry, numbers from the Table, escaping, sizes."""
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pytest
+import shapely
+
+from geotools import demo
+from geotools.errors import OutputError, UsageError
+from geotools.regions import RegionSpec
+from geotools.render import charts, display
+from geotools.render.assets import head_html, json_for_script
+from geotools.render.data import ReadOptions, gather
+from geotools.render.maps import map_payload, render_map, write_map
+from geotools.render.report import render_report, write_report
+
+from .conftest import run_cli, write_geojson
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    """The demo's synthetic front (exact areas) and its grid of regions."""
+    root = tmp_path_factory.mktemp("scenario")
+    demo.write_scenario(root / "snapshots")
+    return root / "snapshots", RegionSpec(root / "regions.gpkg")
+
+
+@pytest.fixture(scope="module")
+def weekly(scenario):
+    snaps, regions = scenario
+    return gather([snaps], period="week", regions=regions, show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def whole(scenario):
+    snaps, regions = scenario
+    return gather([snaps], regions=regions, show_progress=False)
+
+
+def decode(geom):
+    """The map script's decoding, in Python: rings of integer deltas → lon/lat polygons."""
+    polys = []
+    for rings in geom["q"]:
+        coords = []
+        for ring in rings:
+            ints = np.cumsum(np.asarray(ring, dtype=np.int64).reshape(-1, 2), axis=0)
+            coords.append(ints / 1e5)
+        polys.append(shapely.Polygon(coords[0], coords[1:]))
+    return shapely.MultiPolygon(polys)
+
+
+# ---------------------------------------------------------------- display geometry
+
+
+def test_coverage_simplify_keeps_shared_borders():
+    # two neighbours sharing a wiggly border, and a third touching both
+    wiggle = [(x / 10, 0.3 * np.sin(x)) for x in range(0, 101)]
+    top = shapely.Polygon([*wiggle, (10, 5), (0, 5)])
+    bottom = shapely.Polygon([*wiggle, (10, -5), (0, -5)])
+    right = shapely.Polygon([(10, -5), (12, -5), (12, 5), (10, 5), wiggle[-1]])
+    geoms = [top, bottom, right]
+    assert shapely.coverage_is_valid(geoms)
+    simple = display.simplify_coverage(geoms, 0.5)
+    assert shapely.get_num_coordinates(simple).sum() < shapely.get_num_coordinates(geoms).sum()
+    # still a coverage: no gaps, no overlaps between the simplified neighbours
+    assert shapely.coverage_is_valid(simple)
+    union = shapely.union_all(simple)
+    assert len(shapely.get_parts(union)) == 1 and not list(union.interiors)
+    assert union.area == pytest.approx(sum(g.area for g in simple), rel=1e-12)
+
+
+def test_geometry_encoding_round_trips():
+    poly = shapely.Polygon(
+        [(30.0, 45.0), (31.5, 45.0), (31.5, 46.25), (30.0, 46.25)],
+        [[(30.5, 45.5), (31.0, 45.5), (31.0, 46.0), (30.5, 46.0)]],
+    )
+    geom = shapely.MultiPolygon([poly, shapely.box(32, 47, 32.00001, 47.00001)])
+    back = decode(display.geometry_json(geom))
+    assert shapely.equals_exact(shapely.normalize(back), shapely.normalize(geom), 1e-9)
+    assert display.geometry_json(shapely.Polygon()) is None
+
+
+# ---------------------------------------------------------------- numbers come from the Table
+
+
+def test_map_numbers_are_the_tables(weekly):
+    payload = map_payload(weekly, "t")
+    table = weekly.table
+    assert len(payload["steps"]) == len(weekly.steps) == 4
+    for step, js in zip(weekly.steps, payload["steps"], strict=True):
+        rows = table[table["period_start"] == step.period.start]
+        total = rows[rows["region"] == "total"].iloc[0]
+        t = js["totals"]["occupied"]
+        assert (t["gained"], t["lost"], t["net"], t["area_to"]) == (
+            total["gained_km2"],
+            total["lost_km2"],
+            total["net_km2"],
+            total["area_to_km2"],
+        )
+        for code, (g, lo, n) in js["regions"]["occupied"].items():
+            row = rows[rows["region"] == code].iloc[0]
+            assert (g, lo, n) == (row["gained_km2"], row["lost_km2"], row["net_km2"])
+        # a polygon part's km² is that of the unsimplified part, not of what is drawn
+        parts = [f for f in js["changes"]["features"] if f["properties"]["change"] == "gained"]
+        assert sum(f["properties"]["area_km2"] for f in parts) == pytest.approx(
+            total["gained_km2"], rel=1e-9
+        )
+    # week 1 (03-04 → 03-11): the front moves 7 × 1.5 km along 80 km = 840 km², exactly
+    assert payload["steps"][0]["totals"]["occupied"]["gained"] == pytest.approx(840.0, rel=1e-9)
+
+
+def test_one_step_per_snapshot(scenario, tmp_path):
+    snaps, _ = scenario
+    data = gather([snaps], period="snapshot", show_progress=False)
+    files = sorted(snaps.glob("*.gpkg"))
+    assert len(data.steps) == len(files) - 1 == 26
+    assert all(s.period.start == s.period.from_date for s in data.steps)
+    assert all(s.period.gap_days == 0 or s.period.end == s.period.to_date for s in data.steps)
+    payload = map_payload(data, "t")
+    assert [st["totals"]["occupied"]["net"] for st in payload["steps"]] == list(
+        data.table[data.table["region"] == "total"]["net_km2"]
+    )
+    out = tmp_path / "c.png"
+    res = run_cli(["chart", str(snaps), "--period", "snapshot", "-o", str(out)])
+    assert res.returncode == 0, res.stderr
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_map_draws_the_control_area_and_changes(whole):
+    payload = map_payload(whole, "t")
+    (step,) = payload["steps"]
+    control = decode(step["control"]["features"][0]["geometry"])
+    # drawn control area ≈ the last snapshot (simplified, in lon/lat): 62 × 80 km + pocket − hole
+    last = whole.steps[0].snapshot.geometries["occupied"]
+    from geotools.crs import WGS84, project
+
+    truth = project(last, whole.crs, WGS84)
+    assert shapely.area(shapely.symmetric_difference(control, truth)) < 1e-3 * truth.area
+    kinds = {f["properties"]["change"] for f in step["changes"]["features"]}
+    assert kinds == {"gained", "lost"}  # the front advanced; the pocket was retaken
+    regions = {f["properties"]["region"] for f in step["changes"]["features"]}
+    names = {n for r in regions for n in r.split(", ")}
+    assert "" not in names and names <= {f"Region R{j}{c}" for j in (1, 2) for c in "ABC"}
+
+
+# ---------------------------------------------------------------- self-contained, escaped
+
+
+def test_map_is_self_contained(whole, tmp_path):
+    text = render_map(whole)
+    assert "<script src" not in text and "<link" not in text
+    # nothing is loaded from elsewhere (links in the attribution are only links)
+    assert not re.search(r"src=[\"']?(https?:)?//", text)
+    assert "cdn.jsdelivr" not in text and "cdnjs" not in text
+    assert "Leaflet 1.9.4" in text and "leaflet-measure" in text
+    # url(...) in the inlined stylesheets are data URIs
+    assert not re.search(r"url\((?!\s*[\"']?(data:|#))", head_html())
+
+
+def test_json_for_script_cannot_close_the_script():
+    text = json_for_script({"a": "</script><script>alert(1)</script>", "b": "\u2028&"})
+    assert "</" not in text and "<" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><script>alert(1)</script>", "b": "\u2028&"}
+
+
+def xss_inputs(tmp_path):
+    """Snapshots whose status values, file names and region names carry HTML."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    a = shapely.box(37.0, 48.0, 37.2, 48.1).segmentize(0.01)
+    b = shapely.box(37.0, 48.0, 37.3, 48.1).segmentize(0.01)
+    c = shapely.box(37.3, 48.0, 37.35, 48.1).segmentize(0.01)
+    for day, geoms in (("20240101", [a, c]), ("20240201", [b, c]), ("20240301", [a, c])):
+        write_geojson(
+            folder / f"{XSS}_{day}.geojson",
+            geoms,
+            props=[{"side": XSS}, {"side": "contested"}],
+        )
+    regions = write_geojson(
+        tmp_path / "regions.geojson",
+        [shapely.box(36.9, 47.9, 37.25, 48.2), shapely.box(37.25, 47.9, 37.6, 48.2)],
+        props=[{"code": "X-1", "name": XSS}, {"code": "X-2", "name": "</script>"}],
+    )
+    return folder, regions
+
+
+def test_strings_from_the_data_are_escaped(tmp_path):
+    folder, regions = xss_inputs(tmp_path)
+    data = gather(
+        [folder],
+        period="month",
+        regions=RegionSpec(regions),
+        read=ReadOptions(status_field="side"),
+        show_progress=False,
+    )
+    single = gather([folder], regions=RegionSpec(regions), read=ReadOptions(status_field="side"))
+    page = render_map(data, title=XSS)
+    assert XSS not in page and "<img" not in page
+    assert page.count("</script>") == page.count("<script")  # nothing closes a script early
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # <title> and layer names: text
+    report = render_report(data, single, title=XSS)
+    assert XSS not in report
+    assert report.count("<img") == report.count('class="chart"') == 3  # our charts only
+    assert "<script" not in report  # the maps' scripts live escaped inside srcdoc
+    assert "&lt;img src=x onerror=alert(1)&gt;" in report
+
+
+# ---------------------------------------------------------------- charts and report
+
+
+@pytest.mark.parametrize("kind", charts.CHART_KINDS)
+def test_charts_png_and_svg(weekly, tmp_path, kind):
+    fig = charts.make_chart(weekly.table, kind)
+    png, svg = tmp_path / f"{kind}.png", tmp_path / f"{kind}.svg"
+    charts.write_chart(fig, png)
+    charts.write_chart(fig, svg)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+    assert "<dc:date>" not in svg.read_text()  # no creation date: reruns differ less
+
+
+def test_chart_errors(weekly, tmp_path):
+    with pytest.raises(OutputError, match=r"use \.png, \.svg or \.pdf"):
+        charts.write_chart(charts.make_chart(weekly.table, "area"), tmp_path / "x.gif")
+    totals = weekly.table[weekly.table["region"] == "total"]
+    with pytest.raises(UsageError, match="--by"):
+        charts.region_chart(totals)
+
+
+def test_report_holds_maps_charts_and_tables(weekly, whole, tmp_path):
+    out = tmp_path / "report.html"
+    size = write_report(weekly, whole, out)
+    text = out.read_text()
+    assert size == out.stat().st_size
+    assert text.count("<iframe") == 2 and text.count('class="chart"') == 3
+    assert "data:image/svg+xml;base64," in text
+    assert "Region R1A" in text and "Per period" in text
+    total = whole.table[whole.table["region"] == "total"].iloc[0]
+    assert f"{total['net_km2']:,.3f}" in text
+    assert not list(tmp_path.glob(".*tmp*"))  # written under a temporary name, then renamed
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_map_chart_report(scenario, tmp_path):
+    snaps, regions = scenario
+    spec = str(regions.path)
+    res = run_cli(["map", str(snaps), "--by", spec, "-o", str(tmp_path / "m.html")])
+    assert res.returncode == 0, res.stderr
+    res = run_cli(
+        ["map", str(snaps), "--timeline", "--period", "week", "-o", str(tmp_path / "t.html")]
+    )
+    assert res.returncode == 0, res.stderr
+    assert 'class="gt-slider"' not in (tmp_path / "t.html").read_text()  # built by the script
+    res = run_cli(
+        [
+            "chart",
+            str(snaps),
+            "--kind",
+            "regions",
+            "--by",
+            spec,
+            "--period",
+            "week",
+            "-o",
+            str(tmp_path / "c.svg"),
+        ]
+    )
+    assert res.returncode == 0, res.stderr
+    res = run_cli(
+        ["report", str(snaps), "--by", spec, "--period", "week", "-o", str(tmp_path / "r.html")]
+    )
+    assert res.returncode == 0, res.stderr
+    a, b = sorted(snaps.glob("*.gpkg"))[:2]
+    res = run_cli(["diff", str(a), str(b), "--map", str(tmp_path / "d.html")])
+    assert res.returncode == 0, res.stderr
+    res = run_cli(
+        [
+            "series",
+            str(snaps),
+            "--period",
+            "week",
+            "--map",
+            str(tmp_path / "s.html"),
+            "-o",
+            str(tmp_path / "s.csv"),
+        ]
+    )
+    assert res.returncode == 0, res.stderr
+    for name in ("m", "t", "r", "d", "s"):
+        assert (tmp_path / f"{name}.html").stat().st_size > 100_000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["chart", "{snaps}", "--kind", "regions", "-o", "{tmp}/c.png"], "--by REGIONS_FILE"),
+        (["chart", "{snaps}", "-o", "{tmp}/c.gif"], "use .png, .svg or .pdf"),
+        (["map", "{snaps}", "--tiles", "google", "-o", "{tmp}/m.html"], "--tiles"),
+        (
+            [
+                "map",
+                "{snaps}",
+                "--start",
+                "2024-03-20",
+                "--end",
+                "2024-03-10",
+                "-o",
+                "{tmp}/m.html",
+            ],
+            "not after",
+        ),
+    ],
+    ids=["regions-without-by", "chart-format", "tiles", "end-before-start"],
+)
+def test_cli_usage_errors(scenario, tmp_path, args, message):
+    snaps, _ = scenario
+    res = run_cli([a.format(snaps=snaps, tmp=tmp_path) for a in args])
+    assert res.returncode == 2, res.stderr
+    assert message in res.stderr and res.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- size on the real archive
+
+
+def test_sizes_on_the_deepstate_archive(deepstate_daily, boundaries_full, tmp_path, capsys):
+    regions = RegionSpec(boundaries_full)
+    month = gather(
+        [deepstate_daily],
+        start=dt.date(2024, 11, 1),
+        end=dt.date(2024, 12, 1),
+        regions=regions,
+        show_progress=False,
+    )
+    month_mb = write_map(month, tmp_path / "month.html") / 1e6
+    year = gather(
+        [deepstate_daily],
+        start=dt.date(2024, 11, 1),
+        end=dt.date(2025, 11, 1),
+        period="day",
+        regions=regions,
+        show_progress=False,
+    )
+    year_mb = write_map(year, tmp_path / "year.html") / 1e6
+    with capsys.disabled():  # shown in every run, not only with -s
+        print(
+            f"\nmap sizes: 2024-11 change map with 27 oblasts {month_mb:.2f} MB (limit 5); "
+            f"daily timeline 2024-11-01 → 2025-11-01 ({len(year.steps)} steps, oblasts) "
+            f"{year_mb:.2f} MB (limit 20)"
+        )
+    assert len(year.steps) == 365
+    assert month_mb < 5 and year_mb < 20
