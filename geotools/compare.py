@@ -29,6 +29,7 @@ from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
 from geotools.progress import progress
 from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, select_codes
 from geotools.snapshot import M2_PER_KM2, Snapshot
+from geotools.sources.profile import Profile, control_statuses, load_profile
 from geotools.table import TOTAL, TOTAL_NAME
 
 log = logging.getLogger(__name__)
@@ -235,8 +236,15 @@ def compare(
     force_crs: bool = False,
     region_filter: Sequence[str] | None = None,
     show_progress: bool | None = None,
+    profile: Profile | str | None = None,
+    profile_b: Profile | str | None = None,
 ) -> CompareResult:
-    """Compare source A with source B on every pair of dates matched by match_dates."""
+    """Compare source A with source B on every pair of dates matched by match_dates.
+
+    ``profile`` reads both sources (``profile_b``, when given, reads B); a profiled source is
+    compared by its Russian-control classes (e.g. ``russian_control``), not all its classes."""
+    prof_a = load_profile(profile) if profile is not None else None
+    prof_b = load_profile(profile_b) if profile_b is not None else prof_a
     refs_a = resolve_refs(inputs_a, None, date_field, layer_name, on_duplicate)
     refs_b = resolve_refs(inputs_b, None, date_field, layer_name, on_duplicate)
     by_a = {r.date: r for r in refs_a}
@@ -253,17 +261,20 @@ def compare(
     layer: RegionLayer | None = None
     comparisons: list[Comparison] = []
 
-    def load(ref: SnapshotRef) -> Snapshot:
-        return load_snapshot(ref, crs, status_field, status, force_crs)
+    def load(ref: SnapshotRef, prof: Profile | None) -> Snapshot:
+        return load_snapshot(ref, crs, status_field, status, force_crs, profile=prof)
+
+    wanted_a = control_statuses(prof_a) if prof_a is not None else None
+    wanted_b = control_statuses(prof_b) if prof_b is not None else None
 
     with progress(len(pairs), "compare", show_progress) as advance:
         for da, db in pairs:
-            a = load(by_a[da])
+            a = load(by_a[da], prof_a)
             crs = a.crs
-            b = load(by_b[db])
+            b = load(by_b[db], prof_b)
             if layer is None and regions is not None:
                 layer = regions.build(crs)
-            comparisons.append(compare_snapshots(a, b, layer, label_a, label_b))
+            comparisons.append(compare_snapshots(a, b, layer, label_a, label_b, wanted_a, wanted_b))
             advance()
     assert crs is not None
     table = pd.DataFrame(

@@ -40,6 +40,7 @@ from geotools.periods import Period, make_periods
 from geotools.progress import progress
 from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, land_mask, select_codes
 from geotools.snapshot import M2_PER_KM2, Snapshot
+from geotools.sources.profile import Profile, control_statuses, load_profile
 from geotools.table import TOTAL, TOTAL_NAME
 
 log = logging.getLogger(__name__)
@@ -491,6 +492,7 @@ def front(
     force_crs: bool = False,
     region_filter: Sequence[str] | None = None,
     show_progress: bool | None = None,
+    profile: Profile | str | None = None,
 ) -> FrontResult:
     """Lines of contact and their lengths at each period edge, and the advance per period.
 
@@ -500,6 +502,9 @@ def front(
     """
     if regions is None and outline is None:
         raise UsageError("the front needs the country outline: give --by REGIONS or --outline")
+    prof = load_profile(profile) if profile is not None else None
+    if statuses is None and prof is not None:
+        statuses = control_statuses(prof)
     refs = resolve_refs(inputs, None, date_field, layer_name, on_duplicate)
     by_date = {r.date: r for r in refs}
     days = sorted(by_date)
@@ -517,7 +522,7 @@ def front(
     names: dict[str, str] = {}
     with progress(len(wanted), "front", show_progress) as advance:
         for day in wanted:
-            snap = load_snapshot(by_date[day], crs, status_field, status, force_crs)
+            snap = load_snapshot(by_date[day], crs, status_field, status, force_crs, profile=prof)
             crs = snap.crs
             if zone is None:
                 if regions is not None:

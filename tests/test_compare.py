@@ -132,3 +132,23 @@ def test_compare_cli(tmp_path, deepstate_daily):
     )
     assert res.returncode == 2
     assert "--tolerance-days" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_compare_raw_deepstate_with_isw_through_profiles(boundaries_full):
+    """Each source read through its own profile: raw DeepState compares by its russian_control
+    (not its liberated or grey classes), ISW by its assessed control; areas add up."""
+    from geotools.compare import compare
+    from geotools.regions import RegionSpec
+
+    from .conftest import data_path
+
+    raw = data_path("deepstate_raw", "daily", "1724962482.geojson.gz")  # 2024-08-29
+    isw = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    result = compare(
+        [raw], [isw], regions=RegionSpec(boundaries_full), profile="deepstate-raw", profile_b="isw"
+    )
+    total = result.table[result.table["region"] == "total"].iloc[0]
+    assert 105_000 < total["area_a_km2"] < 115_000  # russian_control only
+    assert total["area_b_km2"] == pytest.approx(108_526.0, abs=0.5)  # PROVENANCE figure
+    assert total["only_a_km2"] + total["both_km2"] == pytest.approx(total["area_a_km2"], rel=1e-9)
+    assert total["only_b_km2"] + total["both_km2"] == pytest.approx(total["area_b_km2"], rel=1e-9)

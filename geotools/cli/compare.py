@@ -46,6 +46,12 @@ log = logging.getLogger(__name__)
     default=None,
     help="Write the only-A / only-B / both polygons (.gpkg, .geojson, .fgb).",
 )
+@click.option(
+    "--profile-b",
+    default=None,
+    help="Profile for SOURCE_B when it differs from --profile (e.g. --profile deepstate-raw "
+    "--profile-b isw).",
+)
 @reading_options
 @region_options
 @click.pass_obj
@@ -57,11 +63,13 @@ def command(
     names: str | None,
     output: Path | None,
     disagreement: Path | None,
+    profile_b: str | None,
     crs: CRS | None,
     force_crs: bool,
     date_field: str | None,
     layer: str | None,
     status_field: str | None,
+    profile: str | None,
     status: str,
     on_duplicate: str,
     by: str | None,
@@ -89,6 +97,8 @@ def command(
         date_field=date_field,
         layer_name=layer,
         status_field=status_field,
+        profile=profile,
+        profile_b=profile_b,
         status=status,
         on_duplicate=on_duplicate,  # type: ignore[arg-type]
         force_crs=force_crs,

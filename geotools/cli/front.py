@@ -112,6 +112,7 @@ def command(
     date_field: str | None,
     layer: str | None,
     status_field: str | None,
+    profile: str | None,
     status: str,
     on_duplicate: str,
     by: str | None,
@@ -136,6 +137,7 @@ def command(
         date_field=date_field,
         layer_name=layer,
         status_field=status_field,
+        profile=profile,
         status=status,
         on_duplicate=on_duplicate,  # type: ignore[arg-type]
         force_crs=force_crs,

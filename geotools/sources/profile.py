@@ -279,6 +279,15 @@ def _outside(profile: Profile, geoms: np.ndarray, crs: CRS) -> list[int]:
     return out
 
 
+def control_statuses(profile: Profile) -> list[str]:
+    """The statuses that make up Russian control in a profile: its ``russian_control`` union
+    when it has one, else its first class (a front is drawn around these)."""
+    unions = dict(profile.unions)
+    if "russian_control" in unions:
+        return ["russian_control"]
+    return [profile.classes[0]]
+
+
 def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
     """Every class of the profile (empty when absent), made disjoint by precedence when the
     profile says so (a class listed earlier keeps the area it shares with a later one), plus
