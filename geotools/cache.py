@@ -18,16 +18,21 @@ from typing import Any
 from filelock import FileLock
 from platformdirs import user_cache_dir
 
+from geotools.errors import OutputError
+
 #: Temporaries older than this are leftovers of a killed run (a live write takes seconds).
 STALE_TEMPORARY_S = 3600.0
 _SWEPT: set[Path] = set()
+#: Folders this process has made (or found): a series writes thousands of entries into a few
+#: hundred folders, and a mkdir per entry was a measurable share of a cold run.
+_MADE: set[Path] = set()
 
 
 def cache_dir() -> Path:
     """The cache root (created if missing; leftovers of killed runs removed once per process)."""
     root = Path(os.environ.get("GEOTOOLS_CACHE") or user_cache_dir("geotools"))
-    root.mkdir(parents=True, exist_ok=True)
     if root not in _SWEPT:
+        root.mkdir(parents=True, exist_ok=True)
         _SWEPT.add(root)
         sweep_temporaries(root)
     return root
@@ -57,7 +62,9 @@ def sweep_temporaries(root: Path, older_than_s: float = STALE_TEMPORARY_S) -> in
 def entry_path(*parts: str) -> Path:
     """Path of a cache entry (its folder is created)."""
     path = cache_dir().joinpath(*parts)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent not in _MADE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _MADE.add(path.parent)
     return path
 
 
@@ -72,17 +79,32 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 SNAPSHOT_CACHE_VERSION = "2"
 
 
+#: Digests of files this process has hashed, by (path, size, mtime): a series keys each file
+#: twice (the cache lookup, then the parse), and hashing means reading it.
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
 def file_digest(path: str | Path) -> str:
     """sha256 of a file's bytes (and of a shapefile's sidecars)."""
     path = Path(path)
-    h = hashlib.sha256()
-    files = [path]
     if path.suffix.lower() == ".shp":
-        files += [path.with_suffix(s) for s in (".dbf", ".shx", ".prj", ".cpg")]
-    for f in files:
-        if f.exists():
-            h.update(f.read_bytes())
-    return h.hexdigest()
+        h = hashlib.sha256()
+        for f in [path] + [path.with_suffix(s) for s in (".dbf", ".shx", ".prj", ".cpg")]:
+            if f.exists():
+                h.update(f.read_bytes())
+        return h.hexdigest()
+    try:
+        st = path.stat()
+    except OSError:
+        return hashlib.sha256().hexdigest()  # as before: a missing file hashes as no bytes
+    memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    found = _DIGESTS.get(memo)
+    if found is None:
+        found = hashlib.sha256(path.read_bytes()).hexdigest()
+        if len(_DIGESTS) > 100_000:
+            _DIGESTS.clear()
+        _DIGESTS[memo] = found
+    return found
 
 
 def snapshot_key(path: str | Path, settings: str) -> str:
@@ -93,14 +115,25 @@ def snapshot_key(path: str | Path, settings: str) -> str:
     return h.hexdigest()
 
 
-def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -> None:
-    """Write a parsed snapshot (JSON header line + WKB blobs); atomic, content-addressed."""
+def _write_entry(path: Path, data: bytes) -> None:
+    """Write an entry atomically; a folder removed behind this process's back is made again."""
     from geotools.output import write_bytes
 
+    try:
+        write_bytes(path, data, durable=False)
+    except OutputError:
+        _MADE.clear()
+        _SWEPT.clear()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, data, durable=False)
+
+
+def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -> None:
+    """Write a parsed snapshot (JSON header line + WKB blobs); atomic, content-addressed."""
     names = sorted(geometries)
     header = dict(meta, statuses=names, sizes=[len(geometries[n]) for n in names])
     blob = json.dumps(header).encode() + b"\n" + b"".join(geometries[n] for n in names)
-    write_bytes(entry_path("snapshots", key[:2], f"{key}.snap"), blob, durable=False)
+    _write_entry(entry_path("snapshots", key[:2], f"{key}.snap"), blob)
 
 
 def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
@@ -129,10 +162,8 @@ def parsed_exists(key: str) -> bool:
 
 def store_json(kind: str, key: str, value: Any) -> None:
     """A small JSON cache entry (atomic, content-addressed)."""
-    from geotools.output import write_bytes
-
     data = json.dumps(value, separators=(",", ":")).encode()
-    write_bytes(entry_path(kind, key[:2], f"{key}.json"), data, durable=False)
+    _write_entry(entry_path(kind, key[:2], f"{key}.json"), data)
 
 
 def load_json(kind: str, key: str) -> Any | None:

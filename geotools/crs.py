@@ -121,9 +121,26 @@ def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
     return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
 
 
+#: WKT of the CRS objects seen lately: a series asks for it thousands of times (cache keys,
+#: transformers), and pyproj rebuilds the text on every call.
+_WKT: dict[int, tuple[CRS, str]] = {}
+
+
+def wkt(crs: CRS) -> str:
+    """``crs.to_wkt()``, memoised per CRS object (CRS objects are immutable)."""
+    found = _WKT.get(id(crs))
+    if found is not None and found[0] is crs:
+        return found[1]
+    text = crs.to_wkt()
+    if len(_WKT) >= 64:
+        _WKT.pop(next(iter(_WKT)))
+    _WKT[id(crs)] = (crs, text)  # holding the object keeps its id from being reused
+    return text
+
+
 def transformer(src: CRS, dst: CRS) -> Transformer:
     """A cached always-xy transformer between two CRSs."""
-    return _transformer(src.to_wkt(), dst.to_wkt())
+    return _transformer(wkt(src), wkt(dst))
 
 
 def project(geom: shapely.Geometry, src: CRS, dst: CRS) -> shapely.Geometry:

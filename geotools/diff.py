@@ -101,16 +101,13 @@ def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely
     cluster, so it lies inside that cluster's box. An empty geometry means "identical".
     """
     a, b = _segments(before), _segments(after)
-    changed = np.vstack(
-        [a.rows[~b.contains(a.rows, a.hashes)], b.rows[~a.contains(b.rows, b.hashes)]]
-    )
-    if len(changed) == 0:
+    gone = np.flatnonzero(~b.contains(a.rows, a.hashes))
+    new = np.flatnonzero(~a.contains(b.rows, b.hashes))
+    if len(gone) + len(new) == 0:
         return shapely.Polygon()
-    if len(changed) > MAX_CHANGED_SEGMENTS:
+    if len(gone) + len(new) > MAX_CHANGED_SEGMENTS:
         return None
-    lo = np.minimum(changed[:, :2], changed[:, 2:]) - WINDOW_PAD
-    hi = np.maximum(changed[:, :2], changed[:, 2:]) + WINDOW_PAD
-    merged = merge_boxes(np.hstack([lo, hi]))
+    merged = merge_boxes(np.vstack([_run_boxes(a.rows, gone), _run_boxes(b.rows, new)]))
     x0, y0, x1, y1 = np.vstack([shapely.bounds(before), shapely.bounds(after)]).T
     extent = (x1.max() - x0.min()) * (y1.max() - y0.min())
     if (
@@ -120,6 +117,35 @@ def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely
     # merged boxes neither overlap nor touch, so together they form a valid MultiPolygon
     return shapely.multipolygons(
         shapely.box(merged[:, 0], merged[:, 1], merged[:, 2], merged[:, 3])
+    )
+
+
+def _run_boxes(rows: np.ndarray, picked: np.ndarray) -> np.ndarray:
+    """Padded boxes of the runs of ``picked`` segments that follow one another along a ring.
+
+    Consecutive segments of a run share an endpoint, so their padded boxes overlap and
+    merge_boxes would join them anyway; joining them here first leaves it a few boxes per
+    run of the front instead of one per segment (the result is the same)."""
+    if len(picked) == 0:
+        return np.empty((0, 4))
+    seg = rows[picked]
+    lo = np.minimum(seg[:, :2], seg[:, 2:]) - WINDOW_PAD
+    hi = np.maximum(seg[:, :2], seg[:, 2:]) + WINDOW_PAD
+    prev, cur = seg[:-1], seg[1:]
+    touch = (
+        (prev[:, :2] == cur[:, :2]).all(axis=1)
+        | (prev[:, :2] == cur[:, 2:]).all(axis=1)
+        | (prev[:, 2:] == cur[:, :2]).all(axis=1)
+        | (prev[:, 2:] == cur[:, 2:]).all(axis=1)
+    )
+    starts = np.flatnonzero(np.concatenate([[True], ~((np.diff(picked) == 1) & touch)]))
+    return np.column_stack(
+        [
+            np.minimum.reduceat(lo[:, 0], starts),
+            np.minimum.reduceat(lo[:, 1], starts),
+            np.maximum.reduceat(hi[:, 0], starts),
+            np.maximum.reduceat(hi[:, 1], starts),
+        ]
     )
 
 

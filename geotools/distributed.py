@@ -113,6 +113,12 @@ class DaskPool:
     workers: int
     own_cluster: bool = False
 
+    @property
+    def chunks(self) -> int:
+        """4 chunks per worker thread: enough to balance the load and to lose little when a
+        worker dies, few enough that Dask's per-task cost stays small."""
+        return self.workers * 4
+
     def run(self, jobs: Sequence[ChunkJob], show_progress: bool | None) -> list[PairResult]:
         """The chunks' results in chunk order; the first failing chunk's error is raised."""
         dask = _dask()

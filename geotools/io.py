@@ -29,6 +29,7 @@ from geotools.crs import (
     lonlat_bounds,
     project,
     require_equal_area,
+    wkt,
 )
 from geotools.errors import DataError, DateError, GeotoolsError, UsageError
 from geotools.snapshot import ClassReport, RepairReport, Snapshot
@@ -359,14 +360,23 @@ class RawLayer:
 
 
 def read_raw(
-    path: Path, layer: str | None = None, columns: Iterable[str] = (), missing_ok: bool = False
+    path: Path,
+    layer: str | None = None,
+    columns: Iterable[str] | None = (),
+    missing_ok: bool = False,
 ) -> RawLayer:
-    """Read geometries (+ the named columns) of one vector file; DataError on failure.
+    """Read geometries (+ the named columns; None: every column) of one vector file;
+    DataError on failure.
 
     With ``missing_ok`` a column the file lacks is read as all None (profiles name properties
     that only some of a source's files carry)."""
-    columns = list(columns)
     name = path.name.lower()
+    if columns is None:
+        if name.endswith((*KML_SUFFIXES, ".parquet", ".geoparquet")):
+            columns = read_raw(path, layer).fields
+        else:
+            return _read_gdal(path, layer, None, missing_ok=False)
+    columns = list(columns)
     if name.endswith((".parquet", ".geoparquet")):
         return _read_parquet(path, columns, missing_ok)
     if name.endswith(KML_SUFFIXES):
@@ -374,17 +384,26 @@ def read_raw(
 
         return read_kml(path, layer, columns, missing_ok)
     if layer is None and name.endswith(GEOJSON_SUFFIXES):
-        doc = _geojson_wrapper(path)
+        data = _read_bytes(path)
+        doc = _geojson_wrapper(path, data)
         if doc is not None:  # {"id", "datetime", "map": FeatureCollection}: GDAL cannot read it
             return _read_feature_list(path, doc.get("features"), columns)
-        if not columns:
-            fast = _read_geojson_fast(path)
+        if not columns and data is not None:
+            fast = _read_geojson_fast(data)
             if fast is not None:
                 return fast
+    return _read_gdal(path, layer, columns, missing_ok)
+
+
+def _read_gdal(
+    path: Path, layer: str | None, columns: list[str] | None, missing_ok: bool
+) -> RawLayer:
+    """read_raw through GDAL (pyogrio); ``columns`` None reads every column."""
     from pyogrio.raw import read
 
     from geotools.sources.esrijson import gdal_reading_options
 
+    wanted: list[str] | None = columns
     if missing_ok and columns:
         from pyogrio import read_info
 
@@ -393,17 +412,17 @@ def read_raw(
         except Exception as exc:
             raise _read_error(path, exc) from exc
         wanted = [c for c in columns if c in have]
-    else:
-        wanted = columns
     with gdal_reading_options(path):  # outside the try: its own DataError is already worded
         try:
             meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
         except Exception as exc:
             raise _read_error(path, exc) from exc
     fields = [str(f) for f in meta["fields"]]
+    if columns is None:
+        columns = fields
     if missing_ok:
         n = len(wkb)
-        raw_values = {c: values[fields.index(c)] for c in wanted}
+        raw_values = {c: values[fields.index(c)] for c in wanted or []}
         attrs = {
             c: np.asarray(raw_values[c], dtype=object) if c in raw_values else np.full(n, None)
             for c in columns
@@ -438,35 +457,41 @@ def _meta_crs(path: Path, meta: dict[str, Any]) -> CRS | None:
         raise DataError(f"declares an unknown CRS {meta['crs']!r}; fix or remove it", path) from exc
 
 
-def _load_json(path: Path) -> Any:
-    """The parsed JSON document of a (gzipped) file, or None when it is not JSON."""
+def _read_bytes(path: Path) -> bytes | None:
+    """A file's bytes, gunzipped when its name ends in .gz; None when unreadable (GDAL then
+    reads it and words the error)."""
     import gzip
-    import json
     import zlib
 
     try:
         data = path.read_bytes()
-        if path.name.lower().endswith(".gz"):
-            data = gzip.decompress(data)
-        return json.loads(data)
-    except (OSError, EOFError, zlib.error, ValueError):
-        return None
-
-
-def _geojson_wrapper(path: Path) -> dict[str, Any] | None:
-    """The FeatureCollection inside a ``{"map": FeatureCollection, "datetime": …}`` wrapper
-    (DeepState's /api/history/last), with the wrapper's ``datetime``; None otherwise."""
-    import gzip
-    import zlib
-
-    try:
-        with gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb") as f:
-            head = f.read(256)
+        return gzip.decompress(data) if path.name.lower().endswith(".gz") else data
     except (OSError, EOFError, zlib.error):
         return None
+
+
+def _load_json(data: bytes) -> Any:
+    """The parsed JSON document, or None when it is not JSON."""
+    import json
+
+    try:
+        return json.loads(data)
+    except ValueError:
+        return None
+
+
+def _geojson_wrapper(path: Path, data: bytes | None = None) -> dict[str, Any] | None:
+    """The FeatureCollection inside a ``{"map": FeatureCollection, "datetime": …}`` wrapper
+    (DeepState's /api/history/last), with the wrapper's ``datetime``; None otherwise.
+    ``data`` is the file's (gunzipped) bytes when the caller has read them already."""
+    if data is None:
+        data = _read_bytes(path)
+    if data is None:
+        return None
+    head = data[:256]
     if b'"map"' not in head and b'"datetime"' not in head and b'"id"' not in head:
         return None
-    doc = _load_json(path)
+    doc = _load_json(data)
     if not isinstance(doc, dict) or not isinstance(doc.get("map"), dict):
         return None
     inner: dict[str, Any] = doc["map"]
@@ -511,21 +536,13 @@ GEOJSON_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz")
 _WGS84_NAMES = (b"CRS84", b"EPSG::4326", b"EPSG:4326", b"crs84")
 
 
-def _read_geojson_fast(path: Path) -> RawLayer | None:
-    """GEOS's own GeoJSON reader on the raw bytes (about twice as fast as GDAL here).
+def _read_geojson_fast(data: bytes) -> RawLayer | None:
+    """GEOS's own GeoJSON reader on a file's (gunzipped) bytes (about twice as fast as GDAL
+    here).
 
     Only for plain lon/lat FeatureCollections when no property is needed; anything unusual
     (another CRS, unreadable bytes, null geometries) returns None and GDAL reads the file.
     """
-    import gzip
-    import zlib
-
-    try:
-        data = path.read_bytes()
-        if path.name.lower().endswith(".gz"):
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error):
-        return None
     head = data[:4096]
     if (
         b'"FeatureCollection"' not in head
@@ -677,6 +694,7 @@ def load_snapshot(
     use_cache: bool = True,
     warn_empty: bool = True,
     profile: Profile | str | None = None,
+    cache_key: str | None = None,
 ) -> Snapshot:
     """Read, clean, dissolve and project one file into a Snapshot.
 
@@ -686,6 +704,7 @@ def load_snapshot(
     the parsed result is kept in the cache, keyed by the file's bytes and these settings.
     A ``profile`` (a shipped name such as ``deepstate-raw``, a JSON file, or a Profile) sorts
     the features into its status classes instead (see geotools.sources.profile).
+    ``cache_key`` is this call's snapshot_cache_key when the caller has it already.
     """
     prof = load_profile(profile) if profile is not None else None
     if prof is not None and status_field:
@@ -695,7 +714,9 @@ def load_snapshot(
         return _parse_snapshot(*args)
     from geotools import cache
 
-    key = snapshot_cache_key(ref, crs, status_field, status, force_crs, source_crs, prof)
+    key = cache_key or snapshot_cache_key(
+        ref, crs, status_field, status, force_crs, source_crs, prof
+    )
     hit = cache.load_parsed(key)
     if hit is not None:
         meta, blobs = hit
@@ -712,7 +733,7 @@ def load_snapshot(
         )
     snap = _parse_snapshot(*args)
     meta = {
-        "crs": snap.crs.to_wkt(),
+        "crs": wkt(snap.crs),
         "m2_per_unit": snap.m2_per_unit,
         "repairs": snap.repairs.as_dict(),
         "classes": snap.classes.as_dict() if snap.classes is not None else None,
@@ -737,12 +758,12 @@ def snapshot_cache_key(
     settings = "|".join(
         [
             f"profile:{prof.name}:{prof.digest}" if prof is not None else "",
-            crs.to_wkt() if crs is not None else "auto",
+            wkt(crs) if crs is not None else "auto",
             status_field or "",
             status,
             ref.layer or "",
             str(force_crs),
-            source_crs.to_wkt() if source_crs is not None else "",
+            wkt(source_crs) if source_crs is not None else "",
         ]
     )
     return cache.snapshot_key(ref.path, settings)

@@ -71,9 +71,10 @@ def write_bytes(dest: str | Path, data: bytes, durable: bool = True) -> None:
             raise OutputError(
                 f"folder {dest.parent} does not exist; create it first", dest
             ) from exc
-        finally:
+        except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+            raise
         return
     with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
         fh.write(data)

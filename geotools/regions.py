@@ -101,6 +101,7 @@ class RegionLayer:
                             pieces.append(piece)
                             owners.append(i)
             arr = np.asarray(pieces, dtype=object)
+            shapely.prepare(arr)  # for the containment tests of allocate
             self._tiles = (arr, np.asarray(owners, dtype=np.int64), shapely.STRtree(arr))
         return self._tiles
 
@@ -132,8 +133,16 @@ class RegionLayer:
         part_idx, hits = tree.query(parts)
         inside = 0.0
         if len(hits):
-            pieces = shapely.intersection(tiles[hits], parts[part_idx])
-            areas = shapely.area(pieces) * self.m2_per_unit
+            # A part strictly inside one tile (most, at 20 km) is all that tile's: its own
+            # area, no overlay, and its other candidate tiles hold none of it.
+            whole = shapely.contains_properly(tiles[hits], parts[part_idx])
+            alone = np.zeros(len(parts), dtype=bool)
+            alone[part_idx[whole]] = True
+            cut = ~whole & ~alone[part_idx]
+            areas = np.zeros(len(hits))
+            areas[whole] = shapely.area(parts[part_idx[whole]])
+            areas[cut] = shapely.area(shapely.intersection(tiles[hits[cut]], parts[part_idx[cut]]))
+            areas *= self.m2_per_unit
             per_region = np.bincount(owners[hits], weights=areas, minlength=len(self.codes))
             for i in np.flatnonzero(per_region > 0):
                 out[self.codes[int(i)]] = float(per_region[i])
@@ -188,20 +197,10 @@ def read_regions(
     """
     path = Path(path)
     registry = registry or load_registry()
-    from geotools.io import read_fields
-
-    try:
-        fields = read_fields(path, layer)  # KML/KMZ pass their safety checks first
-    except DataError:
-        raise
-    except Exception as exc:
-        raise DataError(
-            f"cannot read region layer ({str(exc)[:160]}); check the file", path
-        ) from exc
+    raw = read_raw(path, layer, None)  # every property: one read (KML/KMZ checked first)
+    fields = raw.fields
     key_field = _pick(fields, region_field, CODE_FIELDS + NAME_FIELDS, path)
     name_field = next((f for f in NAME_FIELDS if f in fields), key_field)
-    columns = list(dict.fromkeys([key_field, name_field]))
-    raw = read_raw(path, layer, columns)
     src = raw.crs or WGS84
     tiling = TilingReport()
     by_code: dict[str, list[shapely.Geometry]] = {}

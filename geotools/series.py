@@ -135,7 +135,7 @@ def series(
             load_kwargs,
             regions,
             keep_changes,
-            pool.workers,
+            pool.chunks,
             transitions,
         )
         results = pool.run(jobs, show_progress)
@@ -249,11 +249,12 @@ def make_jobs(
     load_kwargs: dict[str, Any],
     regions: RegionSpec | None,
     keep_changes: bool,
-    workers: int,
+    chunks: int,
     transitions: bool = False,
 ) -> list[ChunkJob]:
-    """Split the periods into contiguous chunks; every file goes to the chunk(s) spanning it."""
-    n = max(1, min(len(periods), workers * 4 if workers > 1 else 1))
+    """Split the periods into ``chunks`` contiguous chunks (fewer when there are fewer
+    periods); every file goes to the chunk(s) spanning it."""
+    n = max(1, min(len(periods), chunks))
     bounds = [round(i * len(periods) / n) for i in range(n + 1)]
     jobs = []
     for k in range(n):
@@ -268,9 +269,13 @@ def make_jobs(
 
 
 class _Pool(Protocol):
-    """Where the chunks run: ``workers`` sets how many chunks are made."""
+    """Where the chunks run, and into how many chunks the periods are cut for it."""
 
     workers: int
+
+    @property
+    def chunks(self) -> int:
+        """How many chunks to make."""
 
     def run(self, jobs: Sequence[ChunkJob], show_progress: bool | None) -> list[PairResult]:
         """The chunks' results, in chunk order."""
@@ -282,12 +287,21 @@ class _LocalPool:
 
     workers: int
 
+    @property
+    def chunks(self) -> int:
+        """Many small chunks: the pool hands them out as workers free up, so the workers
+        finish together (with 4 per worker, one idled up to a chunk's time at the end); each
+        extra chunk costs only a second read of the file it shares with its neighbour."""
+        return self.workers * LOCAL_CHUNKS_PER_WORKER if self.workers > 1 else 1
+
     def run(self, jobs: Sequence[ChunkJob], show_progress: bool | None) -> list[PairResult]:
         """The chunks' results, in chunk order."""
         return _run(list(jobs), self.workers, show_progress)
 
 
 SCHEDULERS = ("local", "distributed")
+#: Chunks per worker process of the local pool.
+LOCAL_CHUNKS_PER_WORKER = 16
 
 
 @contextmanager
@@ -322,7 +336,7 @@ def _run(jobs: list[ChunkJob], workers: int, show_progress: bool | None) -> list
             return results
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for chunk in pool.map(run_chunk, jobs):
+            for chunk in pool.map(run_chunk, jobs, found):
                 results.extend(chunk)
                 advance()
     return results
