@@ -65,14 +65,20 @@ class _Segments:
         self.order = np.argsort(self.hashes, kind="stable")
         self.sorted = self.hashes[self.order]
 
-    def contains(self, rows: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` (with their ``hashes``) are segments of this geometry."""
+    def contains(self, other: _Segments) -> np.ndarray:
+        """Which of ``other``'s segments are segments of this geometry (in its order)."""
+        found = np.zeros(len(other.rows), dtype=bool)
         if len(self.rows) == 0:
-            return np.zeros(len(rows), dtype=bool)
-        pos = np.minimum(np.searchsorted(self.sorted, hashes), len(self.rows) - 1)
+            return found
+        # Sorted needles walk the sorted haystack in order: several times fewer cache misses
+        # than looking the hashes up in ring order.
+        pos = np.minimum(np.searchsorted(self.sorted, other.sorted), len(self.rows) - 1)
         match = self.order[pos]
-        same: np.ndarray = (self.hashes[match] == hashes) & (self.rows[match] == rows).all(axis=1)
-        return same
+        mine = other.order
+        found[mine] = (self.sorted[pos] == other.sorted) & (
+            self.rows[match] == other.rows[mine]
+        ).all(axis=1)
+        return found
 
 
 #: The last few geometries' segments: in a series each snapshot is the "after" of one pair
@@ -101,8 +107,8 @@ def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely
     cluster, so it lies inside that cluster's box. An empty geometry means "identical".
     """
     a, b = _segments(before), _segments(after)
-    gone = np.flatnonzero(~b.contains(a.rows, a.hashes))
-    new = np.flatnonzero(~a.contains(b.rows, b.hashes))
+    gone = np.flatnonzero(~b.contains(a))
+    new = np.flatnonzero(~a.contains(b))
     if len(gone) + len(new) == 0:
         return shapely.Polygon()
     if len(gone) + len(new) > MAX_CHANGED_SEGMENTS:
