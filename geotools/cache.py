@@ -76,7 +76,7 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 #: Bump when the parsed form of a snapshot changes meaning (cleaning rules, format).
-SNAPSHOT_CACHE_VERSION = "2"
+SNAPSHOT_CACHE_VERSION = "3"
 
 
 #: Digests of files this process has hashed, by (path, size, mtime): a series keys each file

@@ -172,7 +172,7 @@ def _date_from_properties(
 ) -> tuple[dt.date, str] | None:
     from pyogrio.raw import read
 
-    is_kml = path.name.lower().endswith(KML_SUFFIXES)
+    is_kml = path.name.lower().endswith(KML_SUFFIXES) or (layer is None and _is_zip(path))
     try:
         fields = read_fields(path, layer)
     except GeotoolsError:
@@ -220,8 +220,8 @@ def _date_from_properties(
 def read_fields(path: Path, layer: str | None = None) -> list[str]:
     """Property names of a vector file (KML/KMZ through their safety checks, which raise
     DataError; other files raise GDAL's own exception for the caller to word)."""
-    if path.name.lower().endswith(KML_SUFFIXES):  # never hand unchecked KML to GDAL
-        return read_raw(path, layer).fields
+    if path.name.lower().endswith(KML_SUFFIXES) or (layer is None and _is_zip(path)):
+        return read_raw(path, layer).fields  # KML: checked first; a zip: every layer
     from pyogrio import read_info
 
     return [str(f) for f in read_info(gdal_path(path), layer=layer)["fields"]]
@@ -327,6 +327,10 @@ def gdal_path(path: Path) -> str:
     return str(path)
 
 
+def _is_zip(path: Path) -> bool:
+    return path.name.lower().endswith(".zip")
+
+
 def _read_error(path: Path, exc: Exception) -> DataError:
     detail = str(exc).split(";")[0].split("\n")[0]
     for noise in (gdal_path(path), str(path), "/vsigzip/", "/vsizip/"):
@@ -357,6 +361,7 @@ class RawLayer:
     crs: CRS | None
     fields: list[str]
     m_dropped: int = 0
+    layer: str | None = None  # the layer's own name, when it differs from the file's stem
 
 
 def read_raw(
@@ -399,6 +404,8 @@ def _read_gdal(
     path: Path, layer: str | None, columns: list[str] | None, missing_ok: bool
 ) -> RawLayer:
     """read_raw through GDAL (pyogrio); ``columns`` None reads every column."""
+    if layer is None and _is_zip(path):
+        return _read_zip(path, columns, missing_ok)
     from pyogrio.raw import read
 
     from geotools.sources.esrijson import gdal_reading_options
@@ -437,6 +444,72 @@ def _read_gdal(
     geoms = _from_wkb(path, wkb)
     attrs = {c: np.asarray(values[fields.index(c)], dtype=object) for c in columns}
     return RawLayer(np.asarray(geoms, dtype=object), attrs, _meta_crs(path, meta), fields)
+
+
+#: GDAL geometry types a zip's layers are read for (points and lines are labels, not areas).
+_AREA_TYPES = re.compile(r"polygon|surface|geometrycollection|unknown", re.IGNORECASE)
+
+
+def _read_zip(path: Path, columns: list[str] | None, missing_ok: bool) -> RawLayer:
+    """A zip archive (zipped shapefiles): its only layer, named after itself rather than the
+    zip (``RawLayer.layer``: profiles classify ISW's ``UkraineControlMapAO…`` by it), or, when
+    it holds several (ISW's daily export: one shapefile per layer), every polygon layer, each
+    feature's layer name in the ``layer`` attribute, as the folders of a KMZ."""
+    from pyogrio import list_layers
+
+    from geotools.sources.kml import LAYER_FIELD
+
+    try:
+        listed = [(str(n), None if t is None else str(t)) for n, t in list_layers(gdal_path(path))]
+    except Exception as exc:
+        raise _read_error(path, exc) from exc
+    if not listed:
+        raise DataError(
+            "zip archive holds no vector layer; check that it is a zipped shapefile", path
+        )
+    if len(listed) == 1:
+        raw = _read_gdal(path, listed[0][0], columns, missing_ok)
+        raw.layer = listed[0][0]
+        return raw
+    names = [n for n, t in listed if t is not None and _AREA_TYPES.search(t)]
+    names = names or [n for n, t in listed if t is not None]  # lines only: let the caller judge
+    skipped = [f"{n} ({t or 'no geometry'})" for n, t in listed if n not in names]
+    if skipped:
+        log.info("%s: not an area layer, skipped: %s", path, ", ".join(skipped))
+    parts = [(n, _read_gdal(path, n, columns, missing_ok=columns is not None)) for n in names]
+    crs = parts[0][1].crs
+    for name, part in parts[1:]:
+        same = crs is None if part.crs is None else crs is not None and part.crs.equals(crs)
+        if not same:
+            raise DataError(
+                f"layers {parts[0][0]!r} and {name!r} have different CRSs; pass --layer to "
+                "read one at a time",
+                path,
+            )
+    fields = [LAYER_FIELD]
+    for _, part in parts:
+        fields += [f for f in part.fields if f not in fields]
+    wanted = fields if columns is None else columns
+    missing = [c for c in wanted if c not in fields]
+    if missing and not missing_ok:
+        raise DataError(
+            f"has no property {missing[0]!r} in any layer (properties: {', '.join(fields)})", path
+        )
+    attributes: dict[str, np.ndarray] = {}
+    for column in wanted:
+        values = []
+        for name, part in parts:
+            n = len(part.geometries)
+            found = part.attributes.get(column)
+            found = np.full(n, None, dtype=object) if found is None else found.astype(object)
+            if column == LAYER_FIELD:  # the file's own `layer` values win; else the layer name
+                blank = np.array([v is None or str(v).strip() == "" for v in found], dtype=bool)
+                found[blank] = name
+            values.append(found)
+        attributes[column] = np.concatenate(values)
+    geometries = np.concatenate([part.geometries for _, part in parts])
+    m_dropped = sum(part.m_dropped for _, part in parts)
+    return RawLayer(geometries, attributes, crs, fields, m_dropped)
 
 
 def _from_wkb(path: Path, wkb: Any) -> Any:
@@ -793,7 +866,12 @@ def _parse_snapshot(
     geometries = raw.geometries
     if profile is not None:
         statuses, classes = classify(
-            profile, raw.geometries, raw.attributes, src, path.name, ref.layer or _stem(path)
+            profile,
+            raw.geometries,
+            raw.attributes,
+            src,
+            path.name,
+            ref.layer or raw.layer or _stem(path),
         )
         keep = np.isin(statuses, profile.classes)
         geometries, statuses = raw.geometries[keep], statuses[keep]

@@ -85,7 +85,8 @@ class ClassReport:
 
     profile: str = ""
     features: dict[str, int] = field(default_factory=dict)  # status → feature count
-    other: dict[str, int] = field(default_factory=dict)  # label → count (polygons only)
+    other: dict[str, int] = field(default_factory=dict)  # label → count: no rule matched
+    ignored: dict[str, int] = field(default_factory=dict)  # label → count: a rule said `other`
     points: int = 0  # points / lines: labels, arrows (other)
     excluded: dict[str, int] = field(default_factory=dict)  # label → count (by a rule)
     outside_roi: dict[str, int] = field(default_factory=dict)  # label → count (geometric rule)
@@ -95,6 +96,8 @@ class ClassReport:
         bits = [", ".join(f"{n} {s}" for s, n in sorted(self.features.items()))]
         if self.points:
             bits.append(f"{self.points} points/lines (labels) ignored")
+        if self.ignored:
+            bits.append("other (by rule): " + _top(self.ignored))
         if self.other:
             bits.append("unmatched polygons: " + _top(self.other))
         if self.excluded:
@@ -109,6 +112,7 @@ class ClassReport:
             "profile": self.profile,
             "features": dict(self.features),
             "other": dict(self.other),
+            "ignored": dict(self.ignored),
             "points": self.points,
             "excluded": dict(self.excluded),
             "outside_roi": dict(self.outside_roi),

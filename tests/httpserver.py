@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -24,13 +25,20 @@ class Reply:
 
 @dataclass
 class Routes:
-    """Per path, a queue of replies; the last one repeats. Requests are logged.
+    """Per path, a queue of replies; the last one repeats. Requests are logged, with the
+    time each arrived (``time.monotonic()``), so tests can measure the waits between them.
 
     A path is matched with its query string first, then without it.
     """
 
     replies: dict[str, list[Reply]] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)  # (path, user agent)
+    times: list[tuple[str, float]] = field(default_factory=list)  # (path, arrival)
+
+    def gaps(self, path: str) -> list[float]:
+        """Seconds between consecutive requests for ``path`` (query string included)."""
+        arrived = [t for p, t in self.times if p == path]
+        return [b - a for a, b in itertools.pairwise(arrived)]
 
     def set(self, path: str, *replies: Reply) -> None:
         self.replies[path] = list(replies)
@@ -50,6 +58,7 @@ def serve(routes: Routes) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            routes.times.append((self.path, time.monotonic()))
             routes.log.append((self.path, self.headers.get("User-Agent", "")))
             reply = routes.next(self.path)
             if reply.delay:

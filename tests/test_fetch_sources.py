@@ -7,6 +7,7 @@ ends in correct files or a clear error, and never leaves a half-written or inval
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import gzip
 import json
 import os
@@ -20,6 +21,7 @@ import pytest
 from pyproj import CRS
 
 from geotools.errors import DataError
+from geotools.fetch import http
 from geotools.fetch.deepstate import fetch_deepstate
 from geotools.fetch.http import USER_AGENT
 from geotools.fetch.isw import fetch_isw
@@ -87,9 +89,12 @@ def test_deepstate_faults_recovered_then_rerun_fetches_nothing(samples, tmp_path
         cut = Reply(200, samples[d][:5000], content_length=len(samples[d]))
         routes.set(f"/api/history/{d}/geojson", cut, Reply(200, samples[d]))
         routes.set(f"/api/history/{e}/geojson", Reply(200, samples[e]))
-        started = time.monotonic()
-        summary = fetch_deepstate(dest, dt.date(2023, 6, 1), dt.date(2024, 12, 31), **FAST)
-        assert time.monotonic() - started >= 1.0  # Retry-After honoured
+        # a tiny base backoff (0.01 s before the first retry): only Retry-After makes it wait 1 s
+        summary = fetch_deepstate(
+            dest, dt.date(2023, 6, 1), dt.date(2024, 12, 31), **{**FAST, "backoff": 0.01}
+        )
+        (gap,) = routes.gaps(f"/api/history/{a}/geojson")  # between the 429 and the retry
+        assert gap >= 1.0  # Retry-After honoured
         assert len(summary.fetched) == 5 and not summary.failed and not summary.skipped
         for i in ids:
             got = (dest / f"{i}.geojson").read_bytes()
@@ -220,6 +225,76 @@ def test_killed_run_resumes(samples, tmp_path):
     assert sorted(p.name for p in dest.iterdir()) == [f"{i}.geojson" for i in ids]
 
 
+def test_deepstate_gzipped_snapshots_count_as_present(samples, tmp_path):
+    """An archive keeps snapshots as <id>.geojson.gz (as the shared data does): a valid one is
+    not downloaded again; a damaged one is, as <id>.geojson."""
+    ids = sorted(samples)[-4:]
+    kept, damaged, missing = ids[:2], ids[2], ids[3]
+    dest = tmp_path / "archive"
+    dest.mkdir()
+    for i in kept:  # the shared files themselves, byte for byte
+        src = data_path("deepstate_raw", "samples", f"{i}.geojson.gz")
+        (dest / src.name).write_bytes(src.read_bytes())
+    (dest / f"{damaged}.geojson.gz").write_bytes(gzip.compress(samples[damaged])[:2000])
+    routes = Routes()
+    with serve(routes) as base:
+        routes.set("/api/history/public", Reply(200, history(ids)))
+        for i in ids:
+            routes.set(f"/api/history/{i}/geojson", Reply(200, samples[i]))
+        summary = fetch_deepstate(dest, dt.date(2022, 1, 1), base_url=base + "/api", **FAST)
+    assert sorted(summary.skipped) == [dest / f"{i}.geojson.gz" for i in kept]
+    assert sorted(summary.fetched) == [dest / f"{i}.geojson" for i in (damaged, missing)]
+    assert [p for p, _ in routes.log] == [
+        "/api/history/public",
+        f"/api/history/{damaged}/geojson",
+        f"/api/history/{missing}/geojson",
+    ]
+
+
+def test_not_found_fails_at_once_and_says_so(tmp_path):
+    routes = Routes()
+    with serve(routes) as base:
+        with pytest.raises(DataError) as caught:
+            http.get(f"{base}/api/history/public", attempts=4, backoff=0.01, timeout=2)
+        assert len(routes.log) == 1  # a 404 is not retried
+        message = str(caught.value)
+        assert message == f"HTTP 404 Not Found from {base}/api/history/public; check the address"
+        summary = fetch_isw(tmp_path, {"x": f"{base}/nowhere"}, today=dt.date(2024, 1, 1), **FAST)
+    ((_, error),) = summary.failed
+    assert "HTTP 404 Not Found" in error and "attempts" not in error
+    assert list(tmp_path.iterdir()) == []
+
+
+def _http_date(seconds_ahead: float) -> str:
+    when = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds_ahead)
+    return email.utils.format_datetime(when, usegmt=True)
+
+
+def test_retry_after_as_http_date_is_honoured_and_capped():
+    routes = Routes()
+    with serve(routes) as base:
+        # whole seconds only: 3 s ahead is 2–3 s after the 429; the base backoff is 0.01 s
+        routes.set("/date", Reply(429, b"later", {"Retry-After": _http_date(3)}), Reply(200, b"ok"))
+        assert http.get(f"{base}/date", backoff=0.01, timeout=2).content == b"ok"
+        (gap,) = routes.gaps("/date")
+        assert gap >= 1.5
+        # an hour ahead is capped at max_wait, like the seconds form
+        routes.set("/far", Reply(503, b"down", {"Retry-After": _http_date(3600)}), Reply(200))
+        http.get(f"{base}/far", backoff=0.01, max_wait=0.5, timeout=2)
+        (gap,) = routes.gaps("/far")
+        assert 0.5 <= gap < 5
+
+
+def test_retry_after_values():
+    now = dt.datetime(2024, 8, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    assert http.retry_after_seconds("120", now) == 120
+    assert http.retry_after_seconds("Thu, 01 Aug 2024 12:00:30 GMT", now) == 30
+    assert http.retry_after_seconds("Thu, 01 Aug 2024 12:00:30 -0000", now) == 30
+    assert http.retry_after_seconds("Wed, 31 Jul 2024 12:00:00 GMT", now) == 0  # past
+    for value in (None, "", "soon", "-5", "1.5"):
+        assert http.retry_after_seconds(value, now) is None
+
+
 # ---------------------------------------------------------------- ISW / ArcGIS
 
 
@@ -292,6 +367,28 @@ def test_isw_errors_leave_no_file(tmp_path):
     assert "ArcGIS error 400: Invalid URL" in errors[0]
     assert "non-JSON" in errors[1]
     assert "no polygons (0 features)" in errors[2]
+    assert list(dest.iterdir()) == []
+
+
+@pytest.mark.parametrize("with_ids", [True, False], ids=["object-ids", "no-ids"])
+def test_isw_server_ignoring_result_offset_is_an_error_not_a_loop(tmp_path, with_ids):
+    src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+    features = json.loads(gzip.decompress(src.read_bytes()))["features"][:40]
+    if with_ids:  # as f=geojson gives them: OBJECTID as the feature id
+        features = [{**f, "id": n + 1} for n, f in enumerate(features)]
+    page = {"type": "FeatureCollection", "features": features, "exceededTransferLimit": True}
+    routes = Routes()
+    dest = tmp_path / "isw"
+    with serve(routes) as base:
+        routes.set("/layer/query", Reply(200, json.dumps(page).encode()))  # whatever the offset
+        summary = fetch_isw(
+            dest, {"control": f"{base}/layer"}, today=dt.date(2023, 5, 31), page_size=40, **FAST
+        )
+    ((url, error),) = summary.failed
+    assert url == f"{base}/layer"
+    assert "resultOffset=40 repeats features already received (40 of them)" in error
+    assert "ignores resultOffset" in error and "\n" not in error
+    assert len(routes.log) == 2  # not MAX_PAGES requests
     assert list(dest.iterdir()) == []
 
 

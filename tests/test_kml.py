@@ -223,6 +223,67 @@ def test_isw_as_zipped_shapefile(tmp_path):
     assert _area_m2(archive, src) == pytest.approx(_area_m2(src, src), rel=1e-9)
 
 
+def _zip_shapefiles(archive: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    """A zip holding one shapefile per layer, written by GDAL, as ISW's downloads are."""
+    folder = archive.parent / f"{archive.stem}_parts"
+    folder.mkdir()
+    for name, frame in layers.items():
+        frame.to_file(folder / f"{name}.shp", driver="ESRI Shapefile")
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for part in sorted(folder.iterdir()):
+            zf.write(part, part.name)
+    return archive
+
+
+def test_zipped_shapefile_is_classified_by_its_layer_name_not_the_zip_name(tmp_path):
+    """ISW's daily export: the layer name (UkraineControlMapAO…) is the only class signal."""
+    src = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    frame = _frame(src).drop(columns=["date", "layer_type"])  # as ISW's own shapefile
+    archive = _zip_shapefiles(
+        tmp_path / "isw_20240829.zip", {"UkraineControlMapAO29AUG2024": frame}
+    )
+    (ref,) = resolve_refs([archive])
+    assert str(ref.date) == "2024-08-29"
+    snap = load_snapshot(ref, LAEA, use_cache=False, profile="isw")
+    want = load_snapshot(SnapshotRef(src, ref.date, "t"), LAEA, use_cache=False, profile="isw")
+    assert snap.classes is not None and snap.classes.features == {"occupied": 8}
+    assert snap.area_m2("occupied") == pytest.approx(want.area_m2("occupied"), rel=1e-9)
+    assert snap.area_m2("occupied") == pytest.approx(108_526.0e6, rel=1e-5)  # PROVENANCE
+
+
+def test_zip_with_several_shapefiles_reads_every_polygon_layer(tmp_path):
+    """Like a KMZ's folders: every polygon layer is read, its name in the ``layer`` attribute
+    (the profile classifies by it); a point layer is skipped; --layer still picks one."""
+    src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+    frame = _frame(src)
+    layers = {
+        str(name): part.drop(columns=["layer"]) for name, part in frame.groupby("layer", sort=True)
+    }
+    layers["cities"] = gpd.GeoDataFrame(
+        {"name": ["Donetsk"]}, geometry=[shapely.Point(37.8, 48.0)], crs=4326
+    )
+    archive = _zip_shapefiles(tmp_path / "isw_20230531.zip", layers)
+    raw = read_raw(archive, columns=["layer"])  # no pyogrio "more than one layer" warning
+    got_layers = dict(
+        zip(*np.unique(raw.attributes["layer"].astype(str), return_counts=True), strict=True)
+    )
+    assert got_layers == frame["layer"].value_counts().to_dict()
+    day = date_from_name(src)
+    assert day is not None
+    got = load_snapshot(SnapshotRef(archive, day, "t"), LAEA, use_cache=False, profile="isw")
+    want = load_snapshot(SnapshotRef(src, day, "t"), LAEA, use_cache=False, profile="isw")
+    assert got.area_m2("occupied") == pytest.approx(106_726.0e6, rel=1e-5)  # PROVENANCE
+    assert {s: got.area_m2(s) for s in got.geometries} == pytest.approx(
+        {s: want.area_m2(s) for s in want.geometries}, rel=1e-9
+    )
+    one = SnapshotRef(archive, day, "t", layer="VIEW_ClaimedRussianTerritoryinUkraine_V2")
+    claimed = load_snapshot(one, LAEA, use_cache=False, profile="isw")
+    assert claimed.area_m2("occupied") == 0
+    assert claimed.area_m2("claimed_control") == pytest.approx(
+        want.area_m2("claimed_control"), rel=1e-9
+    )
+
+
 # ---------------------------------------------------------------- attacks
 
 

@@ -52,11 +52,12 @@ def test_every_raw_deepstate_file_is_classified() -> None:
         rep = snap.classes
         assert rep is not None
         assert sum(rep.features.values()) + snap.repairs.null_geometries == snap.repairs.features
-        assert sum(rep.other.values()) + rep.points == rep.features.get(OTHER, 0)
+        left_out = sum(rep.other.values()) + sum(rep.ignored.values())
+        assert left_out + rep.points == rep.features.get(OTHER, 0)
         assert sum(rep.excluded.values()) + sum(rep.outside_roi.values()) == rep.features.get(
             EXCLUDE, 0
         )
-        seen_other |= set(rep.other)
+        seen_other |= set(rep.other) | set(rep.ignored)
         for cls in CLASSES:
             assert snap.area_km2(cls) >= 0
         assert snap.area_km2("occupied") > 30_000
@@ -82,6 +83,21 @@ def test_raw_equals_flattened_on_2024_07_31() -> None:
         shapely.symmetric_difference(flat.geometries["occupied"], raw.geometries["russian_control"])
     )
     assert sym / 1e6 < 0.05
+
+
+def test_raw_classes_match_provenance_parts_on_2024_07_31() -> None:
+    """Each class of raw 2024-07-31 against deepstate_raw/PROVENANCE.md's geodesic parts.
+
+    Tolerance 0.05 km² (as the matched pairs): the profile's classes are disjoint (a grey
+    polygon's overlap with occupied goes to occupied), PROVENANCE's parts are separate unions.
+    Liberated: PROVENANCE's 43,016.401 km² (dismissed, dated or not) without Snake Island
+    (≈ 6.6 km², liberated by the profile), so only within 10 km²."""
+    raw = _snap(data_path("deepstate_raw", "daily", "1722459268.geojson.gz"))
+    assert raw.area_km2("contested") == pytest.approx(651.105, abs=0.05)  # status.unknown
+    assert raw.area_km2("occupied") == pytest.approx(65_511.739, abs=0.05)  # status.occupied
+    assert raw.area_km2("occupied_pre2022") == pytest.approx(16_809.789 + 27_173.608, abs=0.05)
+    assert raw.area_km2("liberated") == pytest.approx(43_016.401, abs=10)
+    assert raw.area_km2("liberated") > 43_016.401 - 0.05
 
 
 def test_raw_matches_flattened_on_every_matched_pair() -> None:
@@ -177,6 +193,16 @@ def test_history_last_wrapper(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert "2025-08-03 (from snapshot datetime)" in res.stdout
     assert "occupied_pre2022" in res.stdout
+
+
+def test_other_by_rule_is_reported_apart_from_unmatched() -> None:
+    """Tuzla is left out by a rule of the profile: reported as such, not as unmatched."""
+    snap = _snap(data_path("deepstate_raw", "daily", "1722459268.geojson.gz"))
+    rep = snap.classes
+    assert rep is not None
+    assert any("Tuzla" in label for label in rep.ignored), rep.ignored
+    assert not any("Tuzla" in label for label in rep.other), rep.other
+    assert "other (by rule): " in rep.summary()
 
 
 def test_profile_override_counts_tuzla(tmp_path: Path) -> None:

@@ -32,8 +32,8 @@ from geotools.errors import DataError, UsageError
 from geotools.fetch import http
 from geotools.fetch.store import (
     FetchSummary,
+    already_there,
     check_collection,
-    is_valid_file,
     parse_json,
     save,
     sweep_temporaries,
@@ -100,7 +100,8 @@ def fetch_deepstate(
 ) -> FetchSummary:
     """Download the snapshots published on UTC days ``since`` … ``until`` into ``dest``.
 
-    Files already present and valid are skipped (a rerun resumes an interrupted one);
+    Files already present and valid, as ``<id>.geojson`` or gzipped as ``<id>.geojson.gz``
+    (the form of an archive such as the shared data), are skipped (a rerun resumes);
     ``delay`` seconds pass between requests. A snapshot that cannot be fetched is recorded
     in the summary and the others go on: call ``raise_for_failures()`` to make it an error.
     """
@@ -127,8 +128,9 @@ def fetch_deepstate(
     with progress(len(wanted), "DeepState", show_progress) as advance:
         for ident in wanted:
             target = folder / f"{ident}.geojson"
-            if is_valid_file(target):
-                summary.skipped.append(target)
+            present = already_there(target)  # <id>.geojson, or <id>.geojson.gz as archived
+            if present is not None:
+                summary.skipped.append(present)
                 advance()
                 continue
             if delay:

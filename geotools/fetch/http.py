@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -27,7 +29,8 @@ def get(
     session: requests.Session | None = None,
 ) -> requests.Response:
     """GET with retries on timeouts, connection errors, 429 and 5xx (exponential backoff,
-    honouring Retry-After); a DataError naming the URL when every attempt failed."""
+    honouring Retry-After, both capped at ``max_wait``); a DataError naming the URL when every
+    attempt failed, or at once for a status that is not retried (404, 403…)."""
     http = session or requests.Session()
     if session is None:
         http.headers["User-Agent"] = USER_AGENT
@@ -47,17 +50,39 @@ def get(
             if resp.status_code < 400:
                 return resp
             last = f"HTTP {resp.status_code}"
-            if resp.status_code not in RETRY_STATUS:
-                break
-            retry_after = resp.headers.get("Retry-After")
-            if retry_after and retry_after.strip().isdigit():
-                wait = float(retry_after)
+            if resp.status_code not in RETRY_STATUS:  # 404, 403…: asking again will not help
+                reason = f" {resp.reason}" if resp.reason else ""
+                raise DataError(
+                    f"HTTP {resp.status_code}{reason} from {url}; check the address", url
+                )
+            retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
+            if retry_after is not None:
+                wait = retry_after
         if attempt < attempts:
+            wait = min(wait, max_wait)
             log.info("%s: %s, retrying in %.1f s (%d/%d)", url, last, wait, attempt, attempts)
-            time.sleep(min(wait, max_wait))
+            time.sleep(wait)
     raise DataError(
         f"download failed after {attempts} attempts ({last}); check the network or retry later", url
     )
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for: delay-seconds, or an HTTP-date (RFC 9110); 0 for
+    a date already past, None when absent or unreadable (the backoff then decides)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" or no zone: HTTP-dates are GMT
+        when = when.replace(tzinfo=dt.timezone.utc)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
 
 
 def session() -> requests.Session:

@@ -27,8 +27,8 @@ from geotools.errors import DataError
 from geotools.fetch import http
 from geotools.fetch.store import (
     FetchSummary,
+    already_there,
     check_collection,
-    is_valid_file,
     save,
     sweep_temporaries,
 )
@@ -47,6 +47,7 @@ DEFAULT_LAYERS: dict[str, str] = {
 }
 PAGE_SIZE = 1000
 MAX_PAGES = 1000
+_ID_FIELDS = ("OBJECTID", "objectid", "FID", "fid")
 
 
 def layer_url(path_or_url: str, base_url: str | None = None) -> str:
@@ -63,11 +64,35 @@ def _exceeded(page: dict[str, Any]) -> bool:
     return bool(page.get("exceededTransferLimit") or nested)
 
 
+def _feature_keys(features: list[Any]) -> list[str]:
+    """Per feature its object id (the GeoJSON ``id``, or OBJECTID / FID), else the feature
+    itself: what tells one page from another."""
+    keys = []
+    for feature in features:
+        if not isinstance(feature, dict):
+            keys.append(json.dumps(feature, sort_keys=True))
+            continue
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
+        ident = feature.get("id")
+        if ident is None:
+            ident = next((props[n] for n in _ID_FIELDS if props.get(n) is not None), None)
+        keys.append(
+            f"id:{json.dumps(ident)}" if ident is not None else json.dumps(feature, sort_keys=True)
+        )
+    return keys
+
+
 def query_layer(
     url: str, page_size: int = PAGE_SIZE, delay: float = 0.0, **http_options: Any
 ) -> dict[str, Any]:
-    """Every feature of one layer as a FeatureCollection, following the pagination."""
+    """Every feature of one layer as a FeatureCollection, following the pagination.
+
+    A page made only of features already received (a server that ignores ``resultOffset``
+    sends the first page again and again) is an error, not a reason to ask up to MAX_PAGES
+    times."""
     features: list[Any] = []
+    seen: set[str] = set()
     offset = 0
     for _ in range(MAX_PAGES):
         params = {
@@ -89,6 +114,15 @@ def query_layer(
             )
         if not isinstance(page, dict) or not isinstance(page.get("features"), list):
             raise DataError("query answer is not a FeatureCollection; check the layer URL", url)
+        keys = _feature_keys(page["features"])
+        if keys and seen.issuperset(keys):
+            raise DataError(
+                f"the page at resultOffset={offset} repeats features already received "
+                f"({len(keys)} of them): the server ignores resultOffset; nothing was written, "
+                "try a larger --page-size or another layer URL",
+                url,
+            )
+        seen.update(keys)
         features.extend(page["features"])
         if not _exceeded(page) or not page["features"]:
             break
@@ -132,8 +166,9 @@ def fetch_isw(
     with progress(len(chosen), "ISW layers", show_progress) as advance:
         for i, (name, where) in enumerate(chosen.items()):
             target = folder / f"{day:%Y%m%d}_{name}.geojson"
-            if is_valid_file(target):
-                summary.skipped.append(target)
+            present = already_there(target)
+            if present is not None:
+                summary.skipped.append(present)
                 advance()
                 continue
             if delay and i:

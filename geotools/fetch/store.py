@@ -8,6 +8,7 @@ always whole, and one that fails the check is never kept.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import logging
 import time
@@ -73,14 +74,27 @@ def parse_json(body: bytes, source: str) -> Any:
 
 
 def is_valid_file(path: Path) -> bool:
-    """True when ``path`` exists and holds a FeatureCollection with polygons."""
+    """True when ``path`` exists and holds a FeatureCollection with polygons (gunzipped
+    first when its name ends in .gz)."""
     if not path.is_file():
         return False
     try:
-        check_collection(parse_json(path.read_bytes(), str(path)), str(path))
-    except (DataError, OSError):
+        body = path.read_bytes()
+        if path.name.lower().endswith(".gz"):
+            body = gzip.decompress(body)
+        check_collection(parse_json(body, str(path)), str(path))
+    except (DataError, OSError, EOFError):  # BadGzipFile is an OSError; cut gzip: EOFError
         return False
     return True
+
+
+def already_there(target: Path) -> Path | None:
+    """The valid file that stands for ``target``: itself, or ``target`` + ``.gz`` (archives
+    such as the shared data keep snapshots gzipped); None when neither is valid."""
+    for path in (target, target.with_name(target.name + ".gz")):
+        if is_valid_file(path):
+            return path
+    return None
 
 
 def sweep_temporaries(folder: Path) -> int:

@@ -225,11 +225,13 @@ def classify(
         if not polygonal[i]:
             report.points += 1
             continue
-        status = next((r.status for r in profile.rules if r.matches(rec)), OTHER)
+        rule = next((r for r in profile.rules if r.matches(rec)), None)
+        status = OTHER if rule is None else rule.status
         statuses[i] = status
         label = profile.label(rec)
-        if status == OTHER:
-            report.other[label] = report.other.get(label, 0) + 1
+        if status == OTHER:  # left out on purpose (e.g. Tuzla), or by no rule at all
+            counts = report.other if rule is None else report.ignored
+            counts[label] = counts.get(label, 0) + 1
         elif status == EXCLUDE:
             report.excluded[label] = report.excluded.get(label, 0) + 1
     if profile.roi_outline is not None:
