@@ -48,12 +48,15 @@ def browser():
 
 
 class Page:
-    """A page with every console message, page error, failed request and dialog recorded."""
+    """A page with every console message, page error, failed request, request and dialog
+    recorded, from before it starts loading."""
 
     def __init__(self, browser, path: Path):
         self.page = browser.new_page(viewport={"width": 1280, "height": 860})
         self.errors: list[str] = []
         self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on(
             "console",
             lambda m: (
@@ -94,6 +97,19 @@ def front_pixels(png: Path) -> int:
     rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     return int(((r > 170) & (g > 60) & (g < 130) & (b < 60)).sum())
+
+
+def choropleth_pixels(png: Path) -> int:
+    """Pixels of a net-gain region (the ramp's purple half at the map's opacity)."""
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(((b - g > 12) & (r - g > 8) & (g > 120)).sum())
+
+
+def is_fullscreen(page) -> bool:
+    return page.evaluate(
+        "() => document.fullscreenElement !== null && window.geotoolsLeafletMap._isFullscreen"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +162,16 @@ def test_change_map_loads_toggles_and_shows_the_front(browser, month_map, tmp_pa
         page.wait_for_timeout(100)
     page.locator(".js-finish").click()
     assert "km²" in page.locator(".leaflet-popup-content").inner_text()
-    page.locator(".leaflet-control-zoom-fullscreen").click()
-    page.wait_for_timeout(200)
+    # fullscreen: on, then off again (the map and the browser agree)
+    toggle = page.locator(".leaflet-control-zoom-fullscreen")
+    assert not is_fullscreen(page)
+    toggle.click()
+    page.wait_for_function("() => document.fullscreenElement !== null")
+    assert is_fullscreen(page)
+    assert "leaflet-fullscreen-on" in toggle.get_attribute("class")
+    toggle.click()
+    page.wait_for_function("() => document.fullscreenElement === null")
+    assert not is_fullscreen(page)
     assert view.errors == [] and view.dialogs == []
     view.close()
 
@@ -219,8 +243,25 @@ def test_report_loads_with_maps_and_charts(browser, deepstate_daily, boundaries_
     timeline = page.frame_locator("#timeline-map")
     timeline.locator("input.gt-slider").fill("2")
     assert timeline.locator(".gt-period").inner_text() == "2024-11-01 → 2024-12-01"
+    # the first map, as a reader scrolling to it sees it: the front and the choropleth drawn
+    # (a full-page capture does not show a frame below the fold, so it proves nothing)
+    iframe = page.locator("#range-map")
+    iframe.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    png = tmp_path / "report-range-map.png"
+    iframe.screenshot(path=str(png))
+    keep_screenshot(png)
+    assert front_pixels(png) > 150 and choropleth_pixels(png) > 5_000
+    # and at the front itself
+    first = iframe.element_handle().content_frame()
+    first.evaluate("() => window.geotoolsLeafletMap.setView([48.0, 37.4], 9, {animate: false})")
+    page.wait_for_timeout(400)
+    png = tmp_path / "report-range-front.png"
+    iframe.screenshot(path=str(png))
+    keep_screenshot(png)
+    assert front_pixels(png) > 2_000
     png = tmp_path / "report.png"
-    page.screenshot(path=str(png), full_page=True)
+    page.screenshot(path=str(png))
     keep_screenshot(png)
     assert view.errors == [] and view.dialogs == []
     view.close()
@@ -268,14 +309,13 @@ def test_offered_tiles_load_nothing_until_chosen(browser, tmp_path):
     data = gather([tmp_path / "snaps"], show_progress=False)
     out = tmp_path / "tiles.html"
     write_map(data, out, tiles=("none", "osm", "light"))
-    requests: list[str] = []
-    view = Page(browser, out)
-    view.page.on("request", lambda r: requests.append(r.url))
+    view = Page(browser, out)  # requests recorded from before the page loads
+    assert any(u.startswith("file:") for u in view.requests)  # the listener saw the load
     labels = view.page.inner_text(".leaflet-control-layers-base")
     assert "No tiles" in labels and "OpenStreetMap" in labels and "Esri World Gray Canvas" in labels
     assert view.page.locator(".leaflet-tile").count() == 0
     view.page.mouse.wheel(0, -300)  # zooming the offline map fetches nothing either
     view.page.wait_for_timeout(300)
-    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    assert [u for u in view.requests if not u.startswith(("file:", "data:"))] == []
     assert view.errors == [] and view.dialogs == []
     view.close()

@@ -1,21 +1,28 @@
 """Maps, charts and the report: display geometry, numbers from the Table, escaping, sizes."""
 
+import dataclasses
 import datetime as dt
 import json
 import re
+from importlib import resources
 
+import matplotlib.text
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from pyproj import CRS
 
 from geotools import demo
 from geotools.errors import OutputError, UsageError
 from geotools.regions import RegionSpec
-from geotools.render import charts, display
+from geotools.render import charts, display, style
+from geotools.render import report as report_module
 from geotools.render.assets import head_html, json_for_script
-from geotools.render.data import ReadOptions, gather
-from geotools.render.maps import map_payload, render_map, write_map
-from geotools.render.report import render_report, write_report
+from geotools.render.data import ReadOptions, from_series_inputs, gather
+from geotools.render.maps import build_map, map_payload, render_map, write_map
+from geotools.render.report import describe_crs, render_report, write_report
+from geotools.series import series
 
 from .conftest import run_cli, write_geojson
 
@@ -148,6 +155,106 @@ def test_map_draws_the_control_area_and_changes(whole):
     assert "" not in names and names <= {f"Region R{j}{c}" for j in (1, 2) for c in "ABC"}
 
 
+def test_map_draws_only_the_regions_in_the_table(scenario):
+    snaps, regions = scenario
+    data = gather([snaps], regions=regions, region_filter=["R1A", "R2C"], show_progress=False)
+    codes = {f["properties"]["code"] for f in map_payload(data, "t")["regions"]["features"]}
+    assert codes == {"R1A", "R2C"}
+    # series --map: the filtered series and the map made from it afterwards
+    result = series(
+        [snaps], period="week", regions=regions, region_filter=["R1A"], keep_changes=True
+    )
+    data = from_series_inputs(result, [snaps], ReadOptions(), regions)
+    payload = map_payload(data, "t")
+    assert {f["properties"]["code"] for f in payload["regions"]["features"]} == {"R1A"}
+    assert all(set(st["regions"]["occupied"]) == {"R1A"} for st in payload["steps"])
+    # without a filter, every region of the layer
+    assert len(map_payload(whole_data(scenario), "t")["regions"]["features"]) == 6
+
+
+def whole_data(scenario):
+    snaps, regions = scenario
+    return gather([snaps], regions=regions, show_progress=False)
+
+
+# ---------------------------------------------------------------- colours
+
+
+_CVD = {  # Machado et al. (2009), severity 1, on linear RGB
+    "normal": np.eye(3),
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.303900],
+    ],
+}
+_BASE = "#fbfbf8"  # the offline land fill under everything
+
+
+def _srgb(hex_color, alpha=1.0):
+    """The colour as drawn at ``alpha`` over the land fill (sRGB, 0-1)."""
+
+    def rgb(h):
+        return np.array([int(h[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+
+    return alpha * rgb(hex_color) + (1 - alpha) * rgb(_BASE)
+
+
+def _lab(srgb, vision="normal"):
+    lin = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(np.asarray(_CVD[vision]) @ lin, 0, 1)
+    m = [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+    xyz = np.asarray(m) @ lin / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _hue_gap(a, b):
+    ha, hb = (np.degrees(np.arctan2(x[2], x[1])) for x in (a, b))
+    return abs((ha - hb + 180) % 360 - 180)
+
+
+def test_gained_and_lost_stand_out_from_the_choropleth_and_the_control_areas():
+    changes = {"gained": _srgb(style.GAINED, 0.9), "lost": _srgb(style.LOST, 0.9)}
+    ramp = [_srgb(c, style.REGION_OPACITY) for c in style.NET_RAMP]
+    controls = {s: _srgb(c) for s, c in style.STATUS_COLORS.items()}
+    for name, change in changes.items():
+        c = _lab(change)
+        # no choropleth step and no control area has the hue of a change (normal vision)
+        for i, r in enumerate(ramp):
+            lab = _lab(r)
+            if np.hypot(lab[1], lab[2]) > 5:  # the grey middle has no hue to confuse
+                assert _hue_gap(c, lab) > 40, (name, style.NET_RAMP[i])
+        for status, color in controls.items():
+            lab = _lab(color)
+            if np.hypot(lab[1], lab[2]) > 5:
+                assert _hue_gap(c, lab) > 40, (name, status)
+        # and with each colour-vision deficiency, every choropleth step is far from it (ΔE76)
+        for vision in _CVD:
+            gaps = [np.linalg.norm(_lab(change, vision) - _lab(r, vision)) for r in ramp]
+            assert min(gaps) > 25, (name, vision, min(gaps))
+
+
+def test_the_legend_and_the_map_share_the_colours(whole):
+    payload = map_payload(whole, "t")
+    assert payload["colors"]["gained"] == style.GAINED and payload["colors"]["lost"] == style.LOST
+    assert payload["ramp"] == list(style.NET_RAMP)
+    assert payload["region_opacity"] == style.REGION_OPACITY
+    script = resources.files("geotools.render").joinpath("static/geotools-map.js").read_text()
+    # choropleth fill and the legend's ramp both at the payload's opacity
+    assert script.count("data.region_opacity") == 2
+
+
 # ---------------------------------------------------------------- self-contained, escaped
 
 
@@ -232,6 +339,128 @@ def test_chart_errors(weekly, tmp_path):
         charts.region_chart(totals)
 
 
+def _drawn_texts(fig):
+    """(text as drawn, drawn as mathtext?) of every non-empty text of a drawn figure."""
+    out = []
+    for t in fig.findobj(matplotlib.text.Text):
+        if t.get_text():
+            out.append(t._preprocess_math(t.get_text()))
+    return out
+
+
+DOLLAR_STATUS = r"cost $\foo$"  # mathtext cannot parse \foo: drawing it used to fail
+DOLLAR_REGION = "$x^2$ oblast"  # valid mathtext: used to be drawn as a formula
+
+
+def _dollar_table(table):
+    names = table["region_name"].where(table["region"].isin(["total", "outside"]), DOLLAR_REGION)
+    return table.assign(status=DOLLAR_STATUS, region_name=names)
+
+
+@pytest.mark.parametrize("kind", charts.CHART_KINDS)
+def test_chart_labels_from_the_data_are_literal(weekly, kind):
+    table = _dollar_table(weekly.table)
+    fig = charts.make_chart(table, kind, title="$5 a $day")
+    for fmt in ("png", "svg"):
+        assert charts.chart_bytes(fig, fmt)  # drawn, not a mathtext error
+    texts = _drawn_texts(fig)
+    assert all(not math for _, math in texts), texts
+    shown = {text for text, _ in texts}
+    assert "$5 a $day" in shown
+    if kind == "area":
+        assert DOLLAR_STATUS in shown  # the legend
+    else:
+        assert f"{DOLLAR_STATUS}, km²" in shown  # the axis label
+    if kind == "regions":
+        assert DOLLAR_REGION in shown  # the tick labels
+
+
+def test_report_with_dollars_in_the_data(weekly, whole):
+    page = render_report(
+        dataclasses.replace(weekly, table=_dollar_table(weekly.table)),
+        dataclasses.replace(whole, table=_dollar_table(whole.table)),
+    )
+    assert page.count('class="chart"') == 3 and "cost $\\foo$" in page
+
+
+def _two_classes(table):
+    """The Table with a second class, ``contested``, sorting before ``occupied``."""
+    contested = table.assign(status="contested", gained_km2=table["gained_km2"] / 2)
+    return pd.concat([contested, table], ignore_index=True)
+
+
+def test_region_chart_shows_the_main_status_like_the_map(weekly):
+    table = _two_classes(weekly.table)
+    assert charts.region_chart(table).axes[0].get_xlabel() == "occupied, km²"
+    assert charts.region_chart(table, "contested").axes[0].get_xlabel() == "contested, km²"
+    only = table[table["status"] == "contested"]
+    assert charts.region_chart(only).axes[0].get_xlabel() == "contested, km²"  # the first
+    with pytest.raises(UsageError, match="use one of contested, occupied"):
+        charts.region_chart(table, "liberated")
+    # the map's choropleth on at first is the same class (stacked, the others start hidden)
+    m = build_map(dataclasses.replace(weekly, table=table))
+    groups = {
+        c.layer_name: c.show
+        for c in m._children.values()
+        if getattr(c, "layer_name", "").startswith("Net change by region")
+    }
+    assert groups == {
+        "Net change by region: contested": False,
+        "Net change by region: occupied": True,
+    }
+    m = build_map(dataclasses.replace(weekly, table=table), status="contested")
+    shown = [c.layer_name for c in m._children.values() if getattr(c, "show", False)]
+    assert "Net change by region: contested" in shown
+    assert "Net change by region: occupied" not in shown
+
+
+def test_report_uses_the_status_and_simplify_it_is_given(weekly, whole, monkeypatch):
+    seen = {"chart": [], "map": []}
+    make_chart, render = report_module.make_chart, report_module.render_map
+
+    def chart(table, kind, title=None, status=None):
+        seen["chart"].append((kind, status))
+        return make_chart(table, kind, title, status=status)
+
+    def map_(data, **kwargs):
+        seen["map"].append((kwargs["status"], kwargs["tolerance_m"]))
+        return render(data, **kwargs)
+
+    monkeypatch.setattr(report_module, "make_chart", chart)
+    monkeypatch.setattr(report_module, "render_map", map_)
+    timeline = dataclasses.replace(weekly, table=_two_classes(weekly.table))
+    single = dataclasses.replace(whole, table=_two_classes(whole.table))
+    render_report(timeline, single)
+    assert ("regions", "occupied") in seen["chart"]
+    assert seen["map"] == [("occupied", 60.0)] * 2
+    seen["chart"].clear(), seen["map"].clear()
+    render_report(timeline, single, status="contested", tolerance_m=500.0)
+    assert ("regions", "contested") in seen["chart"]
+    assert seen["map"] == [("contested", 500.0)] * 2
+    # a map without the class shows its own main one
+    seen["map"].clear()
+    render_report(timeline, whole, status="contested")
+    assert seen["map"] == [(None, 60.0), ("contested", 60.0)]
+    with pytest.raises(UsageError, match="'liberated' is not in the table"):
+        render_report(timeline, whole, status="liberated")
+
+
+def test_report_describes_the_crs(weekly, whole):
+    page = render_report(weekly, whole)
+    assert "(unknown)" not in page and "unknown" not in page.split("Projection:")[1]
+    lat = whole.crs.coordinate_operation.params[0].value
+    assert re.search(
+        rf"Projection: <span class=\"crs\">Lambert azimuthal equal-area, centre {lat:g}°N "
+        r"[\d.]+°E \(\+proj=laea \+lat_0=",
+        page,
+    )
+    assert describe_crs(CRS.from_epsg(3035)) == "ETRS89-extended / LAEA Europe (EPSG:3035)"
+    assert describe_crs(CRS.from_proj4("+proj=cea +lat_ts=30 +datum=WGS84")).endswith("(EPSG:6933)")
+    assert describe_crs(
+        CRS.from_proj4("+proj=aea +lat_1=44 +lat_2=52 +lat_0=48 +lon_0=-31 +datum=WGS84")
+    ).startswith("Albers equal-area, centre 48°N 31°W (+proj=aea ")
+
+
 def test_report_holds_maps_charts_and_tables(weekly, whole, tmp_path):
     out = tmp_path / "report.html"
     size = write_report(weekly, whole, out)
@@ -295,6 +524,42 @@ def test_cli_map_chart_report(scenario, tmp_path):
     assert res.returncode == 0, res.stderr
     for name in ("m", "t", "r", "d", "s"):
         assert (tmp_path / f"{name}.html").stat().st_size > 100_000
+
+
+def test_cli_status_simplify_and_region_filter(scenario, tmp_path):
+    snaps, regions = scenario
+    spec = str(regions.path)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    front = shapely.box(37.0, 48.0, 37.2, 48.1).segmentize(0.01)
+    moved = shapely.box(37.0, 48.0, 37.3, 48.1).segmentize(0.01)
+    grey = shapely.box(37.3, 48.0, 37.35, 48.1).segmentize(0.01)
+    for day, geoms in (("20240101", [front, grey]), ("20240201", [moved, grey])):
+        write_geojson(
+            folder / f"s_{day}.geojson", geoms, [{"side": "occupied"}, {"side": "contested"}]
+        )
+    two = write_geojson(
+        tmp_path / "regions.geojson",
+        [shapely.box(36.9, 47.9, 37.25, 48.2), shapely.box(37.25, 47.9, 37.6, 48.2)],
+        props=[{"code": "X-1", "name": "West"}, {"code": "X-2", "name": "East"}],
+    )
+    chart = ["chart", str(folder), "--status-field", "side", "--by", str(two), "--kind", "regions"]
+    res = run_cli([*chart, "--status", "contested", "-o", str(tmp_path / "c.png")])
+    assert res.returncode == 0, res.stderr
+    res = run_cli([*chart, "--status", "liberated", "-o", str(tmp_path / "c.png")])
+    assert res.returncode == 2 and "use one of contested, occupied" in res.stderr
+    report = ["report", str(folder), "--status-field", "side", "--by", str(two)]
+    res = run_cli([*report, "--simplify", "3000", "-o", str(tmp_path / "coarse.html")])
+    assert res.returncode == 0, res.stderr
+    res = run_cli([*report, "--simplify", "0", "-o", str(tmp_path / "fine.html")])
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "coarse.html").stat().st_size < (tmp_path / "fine.html").stat().st_size
+    out = tmp_path / "s.html"
+    series_args = ["series", str(snaps), "--period", "week", "--by", spec, "--region", "R1A"]
+    res = run_cli([*series_args, "--map", str(out)])
+    assert res.returncode == 0, res.stderr
+    text = out.read_text()
+    assert '"code":"R1A"' in text and '"code":"R2B"' not in text
 
 
 @pytest.mark.parametrize(

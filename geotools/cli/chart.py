@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from geotools.cli.options import Settings, reading_options, region_options, region_spec
-from geotools.cli.render_options import range_options, read_options, run_options
+from geotools.cli.render_options import chosen_status, range_options, read_options, run_options
 from geotools.errors import OutputError, UsageError
 from geotools.render.style import CHART_FORMATS, CHART_KINDS
 
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
     type=click.Choice(CHART_KINDS),
     default="change",
     show_default=True,
-    help="area: held over time; change: gained/lost/net per period; regions: per region (--by).",
+    help="area: held over time; change: gained/lost/net per period; regions: per region "
+    "(--by) for one status class: --status, default occupied or else the first class.",
 )
 @click.option("--title", default=None, help="Chart title.")
 @range_options
@@ -55,7 +56,11 @@ def command(
     region_filter: tuple[str, ...],
     **reading: Any,
 ) -> None:
-    """Chart of the Table for snapshot files, folders or globs."""
+    """Chart of the Table for snapshot files, folders or globs.
+
+    With --kind regions, --status picks the class charted (default: occupied, else the
+    first class, as the map's choropleth).
+    """
     from geotools.io import resolve_refs
     from geotools.render.charts import make_chart, write_chart
     from geotools.render.data import SNAPSHOT, snapshot_edges
@@ -90,5 +95,5 @@ def command(
         workers=workers,
         use_cache=not no_cache,
     )
-    write_chart(make_chart(result.table, kind, title), output)
+    write_chart(make_chart(result.table, kind, title, status=chosen_status(reading)), output)
     log.info("wrote %s", output)

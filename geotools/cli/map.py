@@ -9,8 +9,14 @@ from typing import Any
 import click
 
 from geotools.cli.options import Settings, reading_options, region_options, region_spec
-from geotools.cli.render_options import map_options, range_options, read_options, run_options
-from geotools.render.style import CHANGE_TOLERANCE_M
+from geotools.cli.render_options import (
+    chosen_status,
+    map_options,
+    range_options,
+    read_options,
+    run_options,
+    simplify_option,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +35,7 @@ log = logging.getLogger(__name__)
     is_flag=True,
     help="One step per --period with a time slider (default: one change, start → end).",
 )
-@click.option(
-    "--simplify",
-    "tolerance_m",
-    type=click.FloatRange(min=0),
-    default=CHANGE_TOLERANCE_M,
-    show_default=True,
-    help="Display simplification in metres (numbers always use the full geometry).",
-)
+@simplify_option
 @range_options
 @map_options
 @run_options
@@ -78,5 +77,12 @@ def command(
         workers=workers,
         use_cache=not no_cache,
     )
-    size = write_map(data, output, title=title, tiles=tiles, tolerance_m=tolerance_m)
+    size = write_map(
+        data,
+        output,
+        title=title,
+        tiles=tiles,
+        tolerance_m=tolerance_m,
+        status=chosen_status(reading),
+    )
     log.info("wrote %s (%.2f MB, %d periods)", output, size / 1e6, len(data.steps))

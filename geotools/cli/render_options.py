@@ -10,7 +10,7 @@ import click
 from geotools.cli.options import DATE
 from geotools.periods import PERIOD_KINDS
 from geotools.render.data import ReadOptions
-from geotools.render.style import TILE_CHOICES
+from geotools.render.style import CHANGE_TOLERANCE_M, TILE_CHOICES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,6 +61,32 @@ def map_options(func: F) -> F:
             click.option("--title", default=None, help="Title shown on the map / report."),
         ],
     )
+
+
+def simplify_option(func: F) -> F:
+    """--simplify: display tolerance of the maps (as tolerance_m)."""
+    return click.option(
+        "--simplify",
+        "tolerance_m",
+        type=click.FloatRange(min=0),
+        default=CHANGE_TOLERANCE_M,
+        show_default=True,
+        help="Display simplification in metres (numbers always use the full geometry).",
+    )(func)
+
+
+def chosen_status(reading: dict[str, Any]) -> str | None:
+    """The --status given on the command line (None for the default): the class a map's
+    choropleth and the per-region chart show first (default: occupied, else the first class).
+
+    --status also names the class of every feature when there is no --status-field; then the
+    data has that one class, and both meanings agree.
+    """
+    source = click.get_current_context().get_parameter_source("status")
+    if source in (None, click.core.ParameterSource.DEFAULT):
+        return None
+    status: str = reading["status"]
+    return status
 
 
 def run_options(func: F) -> F:

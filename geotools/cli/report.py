@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from geotools.cli.options import Settings, reading_options, region_options, region_spec
-from geotools.cli.render_options import map_options, range_options, read_options, run_options
+from geotools.cli.render_options import (
+    chosen_status,
+    map_options,
+    range_options,
+    read_options,
+    run_options,
+    simplify_option,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +37,7 @@ log = logging.getLogger(__name__)
     show_default=True,
     help="How charts are embedded.",
 )
+@simplify_option
 @range_options
 @map_options
 @run_options
@@ -42,6 +50,7 @@ def command(
     inputs: tuple[str, ...],
     output: Path,
     chart_format: str,
+    tolerance_m: float,
     start: Any,
     end: Any,
     period: str,
@@ -54,7 +63,10 @@ def command(
     region_filter: tuple[str, ...],
     **reading: Any,
 ) -> None:
-    """Report for a range: summary, change map, timeline, charts and tables."""
+    """Report for a range: summary, change map, timeline, charts and tables.
+
+    --status picks the class of the per-region chart and of the choropleth shown first.
+    """
     from geotools.render.data import gather
     from geotools.render.report import write_report
 
@@ -71,6 +83,13 @@ def command(
         list(inputs), start=range_data.start, end=range_data.end, period=period, **common
     )
     size = write_report(
-        timeline, range_data, output, title=title, tiles=tiles, chart_format=chart_format
+        timeline,
+        range_data,
+        output,
+        title=title,
+        tiles=tiles,
+        chart_format=chart_format,
+        tolerance_m=tolerance_m,
+        status=chosen_status(reading),
     )
     log.info("wrote %s (%.2f MB)", output, size / 1e6)

@@ -1,6 +1,8 @@
 """Charts of a Table (matplotlib, no pyplot): area over time, change per period, per region.
 
-Charts read the Table only; they never measure geometry.
+Charts read the Table only; they never measure geometry. Every label from the data (status
+classes, region names) and the title is shown literally: ``$`` would otherwise start
+matplotlib's mathtext (``cost $\\foo$`` fails to draw, ``$x^2$`` draws a formula).
 """
 
 from __future__ import annotations
@@ -15,8 +17,21 @@ from matplotlib.figure import Figure
 from geotools.errors import OutputError, UsageError
 from geotools.output import write_bytes
 from geotools.regions import OUTSIDE
-from geotools.render.style import CHART_FORMATS, CHART_KINDS, GAINED, LINE_COLORS, LOST, NET
+from geotools.render.style import (
+    CHART_FORMATS,
+    CHART_KINDS,
+    GAINED,
+    LINE_COLORS,
+    LOST,
+    NET,
+    main_status,
+)
 from geotools.table import TOTAL
+
+
+def literal(text: object) -> str:
+    """``text`` as matplotlib shows it literally (no mathtext)."""
+    return str(text).replace("$", r"\$")
 
 
 def _totals(table: pd.DataFrame) -> pd.DataFrame:
@@ -33,17 +48,19 @@ def area_chart(table: pd.DataFrame, title: str | None = None) -> Figure:
     rows = _totals(table)
     fig = Figure(figsize=(9, 4.2), layout="constrained")
     ax = fig.add_subplot()
+    lines, labels = [], []
     for i, (status, group) in enumerate(rows.groupby("status", sort=True)):
         x = [group["period_start"].iloc[0], *group["period_end"]]
         y = [group["area_from_km2"].iloc[0], *group["area_to_km2"]]
-        ax.plot(
-            x, y, marker="o", markersize=3, color=LINE_COLORS[i % len(LINE_COLORS)], label=status
-        )
+        color = LINE_COLORS[i % len(LINE_COLORS)]
+        lines += ax.plot(x, y, marker="o", markersize=3, color=color)
+        labels.append(literal(status))
     ax.set_ylabel("area, km²")
-    ax.set_title(title or "Area held at each period edge")
+    ax.set_title(literal(title or "Area held at each period edge"))
     ax.grid(True, color="#dddddd", linewidth=0.6)
     ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    ax.legend(loc="best", frameon=False)
+    # handles and labels given: a class named "_x" is shown too, not taken for a hidden line
+    ax.legend(lines, labels, loc="best", frameon=False)
     fig.autofmt_xdate()
     return fig
 
@@ -61,26 +78,29 @@ def change_chart(table: pd.DataFrame, title: str | None = None) -> Figure:
         ax.bar(x, -group["lost_km2"], color=LOST, label="lost")
         ax.plot(x, group["net_km2"], color=NET, marker="o", markersize=3, linewidth=1, label="net")
         ax.axhline(0, color="#444444", linewidth=0.6)
-        ax.set_ylabel(f"{status}, km²")
+        ax.set_ylabel(literal(f"{status}, km²"))
         ax.grid(True, axis="y", color="#dddddd", linewidth=0.6)
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         labels = [d.isoformat() for d in group["period_start"]]
         step = max(1, len(labels) // 14)
         ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
         ax.legend(loc="best", frameon=False, ncols=3)
-    axes[0].set_title(title or "Gained, lost and net per period")
+    axes[0].set_title(literal(title or "Gained, lost and net per period"))
     return fig
 
 
 def region_chart(
     table: pd.DataFrame, status: str | None = None, title: str | None = None
 ) -> Figure:
-    """Gained, lost and net per region, summed over the Table's periods (one status)."""
+    """Gained, lost and net per region, summed over the Table's periods (one status).
+
+    ``status``: the class to show (default: occupied, else the first; see ``main_status``).
+    """
     _totals(table)  # the same error as the other charts for an empty table
     rows = table[table["region"] != TOTAL]
     if rows.empty:
         raise UsageError("the table has no region rows; pass --by REGIONS to chart by region")
-    status = status or sorted(rows["status"].unique())[0]
+    status = main_status(list(rows["status"].unique()), status)
     rows = rows[rows["status"] == status]
     sums = rows.groupby(["region", "region_name"], sort=False)[
         ["gained_km2", "lost_km2", "net_km2"]
@@ -89,32 +109,38 @@ def region_chart(
     sums = sums.sort_values("net_km2")
     fig = Figure(figsize=(9, 1.4 + 0.38 * max(1, len(sums))), layout="constrained")
     ax = fig.add_subplot()
-    names = [name if code != OUTSIDE else "outside all regions" for code, name in sums.index]
+    names = [
+        literal(name) if code != OUTSIDE else "outside all regions" for code, name in sums.index
+    ]
     y = list(range(len(sums)))
     ax.barh(y, sums["gained_km2"], color=GAINED, label="gained", height=0.7)
     ax.barh(y, -sums["lost_km2"], color=LOST, label="lost", height=0.7)
     ax.scatter(sums["net_km2"], y, color=NET, zorder=3, s=14, label="net")
     ax.set_yticks(y, names)
     ax.axvline(0, color="#444444", linewidth=0.6)
-    ax.set_xlabel(f"{status}, km²")
+    ax.set_xlabel(literal(f"{status}, km²"))
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
     ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     start, end = table["period_start"].min(), table["period_end"].max()
-    ax.set_title(title or f"By region, {start.isoformat()} → {end.isoformat()} (sum of periods)")
+    ax.set_title(
+        literal(title or f"By region, {start.isoformat()} → {end.isoformat()} (sum of periods)")
+    )
     ax.legend(loc="lower right", frameon=False)
     if sums.empty:
         ax.text(0.5, 0.5, "no change in any region", transform=ax.transAxes, ha="center")
     return fig
 
 
-def make_chart(table: pd.DataFrame, kind: str, title: str | None = None) -> Figure:
-    """One chart by name: ``area``, ``change`` or ``regions``."""
+def make_chart(
+    table: pd.DataFrame, kind: str, title: str | None = None, status: str | None = None
+) -> Figure:
+    """One chart by name: ``area``, ``change`` or ``regions`` (of ``status``, see region_chart)."""
     if kind == "area":
         return area_chart(table, title)
     if kind == "change":
         return change_chart(table, title)
     if kind == "regions":
-        return region_chart(table, title=title)
+        return region_chart(table, status=status, title=title)
     raise UsageError(f"unknown chart {kind!r}; use one of {', '.join(CHART_KINDS)}")
 
 

@@ -34,9 +34,11 @@ from geotools.render.style import (
     LOST,
     NET_RAMP,
     OUTLINE_TOLERANCE_M,
+    REGION_OPACITY,
     REGION_TOLERANCE_M,
     TILE_CHOICES,
     TILES,
+    main_status,
     status_colors,
 )
 from geotools.snapshot import M2_PER_KM2
@@ -158,10 +160,15 @@ def _step_json(
     }
 
 
-def _regions_json(layer: RegionLayer, tol_m: float) -> dict[str, Any]:
-    simple = simplify_coverage(list(layer.geometries), tol_m, layer.m2_per_unit)
+def _regions_json(layer: RegionLayer, tol_m: float, table: pd.DataFrame) -> dict[str, Any]:
+    # only the regions the Table has rows for (--region keeps some): a region drawn without
+    # numbers would only say "no row in the table"
+    shown = set(table["region"].astype(str))
+    keep = [i for i, code in enumerate(layer.codes) if code in shown]
+    simple = simplify_coverage([layer.geometries[i] for i in keep], tol_m, layer.m2_per_unit)
     features = []
-    for code, name, geom in zip(layer.codes, layer.names, simple, strict=True):
+    codes, names = [layer.codes[i] for i in keep], [layer.names[i] for i in keep]
+    for code, name, geom in zip(codes, names, simple, strict=True):
         g = geometry_json(lonlat(geom, layer.crs))
         if g is not None:
             features.append(
@@ -219,9 +226,12 @@ def map_payload(
         "statuses": statuses,
         "colors": {"gained": GAINED, "lost": LOST, "status": status_colors(statuses)},
         "ramp": list(NET_RAMP),
+        "region_opacity": REGION_OPACITY,
         "net_max": net_max,
         "steps": steps,
-        "regions": _regions_json(data.regions, region_tolerance_m) if data.regions else None,
+        "regions": _regions_json(data.regions, region_tolerance_m, data.table)
+        if data.regions
+        else None,
         "outline": outline,
     }
 
@@ -299,8 +309,12 @@ def build_map(
     tiles: Sequence[str] = ("none",),
     tolerance_m: float = CHANGE_TOLERANCE_M,
     region_tolerance_m: float = REGION_TOLERANCE_M,
+    status: str | None = None,
 ) -> folium.Map:
-    """The folium Map (self-contained once rendered: every script and style is inlined)."""
+    """The folium Map (self-contained once rendered: every script and style is inlined).
+
+    ``status``: the class whose choropleth is on at first (default: see ``main_status``).
+    """
     unknown = [t for t in tiles if t not in TILE_CHOICES]
     if unknown:
         raise UsageError(f"unknown tiles {unknown[0]!r}; use one of {', '.join(TILE_CHOICES)}")
@@ -333,7 +347,7 @@ def build_map(
     control_groups: dict[str, str] = {}
     # one choropleth on at first (occupied, or the first class): stacked, they hide each other
     statuses = payload["statuses"]
-    primary = "occupied" if "occupied" in statuses else (statuses[0] if statuses else None)
+    primary = main_status(statuses, status)
     if data.regions is not None:
         for status in statuses:
             fg = folium.FeatureGroup(

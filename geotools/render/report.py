@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import warnings
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import markupsafe
 import pandas as pd
+from pyproj import CRS
 
 from geotools import __version__
 from geotools.output import write_text
@@ -22,6 +24,7 @@ from geotools.regions import OUTSIDE
 from geotools.render.charts import chart_bytes, make_chart
 from geotools.render.data import MapData
 from geotools.render.maps import render_map
+from geotools.render.style import CHANGE_TOLERANCE_M, main_status
 from geotools.table import TOTAL
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -80,8 +83,9 @@ the sum of the periods below.</p>
 {{ table(regions) }}
 {% endif %}
 
-<p class="note">Areas are planar areas in an equal-area projection ({{ crs }}), measured on the
+<p class="note">Areas are planar areas in an equal-area projection, measured on the
 full-resolution polygons; the maps show simplified polygons for display only.
+Projection: <span class="crs">{{ crs }}</span>.
 Gap days count days in a period without a snapshot.</p>
 </body>
 </html>
@@ -145,6 +149,52 @@ def region_table(range_table: pd.DataFrame) -> pd.DataFrame:
     return rows[cols].reset_index(drop=True)
 
 
+_CENTRE_LAT = (
+    "Latitude of natural origin",
+    "Latitude of projection centre",
+    "Latitude of origin",
+    "Latitude of false origin",
+)
+_CENTRE_LON = (
+    "Longitude of natural origin",
+    "Longitude of projection centre",
+    "Longitude of origin",
+    "Longitude of false origin",
+)
+
+
+def _degrees(value: float, pos: str, neg: str) -> str:
+    return f"{abs(value):g}°{pos if value >= 0 else neg}"
+
+
+def describe_crs(crs: CRS) -> str:
+    """The CRS in a reader's words: its EPSG name and code, or its projection, centre and PROJ
+    string (the default equal-area CRS is a custom LAEA whose name is only 'unknown')."""
+    code = crs.to_epsg()
+    if code is not None:  # a match may not carry the name (a PROJ string of EPSG:6933)
+        name = crs.name if crs.name != "unknown" else CRS.from_epsg(code).name
+        return f"{name} (EPSG:{code})"
+    op = crs.coordinate_operation
+    if op is None:
+        return crs.name
+    first, *rest = op.method_name.split()
+    words = " ".join([first, *(w.lower() for w in rest)]).replace("equal area", "equal-area")
+    params = {p.name: float(p.value) for p in op.params if isinstance(p.value, int | float)}
+    lat = next((params[k] for k in _CENTRE_LAT if k in params), None)
+    lon = next((params[k] for k in _CENTRE_LON if k in params), None)
+    if lat is not None and lon is not None:
+        words += f", centre {_degrees(lat, 'N', 'S')} {_degrees(lon, 'E', 'W')}"
+    if crs.name and crs.name != "unknown":
+        words = f"{crs.name}: {words}"
+    with warnings.catch_warnings():  # "you will likely lose information": it is a label here
+        warnings.simplefilter("ignore")
+        proj = crs.to_proj4()
+    if proj:
+        proj = " ".join(t for t in proj.split() if t not in ("+no_defs", "+type=crs"))
+        words += f" ({proj})"
+    return words
+
+
 def _data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -155,22 +205,32 @@ def render_report(
     title: str | None = None,
     tiles: tuple[str, ...] = ("none",),
     chart_format: str = "svg",
+    tolerance_m: float = CHANGE_TOLERANCE_M,
+    status: str | None = None,
 ) -> str:
     """The report as one HTML document.
 
     ``range_data`` is the single change from the range's start to its end (summary, range
     map, per-region table); ``timeline`` holds the periods (timeline map, charts, per-period
-    table).
+    table). ``tolerance_m``: display simplification of the maps; ``status``: the class of the
+    per-region chart and of the maps' choropleth shown first (default: occupied, else the
+    first class, as on a map).
     """
     start, end = range_data.start.isoformat(), range_data.end.isoformat()
     title = title or f"Change of control, {start} → {end}"
     mime = "image/svg+xml" if chart_format == "svg" else "image/png"
+    status = main_status(list(timeline.table["status"].unique()), status)
+    maps = {"tiles": tiles, "tolerance_m": tolerance_m}
+
+    def choropleth(data: MapData) -> str | None:  # the same class, if this map has it
+        return status if status in set(data.table["status"]) else None
+
     charts = []
     kinds = [("area", "area held over time"), ("change", "gained, lost and net per period")]
     if timeline.regions is not None:
         kinds.append(("regions", "gained, lost and net per region"))
     for kind, alt in kinds:
-        fig = make_chart(timeline.table, kind)
+        fig = make_chart(timeline.table, kind, status=status)
         charts.append({"alt": alt, "src": _data_uri(chart_bytes(fig, chart_format), mime)})
     n = len(timeline.steps)
     periods = "period" if n == 1 else "periods"
@@ -184,15 +244,22 @@ def render_report(
         version=__version__,
         range_label=f"{start} → {end}",
         summary=summary_table(range_data.table),
-        range_map=render_map(range_data, title=f"Change {start} → {end}", tiles=tiles),
-        timeline_map=render_map(timeline, title=f"Timeline {start} → {end}", tiles=tiles)
+        range_map=render_map(
+            range_data,
+            title=f"Change {start} → {end}",
+            status=choropleth(range_data),
+            **maps,
+        ),
+        timeline_map=render_map(
+            timeline, title=f"Timeline {start} → {end}", status=choropleth(timeline), **maps
+        )
         if n > 1
         else None,
         timeline_label=f"{n} {periods}",
         charts=charts,
         periods=period_table(timeline.table),
         regions=regions,
-        crs=range_data.crs.name,
+        crs=describe_crs(range_data.crs),
     )
 
 

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-#: Okabe–Ito colours (safe for the common colour-vision deficiencies).
+from geotools.errors import UsageError
+
+#: Okabe–Ito colours (safe for the common colour-vision deficiencies). No control area or
+#: choropleth colour reuses the hues of gained (vermillion) and lost (blue).
 GAINED = "#D55E00"
 LOST = "#0072B2"
 NET = "#000000"
 STATUS_COLORS = {
     "occupied": "#6E6E6E",
     "occupied_pre2022": "#3B3B3B",
-    "contested": "#E69F00",
+    "contested": "#F0E442",
     "liberated": "#009E73",
 }
-OTHER_COLORS = ("#CC79A7", "#56B4E9", "#F0E442", "#999999")
+OTHER_COLORS = ("#CC79A7", "#009E73", "#F0E442", "#999999")
 LINE_COLORS = ("#000000", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
-#: ColorBrewer PuOr (colour-blind safe): purple for net loss, orange for net gain.
-NET_RAMP = ("#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806")
+#: ColorBrewer PRGn (colour-blind safe), lightened: green for net loss, purple for net gain.
+#: Gained polygons mostly lie in regions of net gain, lost ones in regions of net loss, so
+#: each sits on the hue opposite its own (and, for red-green deficient eyes, on the opposite
+#: end of the blue-yellow axis); the pale ramp also keeps them apart by lightness.
+NET_RAMP = ("#5aae61", "#a6dba0", "#d9f0d3", "#f7f7f7", "#e7d4e8", "#c2a5cf", "#9970ab")
+#: Fill opacity of the choropleth (the map script and the legend use it).
+REGION_OPACITY = 0.5
 
 #: Base layers for --tiles: folium/xyzservices provider and label (``none``: offline outline).
 #: Only providers that need no API key (CartoDB now does).
@@ -35,6 +43,8 @@ REGION_TOLERANCE_M = 250.0
 OUTLINE_TOLERANCE_M = 1500.0
 
 CHART_KINDS = ("area", "change", "regions")
+#: The status class a map's choropleth and the per-region chart show when none is chosen.
+MAIN_STATUS = "occupied"
 CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
@@ -44,3 +54,18 @@ def status_colors(statuses: Sequence[str]) -> dict[str, str]:
     for status in statuses:
         out[status] = STATUS_COLORS.get(status) or next(spare)
     return out
+
+
+def main_status(statuses: Sequence[str], wanted: str | None = None) -> str | None:
+    """The class a map's choropleth and the per-region chart show first: ``wanted`` (a
+    UsageError if the data has no such class), else occupied, else the first in order."""
+    statuses = sorted(set(statuses))
+    if wanted is not None:
+        if wanted not in statuses:
+            raise UsageError(
+                f"status class {wanted!r} is not in the table; use one of {', '.join(statuses)}"
+            )
+        return wanted
+    if MAIN_STATUS in statuses:
+        return MAIN_STATUS
+    return statuses[0] if statuses else None

@@ -143,7 +143,7 @@
           var color = v ? rampColor(data.ramp, v[2], max) : null;
           return {
             weight: 0.8, color: "#555555",
-            fillColor: color || "#ffffff", fillOpacity: color ? 0.45 : 0.1
+            fillColor: color || "#ffffff", fillOpacity: color ? data.region_opacity : 0.1
           };
         });
       });
@@ -302,6 +302,7 @@
             box.appendChild(el("div", "gt-legend-head", "net change by region (" + s + ")"));
             var bar = el("div", "gt-ramp");
             bar.style.background = "linear-gradient(to right," + data.ramp.join(",") + ")";
+            bar.style.opacity = String(data.region_opacity);  // as drawn on the map
             box.appendChild(bar);
             var ticks = el("div", "gt-ramp-ticks");
             ticks.appendChild(el("span", null, "\u2212" + Math.round(max).toLocaleString("en-US")));
@@ -321,7 +322,10 @@
         style: function () { return { color: "#666666", weight: 0.6, fillColor: "#dddddd", fillOpacity: 1 }; }
       });
       new L.Control.MiniMap(mini, {
-        position: "bottomright", toggleDisplay: true, zoomLevelOffset: -4, width: 140, height: 120
+        position: "bottomright", toggleDisplay: true, zoomLevelOffset: -4, width: 140, height: 120,
+        // the plugin's orange view box would read as one more gained polygon
+        aimingRectOptions: { color: "#1a1a1a", weight: 1.5, fillOpacity: 0.08, interactive: false },
+        shadowRectOptions: { color: "#1a1a1a", weight: 1, opacity: 0, fillOpacity: 0, interactive: false }
       }).addTo(map);
     }
 
