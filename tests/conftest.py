@@ -21,9 +21,16 @@ DATA = Path(os.environ.get("GEOTOOLS_TEST_DATA", REPO.parent / "shared" / "data"
 
 
 def data_path(*parts: str) -> Path:
-    """A path under the real test data, skipping the test when the data is absent."""
+    """A path under the real test data, skipping the test when the data is absent (failing it
+    instead under GEOTOOLS_REQUIRE_DATA=1, set by CI, so the real-data tests never vanish)."""
     path = DATA.joinpath(*parts)
     if not path.exists():
+        if os.environ.get("GEOTOOLS_REQUIRE_DATA") == "1":
+            pytest.fail(
+                f"real test data not found at {path}: GEOTOOLS_REQUIRE_DATA=1 forbids skipping"
+                " (set GEOTOOLS_TEST_DATA to the data folder)",
+                pytrace=False,
+            )
         pytest.skip(f"real test data not found at {path} (set GEOTOOLS_TEST_DATA)")
     return path
 

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dask
 import pytest
@@ -125,14 +126,48 @@ def test_change_polygons_from_the_cluster_equal_the_local_ones(
         assert [c.lost.wkb for c in a] == [c.lost.wkb for c in b]
 
 
+def chunk_states(dask_scheduler: Any) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """On the scheduler: per worker, how many of the run's chunks it holds finished, and the
+    chunks it is processing (running, or next in its queue)."""
+    finished: dict[str, int] = {}
+    for ts in dask_scheduler.tasks.values():
+        if ts.prefix.name == "run_task" and ts.state == "memory":
+            for ws in ts.who_has:
+                finished[ws.address] = finished.get(ws.address, 0) + 1
+    processing = {
+        address: [ts.key for ts in ws.processing if ts.prefix.name == "run_task"]
+        for address, ws in dask_scheduler.workers.items()
+    }
+    return finished, processing
+
+
+def times_processed(dask_scheduler: Any, keys: list[str]) -> dict[str, int]:
+    """On the scheduler: how many times each key went to a worker (its transition log)."""
+    counts = dict.fromkeys(keys, 0)
+    for entry in dask_scheduler.story(*keys):
+        if entry[0] in counts and entry[2] == "processing":
+            counts[entry[0]] += 1
+    return counts
+
+
+def computed_here(dask_worker: Any, keys: list[str]) -> list[str]:
+    """On a worker: the keys its own story shows it computed (executing → memory)."""
+    story = dask_worker.state.story(*keys)
+    return sorted({e[0] for e in story if e[0] in keys and e[1:3] == ("executing", "memory")})
+
+
 def run_and_kill_a_worker(
     files: list[Path], boundaries: Path, cache: Path, cluster: LocalCluster
-) -> dict[str, object]:
-    """Run the series on ``cluster`` in a thread and SIGKILL a worker process while it runs a
-    chunk; the outcome holds the run's ``result`` or ``error``, and the ``killed`` pid."""
+) -> dict[str, Any]:
+    """Run the series on ``cluster`` in a thread and, once a chunk has finished, SIGKILL the
+    worker process that finished it, which has just started its next chunk (so that chunk is
+    mid-run, seconds from its end). The outcome holds the run's ``result`` or ``error``, the
+    ``killed`` pid, the ``lost`` keys the scheduler had on that worker, and after a completed
+    run ``processed`` (times each lost key went to a worker) and ``computed_by`` (the live
+    workers whose own story shows they computed a lost key)."""
     with Client(cluster) as client:
         pids: dict[str, int] = client.run(os.getpid)
-        outcome: dict[str, object] = {}
+        outcome: dict[str, Any] = {}
 
         def background() -> None:
             try:
@@ -144,13 +179,19 @@ def run_and_kill_a_worker(
         thread.start()
         deadline = time.monotonic() + 60
         while "killed" not in outcome and thread.is_alive() and time.monotonic() < deadline:
-            busy = [w for w, keys in client.processing().items() if keys]
-            if busy:  # a chunk is running there: kill the process under it
-                outcome["killed"] = pids[busy[0]]
-                os.kill(pids[busy[0]], signal.SIGKILL)
+            finished, processing = client.run_on_scheduler(chunk_states)
+            victims = [w for w in finished if processing.get(w)]
+            if victims:
+                outcome["killed"] = pids[victims[0]]
+                outcome["lost"] = processing[victims[0]]
+                os.kill(pids[victims[0]], signal.SIGKILL)
             time.sleep(0.02)
         thread.join(timeout=300)
         assert "killed" in outcome, "the run ended before a worker could be killed"
+        if "result" in outcome:
+            lost = outcome["lost"]
+            outcome["processed"] = client.run_on_scheduler(times_processed, keys=lost)
+            outcome["computed_by"] = client.run(computed_here, keys=lost)
         client.wait_for_workers(2, timeout=60)  # the nanny starts a new process in its place
         assert outcome["killed"] not in client.run(os.getpid).values()
     return outcome
@@ -165,6 +206,12 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_table_is_the_same(
 ) -> None:
     outcome = run_and_kill_a_worker(files, boundaries_full, own_cache, cluster)
     assert "error" not in outcome, outcome.get("error")
+    # The chunk running on the killed worker (and any queued behind it) was sent to a worker
+    # again and computed by a live one: a rerun, not a result that got there first.
+    lost = outcome["lost"]
+    assert lost and all(outcome["processed"][key] >= 2 for key in lost), outcome
+    computed = {key for keys in outcome["computed_by"].values() for key in keys}
+    assert computed == set(lost), outcome
     result = outcome["result"]
     assert isinstance(result, SeriesResult)
     assert csv_bytes(result) == csv_bytes(local_run)
@@ -185,6 +232,41 @@ def test_workers_that_keep_dying_fail_the_run_in_one_line(
     assert str(error).startswith("Dask workers died running the chunk 2024-")
     assert "(1 attempt, the last on tcp://127.0.0.1:" in str(error)
     assert len(str(error).splitlines()) == 1
+
+
+#: Run in a fresh interpreter: the work, then the Dask modules it imported, as JSON.
+NO_DASK_PROBE = """
+import json, sys
+{work}
+print(json.dumps(sorted(m for m in sys.modules if m.partition(".")[0] in ("dask", "distributed"))))
+"""
+LOCAL_SERIES = """
+import geotools
+for workers in (1, 2):  # in this process, then in forked worker processes
+    result = geotools.series(sys.argv[1:], period="day", workers=workers, show_progress=False)
+    assert len(result.table) > 0
+"""
+CLI_HELP = """
+from geotools.cli.main import main
+sys.argv = ["geotools", "series", "--help"]
+try:
+    main()
+except SystemExit as exit:
+    assert exit.code in (0, None), exit.code
+"""
+
+
+@pytest.mark.parametrize(
+    "work", ["import geotools", LOCAL_SERIES, CLI_HELP], ids=["import", "local-series", "cli-help"]
+)
+def test_local_runs_import_no_dask(work: str, files: list[Path]) -> None:
+    """Dask is an optional extra: importing geotools, a local series and the series command's
+    help must not import it (a subprocess, as this test module imports Dask itself)."""
+    code = NO_DASK_PROBE.format(work=work)
+    args = [sys.executable, "-c", code, *map(str, files[:4])]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [], done.stdout
 
 
 UNCLOSED = {
