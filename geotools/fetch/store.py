@@ -12,6 +12,7 @@ import gzip
 import json
 import logging
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def is_valid_file(path: Path) -> bool:
         if path.name.lower().endswith(".gz"):
             body = gzip.decompress(body)
         check_collection(parse_json(body, str(path)), str(path))
-    except (DataError, OSError, EOFError):  # BadGzipFile is an OSError; cut gzip: EOFError
+    except (DataError, OSError, EOFError, zlib.error):  # bad header: OSError; cut: EOFError
         return False
     return True
 
