@@ -15,6 +15,14 @@ previous line but reach the border (a foothold taken from across it): those are 
 from the outline's boundary, where the advance started. Per region (the region holding the
 point) the mean is length-weighted and the max is the largest sampled depth (exact to within
 ``step_km / 2``).
+
+The mean over the new line counts its flanks too (a free 10 km square moving 1 km east has a
+mean of 11/12 km: its new north and south edges lie 0–1 km from the old line). The
+**area-based depth** is the analyst's "taken on a W km front, D km deep": the **width** is the
+geodesic length of the old line bordering the gained parts that touch it, and the depth is
+their area divided by that width (the same square: 10 km² over 10 km, 1 km). Per region, the
+width goes to the region holding each piece of the old line and the area to the region
+holding it.
 """
 
 from __future__ import annotations
@@ -69,6 +77,8 @@ ADVANCE_COLUMNS = [
     "advance_line_km",
     "advance_mean_km",
     "advance_max_km",
+    "advance_width_km",
+    "advance_depth_km",
     "gap_days",
 ]
 
@@ -249,6 +259,14 @@ class AdvanceStats:
     line_m: float = 0.0  # length of the advancing line
     mean_m: float = float("nan")
     max_m: float = float("nan")
+    width_m: float = 0.0  # length of the old line the gains were taken across
+    area_m2: float = 0.0  # area of the gained parts that touch the old line
+
+    @property
+    def depth_m(self) -> float:
+        """Area-based depth: the gained area taken across the old line over that line's
+        length (a strip ``w`` wide and ``d`` deep gives ``d``); NaN without such a line."""
+        return self.area_m2 / self.width_m if self.width_m > 0 else float("nan")
 
 
 def advance_line(
@@ -364,15 +382,55 @@ def advance_depth(
     weights = weights * (geo_len / weights.sum())
     codes = _codes(layer, _owners(points, layer))
     vcodes = _codes(layer, _owners(vertices, layer))
+    width, area = _widths(old, parts, attached, layer, step, snap, m_per_unit)
     for code in [*np.unique(codes).tolist(), TOTAL]:
         mask = np.ones(len(codes), bool) if code == TOTAL else codes == code
         vmask = np.ones(len(vcodes), bool) if code == TOTAL else vcodes == code
         w, d = weights[mask], depth[mask]
         deepest = max(float(d.max()), float(vdepth[vmask].max()) if vmask.any() else 0.0)
         out[str(code)] = AdvanceStats(
-            line_m=float(w.sum()), mean_m=float((w * d).sum() / w.sum()), max_m=deepest
+            line_m=float(w.sum()),
+            mean_m=float((w * d).sum() / w.sum()),
+            max_m=deepest,
+            width_m=width.get(str(code), 0.0),
+            area_m2=area.get(str(code), 0.0),
         )
     return out
+
+
+def _widths(
+    old: FrontLine,
+    parts: np.ndarray,
+    attached: np.ndarray,
+    layer: RegionLayer | None,
+    step: float,
+    snap: float,
+    m_per_unit: float,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per region (and ``total``): geodesic length of the old line bordering the gained parts
+    that touch it, and those parts' area (m²); the old line's pieces go to the region holding
+    them, the area to the region holding it."""
+    taken = parts[attached & shapely.dwithin(parts, old.line, snap)] if len(parts) else parts
+    if len(taken) == 0 or shapely.is_empty(old.line):
+        return {}, {}
+    gained = shapely.union_all(taken)
+    base = shapely.intersection(old.line, shapely.buffer(gained, snap, quad_segs=2))
+    pieces = [p for p in shapely.get_parts(base) if p.geom_type == "LineString" and p.length > 0]
+    line = shapely.multilinestrings(pieces) if pieces else shapely.MultiLineString()
+    points, weights = sample_line(line, step)
+    width: dict[str, float] = {}
+    if len(points):
+        weights = weights * (geodesic_length_m(line, old.crs) / weights.sum())
+        codes = _codes(layer, _owners(points, layer))
+        for code in np.unique(codes).tolist():
+            width[str(code)] = float(weights[codes == code].sum())
+        width[TOTAL] = float(weights.sum())
+    if layer is not None:
+        area = {str(c): a for c, a in layer.allocate(gained).items()}
+    else:
+        area = {OUTSIDE: float(shapely.area(gained)) * m_per_unit**2}
+    area[TOTAL] = float(shapely.area(gained)) * m_per_unit**2
+    return width, area
 
 
 # ---------------------------------------------------------------- tables and runs
@@ -464,6 +522,8 @@ def advance_rows(
                 "advance_line_km": st.line_m / M_PER_KM,
                 "advance_mean_km": st.mean_m / M_PER_KM,
                 "advance_max_km": st.max_m / M_PER_KM,
+                "advance_width_km": st.width_m / M_PER_KM,
+                "advance_depth_km": st.depth_m / M_PER_KM,
                 "gap_days": period.gap_days,
             }
         )

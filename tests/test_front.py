@@ -101,6 +101,39 @@ def test_free_square_moving_1km():
     assert total.max_m / KM == pytest.approx(1.0, rel=0.01)
     assert total.mean_m / KM == pytest.approx(11 / 12, rel=0.01)
     assert total.line_m / KM == pytest.approx(12.0, rel=0.01)
+    # area-based depth: the 10 km² strip was taken across 10 km of the old line
+    assert total.width_m / KM == pytest.approx(10.0, rel=0.01)
+    assert total.area_m2 / KM**2 == pytest.approx(10.0, rel=1e-9)
+    assert total.depth_m / KM == pytest.approx(1.0, rel=0.01)
+
+
+@pytest.mark.parametrize("shift_km", [0.25, 1.0, 3.0])
+def test_free_square_depth_is_the_shift(shift_km):
+    # Whatever the shift, the gained strip is shift_km deep across the 10 km east side.
+    zone = inner_zone(box(0, 0, 100, 100), 1.0)
+    a = snap(box(20, 20, 30, 30), D0)
+    b = snap(box(20 + shift_km, 20, 30 + shift_km, 30), D1)
+    fa, fb = front_line(a, zone, 1.0), front_line(b, zone, 1.0)
+    gained = shapely.difference(b.geometries["occupied"], a.geometries["occupied"])
+    total = advance_depth(fa, fb, gained, step_km=0.05)["total"]
+    assert total.depth_m / KM == pytest.approx(shift_km, rel=0.01)
+    assert total.max_m / KM == pytest.approx(shift_km, rel=0.01)
+
+
+def test_depth_per_region_splits_width_and_area():
+    # The strip crosses the S/N boundary at y = 25: each region holds half the gained area
+    # and half the old line it was taken across, so each region's depth is 1 km too.
+    layer = layer_of({"S": box(0, 0, 100, 25), "N": box(0, 25, 100, 100)})
+    zone = inner_zone(box(0, 0, 100, 100), 1.0)
+    a, b = snap(box(20, 20, 30, 30), D0), snap(box(21, 20, 31, 30), D1)
+    fa, fb = front_line(a, zone, 1.0, layer), front_line(b, zone, 1.0, layer)
+    gained = shapely.difference(b.geometries["occupied"], a.geometries["occupied"])
+    stats = advance_depth(fa, fb, gained, layer, step_km=0.01)
+    for code in ("S", "N"):
+        assert stats[code].width_m / KM == pytest.approx(5.0, rel=0.01)
+        assert stats[code].area_m2 / KM**2 == pytest.approx(5.0, rel=1e-9)
+        assert stats[code].depth_m / KM == pytest.approx(1.0, rel=0.01)
+    assert stats["S"].width_m + stats["N"].width_m == pytest.approx(stats["total"].width_m)
 
 
 def test_no_gain_no_advance():
