@@ -26,12 +26,13 @@ def naive_daily_by_region(files: list[Path], regions_path: Path, crs: object) ->
                 if change.empty:
                     continue
                 inside = gpd.overlay(change, regions, how="intersection", keep_geom_type=True)
-                outside = gpd.overlay(change, regions, how="difference", keep_geom_type=True)
                 per_region = inside.assign(area=inside.area).groupby("shapeISO")["area"].sum()
                 for code, area in per_region.items():
                     rows.append((prev_date, date, code, kind, area))
-                if not outside.empty:
-                    rows.append((prev_date, date, "outside", kind, float(outside.area.sum())))
+                # beyond the oblasts: what the change holds that they do not (no third overlay)
+                outside = float(change.area.sum()) - float(per_region.sum())
+                if outside > 1e-3:
+                    rows.append((prev_date, date, "outside", kind, outside))
         prev, prev_date = snap, date
     frame = pd.DataFrame(rows, columns=["from_date", "to_date", "region", "kind", "area_m2"])
     return frame.pivot_table(

@@ -3,27 +3,31 @@
     python benchmarks/run.py                 # the full DeepState archive (for humans)
     python benchmarks/run.py --limit 30      # a smoke run (CI)
     python benchmarks/run.py --densify 10    # also: how time grows with 10× vertices
+    python benchmarks/run.py --limit 100 --densify 10,100 --multiply 4 --skip-naive
+                                             # scaling: 10× and 100× vertices, 4× snapshots
     python benchmarks/run.py --dask          # also: the same cold run on a 2-worker Dask cluster
 
 Job: the daily per-oblast gained/lost table of the archive. Prints each stage, then, as the
-last line, one JSON object with the figures.
+last line, one JSON object with the figures. Exits 1 when the two pipelines disagree by more
+than 1 m² on any pair and region.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import json
 import logging
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import shapely
 
 HERE = Path(__file__).resolve().parent
@@ -38,11 +42,45 @@ from geotools.series import series  # noqa: E402
 DATA = Path(os.environ.get("GEOTOOLS_TEST_DATA", HERE.parents[1] / "shared" / "data"))
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process and of its (worker) children, MB."""
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident memory (MB) of this process, and of its largest child (workers,
+    fresh-process runs) so far."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024.0
+    return own / 1024.0, kids / 1024.0
+
+
+FRESH = """
+import json, os, sys, time
+from pathlib import Path
+from geotools.regions import RegionSpec
+from geotools.series import series
+files = [Path(line) for line in Path(sys.argv[1]).read_text().splitlines()]
+workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
+t0 = time.perf_counter()
+result = series(files, period="day", regions=RegionSpec(Path(sys.argv[2])),
+                show_progress=False, workers=workers)
+elapsed = time.perf_counter() - t0
+result.table.to_pickle(sys.argv[4])
+print(json.dumps({"s": elapsed}))
+"""
+
+
+def run_fresh(
+    files: list[Path], regions: Path, cache: Path, workers: int | None, work: Path
+) -> tuple[float, object]:
+    """``series`` timed in a new Python process (as a daily update runs): nothing memoised in
+    this one (file digests, region layer, CRS) helps it; the time excludes the imports."""
+    import pandas as pd
+
+    listing, table = work / "files.txt", work / "table.pkl"
+    listing.write_text("\n".join(str(f) for f in files))
+    env = {**os.environ, "GEOTOOLS_CACHE": str(cache)}
+    args = [str(listing), str(regions), "auto" if workers is None else str(workers), str(table)]
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH, *args], env=env, capture_output=True, text=True, check=True
+    )
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["s"]), pd.read_pickle(table)
 
 
 def run_geotools(
@@ -76,12 +114,18 @@ def run_dask(
     return startup_s, run_s, result
 
 
-def compare(naive, table) -> float:
-    """Largest |difference| in m² between the two tables, per pair and region."""
+def compare(naive, table) -> tuple[float, str]:
+    """Largest |difference| in m² between the two tables, per pair and region, and where."""
     ours = table[(table.region != "total") & (table.from_date != table.to_date)]
     ours = ours.set_index(["from_date", "to_date", "region"])
-    worst = 0.0
+    worst, where = 0.0, "-"
     seen = set()
+
+    def note(value: float, key: tuple[object, ...], kind: str) -> None:
+        nonlocal worst, where
+        if value > worst:
+            worst, where = value, f"{key[0]}→{key[1]} {key[2]} {kind}"
+
     for row in naive.itertuples(index=False):
         key = (row.from_date, row.to_date, row.region)
         seen.add(key)
@@ -89,12 +133,29 @@ def compare(naive, table) -> float:
         for kind in ("gained", "lost"):
             theirs = float(getattr(row, kind, 0.0))
             value = float(mine[f"{kind}_km2"]) * 1e6 if mine is not None else 0.0
-            worst = max(worst, abs(value - theirs))
+            note(abs(value - theirs), key, kind)
     # rows geotools has and the naive pipeline has not must be zero
     for key, row in ours.iterrows():
         if key not in seen:
-            worst = max(worst, abs(row.gained_km2) * 1e6, abs(row.lost_km2) * 1e6)
-    return worst
+            note(abs(row.gained_km2) * 1e6, key, "gained")
+            note(abs(row.lost_km2) * 1e6, key, "lost")
+    return worst, where
+
+
+def _feature_collection(geom: shapely.Geometry, properties: dict[str, object]) -> bytes:
+    parts = shapely.get_parts(geom) if geom.geom_type == "GeometryCollection" else [geom]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": json.loads(shapely.to_geojson(p)),
+            }
+            for p in parts
+        ],
+    }
+    return gzip.compress(json.dumps(doc).encode(), 1)
 
 
 def densify(files: list[Path], factor: float, folder: Path) -> int:
@@ -112,27 +173,64 @@ def densify(files: list[Path], factor: float, folder: Path) -> int:
         geom = shapely.from_geojson(gzip.decompress(path.read_bytes()))
         dense = shapely.segmentize(geom, step)
         total += int(shapely.get_num_coordinates(dense))
-        doc = {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "properties": {},
-                    "geometry": json.loads(
-                        shapely.to_geojson(
-                            shapely.get_geometry(dense, 0)
-                            if dense.geom_type == "GeometryCollection"
-                            else dense
-                        )
-                    ),
-                }
-            ],
-        }
-        (folder / path.name).write_bytes(gzip.compress(json.dumps(doc).encode(), 1))
+        (folder / path.name).write_bytes(_feature_collection(dense, {}))
     return total
 
 
-def main() -> None:
+def multiply(files: list[Path], copies: int, folder: Path) -> list[Path]:
+    """``copies`` back-to-back copies of the series, each dated before the next one (the last
+    is the original dates: no future dates); every
+    copy's files carry a ``copy`` property, so no file's bytes (nor its cache key) repeat.
+    Each junction is one large pair: the last snapshot back to the first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dates = [dt.datetime.strptime(f.name[:8], "%Y%m%d").date() for f in files]
+    span = (dates[-1] - dates[0]).days + 1
+    out = []
+    for k in range(copies):
+        shift = dt.timedelta(days=(copies - 1 - k) * span)
+        for path, day in zip(files, dates, strict=True):
+            geom = shapely.from_geojson(gzip.decompress(path.read_bytes()))
+            name = (day - shift).strftime("%Y%m%d") + ".geojson.gz"
+            (folder / name).write_bytes(_feature_collection(geom, {"copy": k}))
+            out.append(folder / name)
+    return out
+
+
+def scaling(
+    label: str,
+    files: list[Path],
+    base_s: float,
+    base_vertices: int,
+    regions: Path,
+    work: Path,
+    workers: int | None,
+) -> dict[str, object]:
+    """Cold geotools on ``files`` (densified or multiplied), against the base run's time."""
+    t_s, result = run_geotools(files, regions, work / f"cache-{label}", workers)
+    vertices = count_vertices(files)
+    changed = int(result.table.loc[result.table.region == "total", "gained_km2"].gt(0).sum())
+    growth = t_s / base_s
+    print(
+        f"{label}: {len(files)} snapshots, {vertices / base_vertices:.1f}× the vertices: "
+        f"{t_s:.2f} s cold ({growth:.2f}× the time); {changed} periods with gains"
+    )
+    return {
+        "snapshots": len(files),
+        "vertex_factor": round(vertices / base_vertices, 2),
+        "s": round(t_s, 3),
+        "time_factor": round(growth, 2),
+    }
+
+
+def count_vertices(files: list[Path]) -> int:
+    """Vertices in the files (GeoJSON, gzipped)."""
+    return sum(
+        int(shapely.get_num_coordinates(shapely.from_geojson(gzip.decompress(f.read_bytes()))))
+        for f in files
+    )
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA / "deepstate" / "daily")
     parser.add_argument(
@@ -142,9 +240,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument(
         "--densify",
-        type=float,
         default=None,
-        help="also time geotools on copies with this many times the vertices",
+        help="also time geotools on copies with this many times the vertices (e.g. 10 or 10,100)",
+    )
+    parser.add_argument(
+        "--multiply",
+        type=int,
+        default=None,
+        help="also time geotools on this many back-to-back copies of the snapshots",
     )
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument(
@@ -158,11 +261,11 @@ def main() -> None:
     n = len(files)
     work = Path(tempfile.mkdtemp(prefix="geotools-bench-"))
     figures: dict[str, object] = {"snapshots": n}
+    # always present, null when not run
+    figures.update(naive_s=None, ratio=None, max_abs_diff_m2=None)
+    status = 0
     try:
-        vertices = sum(
-            int(shapely.get_num_coordinates(shapely.from_geojson(gzip.decompress(f.read_bytes()))))
-            for f in files
-        )
+        vertices = count_vertices(files)
         figures["vertices"] = vertices
 
         cold_s, result = run_geotools(files, args.regions, work / "cache", args.workers)
@@ -171,22 +274,37 @@ def main() -> None:
             f"geotools cold: {cold_s:.2f} s ({n / cold_s:.0f} snapshots/s, "
             f"{vertices / cold_s:,.0f} vertices/s)"
         )
-        warm_s, again = run_geotools(files, args.regions, work / "cache", args.workers)
-        same = again.table.equals(table)
-        print(f"geotools warm (parsed + pair cache present): {warm_s:.2f} s; identical: {same}")
+        warm_in_s, again = run_geotools(files, args.regions, work / "cache", args.workers)
+        warm_s, warm_table = run_fresh(files, args.regions, work / "cache", args.workers, work)
+        same = again.table.equals(table) and warm_table.equals(table)
+        print(
+            f"geotools warm (parsed + pair cache present): {warm_s:.2f} s in a new process "
+            f"({warm_in_s:.2f} s in this one); identical: {same}"
+        )
 
         run_geotools(files[:-1], args.regions, work / "cache-inc", args.workers)
-        incremental_s, inc = run_geotools(files, args.regions, work / "cache-inc", args.workers)
-        print(
-            f"geotools incremental (+1 day on a processed archive): {incremental_s:.3f} s; "
-            f"identical: {inc.table.equals(table)}"
+        incremental_s, inc_table = run_fresh(
+            files, args.regions, work / "cache-inc", args.workers, work
         )
+        print(
+            f"geotools incremental (+1 day on a processed archive, new process): "
+            f"{incremental_s:.3f} s; identical: {inc_table.equals(table)}"
+        )
+        own_mb, child_mb = peak_rss_mb()
+        workers = args.workers or os.cpu_count() or 1
         figures.update(
             geotools_s=round(cold_s, 3),
             warm_s=round(warm_s, 3),
+            warm_same_process_s=round(warm_in_s, 3),
             incremental_s=round(incremental_s, 3),
             snapshots_per_s=round(n / cold_s, 1),
             vertices_per_s=round(vertices / cold_s),
+            # an upper bound: this process plus every worker at the largest child's peak
+            peak_rss_mb=round(own_mb + workers * child_mb, 1),
+        )
+        print(
+            f"peak RSS: this process {own_mb:.0f} MB, largest child {child_mb:.0f} MB; "
+            f"bound for this process + {workers} workers {figures['peak_rss_mb']} MB"
         )
 
         if args.dask:
@@ -206,46 +324,70 @@ def main() -> None:
 
         if not args.skip_naive:
             crs = read_snapshots(files[:1])[0].crs
+            own_before, _ = peak_rss_mb()
             t0 = time.perf_counter()
             naive = naive_daily_by_region(files, args.regions, crs)
             naive_s = time.perf_counter() - t0
-            worst = compare(naive, table)
+            worst, where = compare(naive, table)
+            agree = worst <= 1.0
             print(
                 f"naive geopandas: {naive_s:.2f} s; geotools is {naive_s / cold_s:.1f}× faster "
-                f"(cold), {naive_s / warm_s:.1f}× (warm); max |Δ| {worst:.3g} m²"
+                f"(cold), {naive_s / warm_s:.1f}× (warm); max |Δ| {worst:.3g} m² at {where}; "
+                f"agree (≤ 1 m²): {agree}"
             )
+            own_after, _ = peak_rss_mb()
             figures.update(
                 naive_s=round(naive_s, 3),
                 ratio=round(naive_s / cold_s, 2),
                 ratio_warm=round(naive_s / warm_s, 2),
                 max_abs_diff_m2=worst,
+                agree=agree,
+                naive_peak_rss_mb=round(own_after, 1) if own_after > own_before else None,
             )
+            if not agree:
+                status = 1
 
+        if args.densify or args.multiply:
+            # the base for scaling: cold cache again, with this process's start-up (region
+            # layer, imports) behind it as it is for the scaled runs
+            base_s, _ = run_geotools(files, args.regions, work / "cache-base", args.workers)
+            print(f"geotools cold again (base for scaling): {base_s:.2f} s")
+            figures["scaling_base_s"] = round(base_s, 3)
         if args.densify:
-            dense_dir = work / "dense"
-            dense_vertices = densify(files, args.densify, dense_dir)
-            dense_files = sorted(dense_dir.glob("*.geojson.gz"))
-            dense_s, dense = run_geotools(
-                dense_files, args.regions, work / "cache-dense", args.workers
+            runs = []
+            for factor in (float(x) for x in str(args.densify).split(",")):
+                dense_dir = work / f"dense-{factor:g}"
+                densify(files, factor, dense_dir)
+                dense_files = sorted(dense_dir.glob("*.geojson.gz"))
+                runs.append(
+                    scaling(
+                        f"densified {factor:g}×",
+                        dense_files,
+                        base_s,
+                        vertices,
+                        args.regions,
+                        work,
+                        args.workers,
+                    )
+                )
+                shutil.rmtree(dense_dir, ignore_errors=True)
+            figures["densified"] = runs
+        if args.multiply:
+            many = multiply(files, args.multiply, work / "many")
+            figures["multiplied"] = scaling(
+                f"multiplied {args.multiply}×",
+                many,
+                base_s,
+                vertices,
+                args.regions,
+                work,
+                args.workers,
             )
-            growth = dense_s / cold_s
-            print(
-                f"densified {dense_vertices / vertices:.1f}× vertices: {dense_s:.2f} s cold "
-                f"({growth:.2f}× the time)"
-            )
-            a = table.select_dtypes("number").to_numpy()
-            b = dense.table.select_dtypes("number").to_numpy()
-            figures.update(
-                densify_factor=round(dense_vertices / vertices, 2),
-                densified_s=round(dense_s, 3),
-                densified_time_factor=round(growth, 2),
-                densified_max_diff_km2=float(np.abs(a - b).max()),
-            )
-        figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(figures))
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -11,7 +11,9 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +30,25 @@ _SWEPT: set[Path] = set()
 _MADE: set[Path] = set()
 
 
+_LOCAL = threading.local()
+
+
+@contextmanager
+def using(root: str | None) -> Iterator[None]:
+    """Within the block, this thread's cache root is ``root`` (None: the usual one). A Dask
+    task runs under its client's cache this way, without touching the worker's environment."""
+    before = getattr(_LOCAL, "root", None)
+    _LOCAL.root = root
+    try:
+        yield
+    finally:
+        _LOCAL.root = before
+
+
 def cache_dir() -> Path:
     """The cache root (created if missing; leftovers of killed runs removed once per process)."""
-    root = Path(os.environ.get("GEOTOOLS_CACHE") or user_cache_dir("geotools"))
+    override = getattr(_LOCAL, "root", None)
+    root = Path(override or os.environ.get("GEOTOOLS_CACHE") or user_cache_dir("geotools"))
     if root not in _SWEPT:
         root.mkdir(parents=True, exist_ok=True)
         _SWEPT.add(root)

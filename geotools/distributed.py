@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 import geotools
+from geotools import cache
 from geotools.errors import ClusterError, GeotoolsError, UsageError
 from geotools.pairs import ChunkJob, PairResult, run_chunk
 from geotools.progress import progress
@@ -78,10 +79,6 @@ def run_task(
     (``own_worker``), library warnings (GDAL's "non closed ring"…) become log records sent to
     the client, as the CLI does in its own process; another cluster's workers keep theirs.
     """
-    if cache_dir is not None and os.environ.get("GEOTOOLS_CACHE") != cache_dir:
-        # Process-wide, and harmless if runs with different caches share a worker: entries
-        # are content-addressed, so the location changes the speed, never a result.
-        os.environ["GEOTOOLS_CACHE"] = cache_dir
     if own_worker:
         logging.captureWarnings(True)
     logger = logging.getLogger("geotools")
@@ -92,7 +89,10 @@ def run_task(
     for each in loggers:
         each.addHandler(handler)
     try:
-        return TaskResult(results=run_chunk(job), logs=handler.lines)
+        # the client's cache for this task's thread only: the worker's own setting is left
+        # as it was for other clients' tasks
+        with cache.using(cache_dir):
+            return TaskResult(results=run_chunk(job), logs=handler.lines)
     except GeotoolsError as exc:
         return TaskResult(error=exc, logs=handler.lines)
     finally:

@@ -105,6 +105,11 @@ class RegionLayer:
             self._tiles = (arr, np.asarray(owners, dtype=np.int64), shapely.STRtree(arr))
         return self._tiles
 
+    def set_tiles(self, pieces: np.ndarray, owners: np.ndarray) -> None:
+        """Use ``pieces``/``owners`` (as :meth:`tiles` made them, e.g. from the cache)."""
+        shapely.prepare(pieces)
+        self._tiles = (pieces, owners.astype(np.int64), shapely.STRtree(pieces))
+
     def name_of(self, code: str) -> str:
         """Display name of a code (also for ``total`` and ``outside``)."""
         if code == OUTSIDE:
@@ -302,6 +307,10 @@ def _measure_gaps(union: shapely.Geometry, tiling: TilingReport, m2_per_unit: fl
     tiling.gap_km2 = sum(h.area for h in holes) * m2_per_unit / M2_PER_KM2
 
 
+#: The blob holding a layer's tiles in its cache entry (no region code starts with NUL).
+_TILES = "\x00tiles"
+
+
 @dataclass(frozen=True)
 class RegionSpec:
     """Where to read a region layer from; built into a RegionLayer once the CRS is known."""
@@ -331,7 +340,7 @@ class RegionSpec:
                 gap_km2=float(meta["tiling"]["gap_km2"]),
                 unknown_names=list(meta["tiling"]["unknown_names"]),
             )
-            return RegionLayer(
+            layer = RegionLayer(
                 codes=codes,
                 names=list(meta["names"]),
                 geometries=np.asarray([shapely.from_wkb(blobs[c]) for c in codes], dtype=object),
@@ -340,8 +349,15 @@ class RegionSpec:
                 tiling=tiling,
                 m2_per_unit=float(meta["m2_per_unit"]),
             )
+            if _TILES in blobs and "tile_owners" in meta:
+                # the tiling is a pure function of the layer: stored with it, not rebuilt
+                pieces = shapely.get_parts(shapely.from_wkb(blobs[_TILES]))
+                layer.set_tiles(pieces, np.asarray(meta["tile_owners"], dtype=np.int64))
+            return layer
         layer = read_regions(self.path, crs, self.region_field, layer=self.layer)
+        pieces, owners, _ = layer.tiles()
         meta = {
+            "tile_owners": owners.tolist(),
             "codes": layer.codes,
             "names": layer.names,
             "m2_per_unit": layer.m2_per_unit,
@@ -353,6 +369,7 @@ class RegionSpec:
             },
         }
         blobs = {c: shapely.to_wkb(g) for c, g in zip(layer.codes, layer.geometries, strict=True)}
+        blobs[_TILES] = shapely.to_wkb(shapely.geometrycollections(pieces))
         cache.store_parsed(key, meta, blobs)
         return layer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -96,6 +97,29 @@ def test_two_worker_cluster_gives_the_local_table_byte_for_byte(
     # with: one entry per pair of snapshots (gap days repeat a pair), each measured once.
     pairs = local_run.table[["from_date", "to_date"]].drop_duplicates()
     assert len(list((own_cache / "pairs").rglob("*.json"))) == len(pairs)
+    # ... without changing the workers' own setting, which later clients' tasks still get
+    with Client(cluster.scheduler_address) as client:
+        # os.getenv goes by reference (os.environ.get would carry the client's environment,
+        # a function of this module would import conftest, which sets its own cache)
+        seen = client.run(os.getenv, "GEOTOOLS_CACHE")
+    assert len(seen) == 2 and str(own_cache) not in seen.values()
+
+
+@pytest.mark.parametrize("per_worker", [1, 3, 7])
+def test_the_table_is_the_same_whatever_the_chunking(
+    per_worker: int,
+    files: list[Path],
+    boundaries_full: Path,
+    local_run: SeriesResult,
+    own_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 2 forked workers, the periods cut into 2, 6 or 14 chunks (16 per worker by default):
+    # every chunk boundary re-reads a snapshot in another process, and the CSV is unchanged
+    module = importlib.import_module("geotools.series")  # the package exports a function so named
+    monkeypatch.setattr(module, "LOCAL_CHUNKS_PER_WORKER", per_worker)
+    chunked = run(files, boundaries_full, own_cache, workers=2)
+    assert csv_bytes(chunked) == csv_bytes(local_run)
 
 
 def test_forked_local_workers_and_a_rerun_on_the_cluster_agree(
@@ -105,7 +129,7 @@ def test_forked_local_workers_and_a_rerun_on_the_cluster_agree(
     local_run: SeriesResult,
     own_cache: Path,
 ) -> None:
-    forked = run(files, boundaries_full, own_cache, workers=2)  # 8 chunks in 2 processes
+    forked = run(files, boundaries_full, own_cache, workers=2)  # 32 chunks in 2 processes
     assert csv_bytes(forked) == csv_bytes(local_run)
     warm = run(files, boundaries_full, own_cache, scheduler="distributed", address=None)
     assert csv_bytes(warm) == csv_bytes(local_run)  # from the pair cache, in cluster workers

@@ -6,7 +6,8 @@ import shapely
 from pyproj import CRS
 
 from geotools.errors import UsageError
-from geotools.regions import OUTSIDE, read_regions, select_codes
+from geotools.io import read_snapshots
+from geotools.regions import OUTSIDE, RegionSpec, read_regions, select_codes
 from geotools.series import series
 
 LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
@@ -99,3 +100,39 @@ def test_real_layer_codes_names_and_filter(boundaries_full):
     assert select_codes(layer, ["Donetsk", "UA-23", "Zaporizhia Oblast"]) == {"UA-14", "UA-23"}
     with pytest.raises(UsageError, match="unknown region"):
         select_codes(layer, ["Narnia"])
+
+
+def test_cached_layer_keeps_its_tiles(tmp_path, monkeypatch, boundaries_full):
+    # The tiling stored with the layer in the cache is the tiling built from the file.
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache"))
+    spec = RegionSpec(boundaries_full)
+    built = spec.build(LAEA)
+    again = spec.build(LAEA)
+    assert again._tiles is not None  # restored from the cache, not rebuilt lazily
+    (p1, o1, _), (p2, o2, _) = built.tiles(), again.tiles()
+    assert len(p1) == len(p2) > 27
+    assert (o1 == o2).all()
+    assert shapely.equals_exact(p1, p2, 0).all()
+
+
+def test_allocation_equals_direct_overlay_on_real_changes(boundaries_full, deepstate_daily):
+    # Tiled allocation (containment shortcut, overlays at tile edges) against one plain
+    # intersection per region, for the gains and losses of 40 real pairs across the archive.
+    files = sorted(deepstate_daily.glob("*.geojson.gz"))
+    picks = [i for i in range(0, len(files) - 1, len(files) // 40)][:40]
+    layer = read_regions(boundaries_full, LAEA)
+    checked = 0
+    for i in picks:
+        a, b = read_snapshots(files[i : i + 2], crs=LAEA)
+        before, after = a.geometries["occupied"], b.geometries["occupied"]
+        for change in (shapely.difference(after, before), shapely.difference(before, after)):
+            if shapely.is_empty(change):
+                continue
+            got = layer.allocate(change)
+            direct = shapely.area(shapely.intersection(change, layer.geometries))
+            for code, area in zip(layer.codes, direct, strict=True):
+                assert got.get(code, 0.0) == pytest.approx(float(area), abs=1.0, rel=1e-9), code
+            outside = float(shapely.area(change)) - float(direct.sum())
+            assert got.get(OUTSIDE, 0.0) == pytest.approx(outside, abs=1.0)
+            checked += 1
+    assert checked >= 40
