@@ -62,6 +62,11 @@ def test_hash_mismatch_refused_and_nothing_written(cache, adm1_bytes, monkeypatc
     assert not any(p.suffix == ".geojson" for p in cache.rglob("*"))
 
 
+def cached_files(cache):
+    """Files in the cache, temporaries included (the entry's lock file aside)."""
+    return sorted(p.name for p in cache.rglob("*") if p.is_file() and p.suffix != ".lock")
+
+
 def test_error_page_instead_of_json(cache, monkeypatch):
     routes = Routes()
     with serve(routes) as base:
@@ -71,6 +76,26 @@ def test_error_page_instead_of_json(cache, monkeypatch):
         routes.set(API, Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"}))
         with pytest.raises(DataError, match="non-JSON"):
             boundaries.resolve("geoboundaries:UKR:ADM1")
+        # the API answers, the download is an error page: refused, nothing cached
+        routes.set(API, Reply(200, _api(base)))
+        page = b"<html>rate limited</html>"
+        routes.set("/file.geojson", Reply(200, page, {"Content-Type": "text/html"}))
+        with pytest.raises(DataError, match=r"file\.geojson: sha256 .* does not match the pinned"):
+            boundaries.resolve("geoboundaries:UKR:ADM1")
+    assert cached_files(cache) == []
+
+
+def test_unpinned_error_page_is_refused_too(cache, monkeypatch):
+    """Without a pin (another country, level or release) the parse check alone stands
+    between an error page and the cache."""
+    routes = Routes()
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_GEOBOUNDARIES_API", base + "/api/{release}/{iso}/{adm}/")
+        routes.set("/api/gbOpen/XYZ/ADM3/", Reply(200, _api(base)))
+        routes.set("/file.geojson", Reply(200, b"<html>maintenance</html>"))
+        with pytest.raises(DataError, match="not JSON"):
+            boundaries.resolve("geoboundaries:XYZ:ADM3", attempts=1)
+    assert cached_files(cache) == []
 
 
 def test_cli_by_spec_uses_prefilled_cache(

@@ -9,19 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import gzip
+import itertools
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from pyproj import CRS
 
 from geotools.errors import DataError
-from geotools.fetch import http
+from geotools.fetch import boundaries, http, isw
 from geotools.fetch.deepstate import fetch_deepstate
 from geotools.fetch.http import USER_AGENT
 from geotools.fetch.isw import fetch_isw
@@ -278,11 +283,52 @@ def test_retry_after_as_http_date_is_honoured_and_capped():
         assert http.get(f"{base}/date", backoff=0.01, timeout=2).content == b"ok"
         (gap,) = routes.gaps("/date")
         assert gap >= 1.5
-        # an hour ahead is capped at max_wait, like the seconds form
-        routes.set("/far", Reply(503, b"down", {"Retry-After": _http_date(3600)}), Reply(200))
-        http.get(f"{base}/far", backoff=0.01, max_wait=0.5, timeout=2)
-        (gap,) = routes.gaps("/far")
-        assert 0.5 <= gap < 5
+
+
+@pytest.mark.parametrize("value", ["3600", "date"], ids=["seconds", "http-date"])
+def test_retry_after_beyond_max_wait_is_an_error_at_once(value):
+    """Waiting 60 s when the server asked for an hour would only be refused again: the
+    request fails at once (one request, no sleep) and says to rerun later."""
+    routes = Routes()
+    with serve(routes) as base:
+        header = _http_date(3600) if value == "date" else value
+        routes.set("/far", Reply(429, b"later", {"Retry-After": header}), Reply(200, b"ok"))
+        with pytest.raises(http.RetryLaterError) as caught:
+            http.get(f"{base}/far", backoff=0.01, max_wait=60, timeout=2)
+    assert [p for p, _ in routes.log] == ["/far"]  # not asked again
+    message = str(caught.value)
+    assert re.fullmatch(
+        rf"{base}/far: the server asks to wait 3[56]\d\d s \(more than the 60 s limit\); "
+        "rerun later",
+        message,
+    ), message
+    assert isinstance(caught.value, DataError)  # the CLI prints it as one line, exit 1
+
+
+def test_retry_after_beyond_max_wait_stops_the_run_and_keeps_what_was_fetched(samples, tmp_path):
+    ids = sorted(samples)[-3:]
+    routes = Routes()
+    dest = tmp_path / "out"
+    with serve(routes) as base:
+        routes.set("/api/history/public", Reply(200, history(ids)))
+        routes.set(f"/api/history/{ids[0]}/geojson", Reply(200, samples[ids[0]]))
+        routes.set(f"/api/history/{ids[1]}/geojson", Reply(429, b"", {"Retry-After": "7200"}))
+        routes.set(f"/api/history/{ids[2]}/geojson", Reply(200, samples[ids[2]]))
+        cmd = ["fetch", "deepstate", "--since", "2024-12-01", "--api", base + "/api"]
+        res = run_cli([*cmd, "--delay", "0", str(dest)], module=True)
+    assert res.returncode == 1
+    lines = res.stderr.strip().splitlines()
+    assert lines == [
+        f"geotools: error: {base}/api/history/{ids[1]}/geojson: the server asks to wait "
+        "7200 s (more than the 60 s limit); rerun later"
+    ]
+    # the third snapshot is not asked for: the server asked for a pause
+    assert [p for p, _ in routes.log] == [
+        "/api/history/public",
+        f"/api/history/{ids[0]}/geojson",
+        f"/api/history/{ids[1]}/geojson",
+    ]
+    assert sorted(p.name for p in dest.iterdir()) == [f"{ids[0]}.geojson"]
 
 
 def test_retry_after_values():
@@ -425,3 +471,305 @@ def test_cli_fetch_isw(tmp_path, monkeypatch):
     (written,) = (tmp_path / "isw").iterdir()
     assert re.fullmatch(r"\d{8}_control\.geojson", written.name)
     assert routes.log[0][0].startswith("/rest/services/Control/FeatureServer/0/query?where=1%3D1")
+
+
+# ------------------------------------------- the same faults against every fetcher
+
+FETCHERS = ["deepstate", "isw", "boundaries"]
+#: client timeout of the fault tests; a "slow" reply comes after 3 times as long
+TIMEOUT = 0.5
+
+
+@dataclass
+class Target:
+    """One fetcher wired to the local server: ``fault_path`` is the request that gets the
+    fault (DeepState: the snapshot; ISW: page 2, after page 1 succeeded; geoBoundaries: the
+    file, after the API answered), ``good`` what it answers when it works; ``run`` fetches and
+    returns the file written (a DataError when the download failed); ``folder`` must then hold
+    that file and nothing else, ``want`` is its parsed content."""
+
+    fault_path: str
+    good: bytes
+    run: Callable[..., Path]
+    folder: Path
+    want: Any
+
+    def files(self) -> list[str]:
+        """What the folder holds, temporaries included (the cache's lock files aside)."""
+        if not self.folder.exists():
+            return []
+        return sorted(p.name for p in self.folder.iterdir() if not p.name.endswith(".lock"))
+
+
+def _target(
+    name: str, routes: Routes, base: str, tmp_path: Path, monkeypatch, samples, adm1: bytes
+) -> Target:
+    if name == "deepstate":
+        ident = sorted(samples)[-1]
+        routes.set("/api/history/public", Reply(200, history([ident])))
+        dest = tmp_path / "deepstate"
+
+        def run_deepstate(**options: Any) -> Path:
+            fetch_deepstate(
+                dest,
+                utc_day(ident),
+                base_url=base + "/api",
+                delay=0.0,
+                show_progress=False,
+                **options,
+            ).raise_for_failures()
+            return dest / f"{ident}.geojson"
+
+        body = samples[ident]
+        return Target(f"/api/history/{ident}/geojson", body, run_deepstate, dest, json.loads(body))
+    if name == "isw":
+        src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+        features = json.loads(gzip.decompress(src.read_bytes()))["features"]
+        first, second = _pages(features, [40, len(features) - 40])
+        layer = f"{base}/layer"
+        routes.set(isw.page_url(layer, 0, 40).removeprefix(base), Reply(200, first))
+        dest = tmp_path / "isw"
+
+        def run_isw(**options: Any) -> Path:
+            day = dt.date(2023, 5, 31)
+            fetch_isw(
+                dest,
+                {"control": layer},
+                today=day,
+                page_size=40,
+                delay=0.0,
+                show_progress=False,
+                **options,
+            ).raise_for_failures()
+            return dest / "20230531_control.geojson"
+
+        want = {"type": "FeatureCollection", "features": features}
+        return Target(isw.page_url(layer, 40, 40).removeprefix(base), second, run_isw, dest, want)
+    assert name == "boundaries"
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(cache))
+    monkeypatch.setenv("GEOTOOLS_GEOBOUNDARIES_API", base + "/api/{release}/{iso}/{adm}/")
+    meta = {"gjDownloadURL": f"{base}/file.geojson"}
+    routes.set("/api/gbOpen/UKR/ADM1/", Reply(200, json.dumps(meta).encode()))
+
+    def run_boundaries(**options: Any) -> Path:
+        return boundaries.resolve("geoboundaries:UKR:ADM1", delay=0.0, **options)
+
+    folder = cache / "boundaries" / "gbOpen"
+    return Target("/file.geojson", adm1, run_boundaries, folder, json.loads(adm1))
+
+
+@pytest.fixture(scope="module")
+def adm1() -> bytes:
+    return gzip.decompress(
+        data_path("boundaries", "geoBoundaries-UKR-ADM1.geojson.gz").read_bytes()
+    )
+
+
+def _cut(body: bytes) -> Reply:
+    """The headers promise the whole body; the connection closes after half of it."""
+    return Reply(200, body[: len(body) // 2], content_length=len(body))
+
+
+RECOVERED = ["500", "429-retry-after", "truncated", "timeout"]
+
+
+@pytest.mark.parametrize("fault", RECOVERED)
+@pytest.mark.parametrize("fetcher", FETCHERS)
+def test_fault_then_success_gives_the_whole_file(
+    fetcher, fault, samples, adm1, tmp_path, monkeypatch
+):
+    routes = Routes()
+    with serve(routes) as base:
+        target = _target(fetcher, routes, base, tmp_path, monkeypatch, samples, adm1)
+        first = {
+            "500": Reply(500, b"busy"),
+            "429-retry-after": Reply(429, b"slow down", {"Retry-After": "1"}),
+            "truncated": _cut(target.good),
+            "timeout": Reply(200, target.good, delay=3 * TIMEOUT),
+        }[fault]
+        routes.set(target.fault_path, first, Reply(200, target.good))
+        # a base backoff of 0.01 s: only Retry-After can make the client wait 1 s
+        written = target.run(timeout=TIMEOUT, attempts=3, backoff=0.01)
+    assert json.loads(written.read_bytes()) == target.want
+    assert target.files() == [written.name]  # no temporary, no partial
+    assert [p for p, _ in routes.log].count(target.fault_path) == 2  # failed once, then got it
+    assert len(routes.log) == len(set(p for p, _ in routes.log)) + 1  # nothing else repeated
+    assert {ua for _, ua in routes.log} == {USER_AGENT}
+    if fault == "429-retry-after":
+        (gap,) = routes.gaps(target.fault_path)
+        assert gap >= 1.0
+
+
+FOR_GOOD = {  # fault → what the one-line error says, per fetcher
+    "503": dict.fromkeys(FETCHERS, "download failed after 2 attempts (HTTP 503)"),
+    "truncated": dict.fromkeys(FETCHERS, "after 2 attempts (ChunkedEncodingError)"),
+    "timeout": dict.fromkeys(FETCHERS, "after 2 attempts (ReadTimeout)"),
+    "html": {
+        "deepstate": "download is an HTML page, not GeoJSON",
+        "isw": "answered with non-JSON (text/html)",
+        "boundaries": "does not match the pinned",  # the pin is checked before parsing
+    },
+}
+
+
+@pytest.mark.parametrize("fault", list(FOR_GOOD))
+@pytest.mark.parametrize("fetcher", FETCHERS)
+def test_fault_for_good_is_a_clear_error_and_leaves_no_file(
+    fetcher, fault, samples, adm1, tmp_path, monkeypatch
+):
+    routes = Routes()
+    with serve(routes) as base:
+        target = _target(fetcher, routes, base, tmp_path, monkeypatch, samples, adm1)
+        page = b"<!DOCTYPE html><html><body>Service unavailable</body></html>"
+        reply = {
+            "503": Reply(503, b"down"),
+            "truncated": _cut(target.good),
+            "timeout": Reply(200, target.good, delay=3 * TIMEOUT),
+            "html": Reply(200, page, {"Content-Type": "text/html"}),
+        }[fault]
+        routes.set(target.fault_path, reply)
+        with pytest.raises(DataError) as caught:
+            target.run(timeout=TIMEOUT, attempts=2, backoff=0.01)
+    message = str(caught.value)
+    assert FOR_GOOD[fault][fetcher] in message
+    assert f"{base}{target.fault_path}" in message  # names what failed
+    assert target.files() == []  # ISW: page 1 came, yet no file and no temporary
+    asked = [p for p, _ in routes.log].count(target.fault_path)
+    assert asked == (1 if fault == "html" else 2)  # a 200 error page is not asked for again
+
+
+def test_cli_isw_later_page_failing_is_one_line_and_leaves_nothing(tmp_path):
+    src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+    features = json.loads(gzip.decompress(src.read_bytes()))["features"]
+    first, _ = _pages(features, [40, len(features) - 40])
+    routes = Routes()
+    dest = tmp_path / "isw"
+    with serve(routes) as base:
+        layer = f"{base}/layer"
+        routes.set(isw.page_url(layer, 0, 40).removeprefix(base), Reply(200, first))
+        routes.set(isw.page_url(layer, 40, 40).removeprefix(base), Reply(502, b"bad gateway"))
+        args = ["fetch", "isw", "--layer", f"control={layer}", "--page-size", "40"]
+        args += ["--delay", "0", "--retries", "2", "--timeout", "5", str(dest)]
+        res = run_cli(args, module=True)
+    assert res.returncode == 1
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith("geotools: error: 1 download(s) failed; first: ")
+    assert f"{isw.page_url(layer, 40, 40)}: download failed after 2 attempts (HTTP 502)" in line
+    assert list(dest.iterdir()) == []
+    assert res.stdout.startswith("fetched 0, already there 0, failed 1")
+
+
+# ----------------------------------------------------------- polite rate limit
+
+
+@pytest.mark.parametrize("fetcher", ["deepstate", "isw"])
+def test_delay_spaces_every_request(fetcher, samples, tmp_path):
+    """--delay 0.3 with three downloads: every gap the server saw is at least 0.3 s (the
+    local server answers in milliseconds, so only the delay explains them)."""
+    routes = Routes()
+    with serve(routes) as base:
+        if fetcher == "deepstate":
+            ids = sorted(samples)[-3:]
+            routes.set("/api/history/public", Reply(200, history(ids)))
+            for i in ids:
+                routes.set(f"/api/history/{i}/geojson", Reply(200, samples[i]))
+            summary = fetch_deepstate(
+                tmp_path, utc_day(ids[0]), base_url=base + "/api", **{**FAST, "delay": 0.3}
+            )
+            expected = 1 + 3  # the list, then three snapshots
+        else:
+            src = data_path("isw", "nikkei", "data_20230531.geojson.gz")
+            features = json.loads(gzip.decompress(src.read_bytes()))["features"]
+            layer = f"{base}/layer"
+            for n, page in enumerate(_pages(features, [40, 40, len(features) - 80])):
+                routes.set(isw.page_url(layer, 40 * n, 40).removeprefix(base), Reply(200, page))
+            summary = fetch_isw(
+                tmp_path,
+                {"control": layer},
+                today=dt.date(2023, 5, 31),
+                page_size=40,
+                **{**FAST, "delay": 0.3},
+            )
+            expected = 3  # three pages
+    assert not summary.failed and len(summary.fetched) == (3 if fetcher == "deepstate" else 1)
+    arrived = [t for _, t in routes.times]
+    assert len(arrived) == expected
+    gaps = [b - a for a, b in itertools.pairwise(arrived)]
+    assert min(gaps) >= 0.3, gaps
+
+
+def test_cli_fetch_boundaries_passes_delay_timeout_and_retries(adm1, tmp_path, monkeypatch):
+    """The file first answers too late for --timeout 0.5, then 500, then well: with --retries 2
+    the run gives up before the third answer (the default, 4, would get it); --delay 0.3 spaces
+    the API request and the download."""
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache"))
+    routes = Routes()
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_GEOBOUNDARIES_API", base + "/api/{release}/{iso}/{adm}/")
+        meta = {"gjDownloadURL": f"{base}/file.geojson"}
+        routes.set("/api/gbOpen/UKR/ADM1/", Reply(200, json.dumps(meta).encode()))
+        routes.set("/file.geojson", Reply(200, adm1, delay=2.0), Reply(500, b"x"), Reply(200, adm1))
+        args = ["fetch", "boundaries", "--delay", "0.3", "--timeout", "0.5", "--retries", "2"]
+        res = run_cli([*args, str(tmp_path / "b")], module=True)
+    assert res.returncode == 1
+    (line,) = res.stderr.strip().splitlines()
+    assert line == (
+        f"geotools: error: {base}/file.geojson: download failed after 2 attempts (HTTP 500); "
+        "check the network or retry later"
+    )
+    assert [p for p, _ in routes.log] == ["/api/gbOpen/UKR/ADM1/"] + ["/file.geojson"] * 2
+    assert routes.times[1][1] - routes.times[0][1] >= 0.3  # API answer → download
+    assert not (tmp_path / "b").exists()
+    assert not list((tmp_path / "cache").rglob("*.geojson"))
+
+
+# ----------------------------------------- a fetched DeepState folder through `series`
+
+
+def test_fetched_folder_with_two_snapshots_a_day_runs_with_on_duplicate_last(samples, tmp_path):
+    """DeepState sometimes publishes twice on one UTC day; both are kept (named by their
+    publication time). `series` then needs --on-duplicate last, which keeps the later one,
+    and says so when it is missing."""
+    day1, day2, later = 1711141551, 1711228520, 1735766502  # 2024-03-22, 03-23, 2025-01-01
+    early = day2 - 3 * 3600  # an earlier map of 2024-03-23, with a different map in it
+    assert utc_day(early) == utc_day(day2)
+    bodies = {day1: samples[day1], early: samples[1734816028], day2: samples[day2]}
+    bodies[later] = samples[later]
+    routes = Routes()
+    dest = tmp_path / "deepstate"
+    with serve(routes) as base:
+        routes.set("/api/history/public", Reply(200, history(bodies)))
+        for i, body in bodies.items():
+            routes.set(f"/api/history/{i}/geojson", Reply(200, body))
+        summary = fetch_deepstate(dest, dt.date(2024, 3, 1), base_url=base + "/api", **FAST)
+    assert sorted(summary.fetched) == [dest / f"{i}.geojson" for i in sorted(bodies)]
+    edges = "2024-03-22,2024-03-23,2025-01-01"
+    series = ["series", "--profile", "deepstate-raw", "--edges", edges]
+
+    res = run_cli([*series, str(dest), "-o", str(tmp_path / "no.csv")])
+    assert res.returncode == 1
+    (line,) = res.stderr.strip().splitlines()
+    assert "2 files have the date 2024-03-23" in line and "--on-duplicate" in line, line
+    assert not (tmp_path / "no.csv").exists()
+
+    out = tmp_path / "last.csv"
+    res = run_cli([*series, str(dest), "--on-duplicate", "last", "-o", str(out)])
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(out)
+    classes = {"occupied", "occupied_pre2022", "contested", "liberated", "russian_control"}
+    assert set(table["status"]) == classes
+    assert len(table) == 2 * len(classes)  # two periods × five classes, total region only
+    assert sorted(set(zip(table["from_date"], table["to_date"], strict=True))) == [
+        ("2024-03-22", "2024-03-23"),
+        ("2024-03-23", "2025-01-01"),
+    ]
+    # the later map of 2024-03-23 was kept: the same table as without the earlier one
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for i in (day1, day2, later):
+        (alone / f"{i}.geojson").write_bytes((dest / f"{i}.geojson").read_bytes())
+    reference = tmp_path / "reference.csv"
+    res = run_cli([*series, str(alone), "-o", str(reference)])
+    assert res.returncode == 0, res.stderr
+    assert out.read_text() == reference.read_text()

@@ -148,8 +148,9 @@ def isw(
     show_default=True,
     help="geoboundaries:ISO3:ADMn[:release]",
 )
+@_http_options
 @DEST
-def boundaries(spec: str, dest: Path) -> None:
+def boundaries(spec: str, delay: float, timeout: float, retries: int, dest: Path) -> None:
     """A geoBoundaries layer (default geoboundaries:UKR:ADM1), checked against its pinned
     hash, copied into DEST (it is also kept in the cache for --by)."""
     from geotools.fetch.boundaries import is_spec, resolve
@@ -157,7 +158,7 @@ def boundaries(spec: str, dest: Path) -> None:
 
     if not is_spec(spec):
         raise UsageError(f"bad region spec {spec!r}; use geoboundaries:UKR:ADM1[:gbOpen]")
-    source = resolve(spec)
+    source = resolve(spec, timeout=timeout, attempts=retries, delay=delay)
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / source.name
     write_bytes(target, source.read_bytes())

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from geotools.cache import entry_path, locked
 from geotools.errors import DataError, UsageError
-from geotools.fetch.http import get, get_json
+from geotools.fetch import http
 from geotools.output import write_bytes
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,20 @@ def parse_spec(spec: str) -> tuple[str, str, str]:
     return release, parts[0].upper(), parts[1].upper()
 
 
-def resolve(spec: str) -> Path:
-    """Local path of a geoBoundaries layer: from the cache, else downloaded and verified."""
+def resolve(
+    spec: str,
+    *,
+    timeout: float = 30.0,
+    attempts: int = 4,
+    delay: float = 0.0,
+    backoff: float = 1.0,
+) -> Path:
+    """Local path of a geoBoundaries layer: from the cache, else downloaded and verified.
+
+    The download is two requests (the API's metadata, then the file), ``delay`` seconds
+    apart; each has ``attempts`` tries of ``timeout`` seconds (see ``http.get``). Nothing is
+    cached unless the file matches its pin and parses with features.
+    """
     release, iso, adm = parse_spec(spec)
     key = f"{release}/{iso}/{adm}"
     pin = _catalogue()["pins"].get(key)
@@ -56,13 +69,21 @@ def resolve(spec: str) -> Path:
             log.info("%s from cache %s", spec, path)
             return path
         api = os.environ.get("GEOTOOLS_GEOBOUNDARIES_API") or _catalogue()["api"]
-        meta = get_json(api.format(release=release, iso=iso, adm=adm))
+        options: dict[str, Any] = {
+            "timeout": timeout,
+            "attempts": attempts,
+            "backoff": backoff,
+            "session": http.session(),
+        }
+        meta = http.get_json(api.format(release=release, iso=iso, adm=adm), **options)
         if isinstance(meta, list):
             meta = meta[0] if meta else {}
         url = meta.get("gjDownloadURL") if isinstance(meta, dict) else None
         if not url:
             raise DataError(f"geoBoundaries has no GeoJSON for {key} (no gjDownloadURL)", spec)
-        body = get(url).content
+        if delay:
+            time.sleep(delay)
+        body = http.get(url, **options).content
         problem = _verify(body, pin, path)
         if problem:
             raise DataError(problem, url)

@@ -104,6 +104,8 @@ def fetch_deepstate(
     (the form of an archive such as the shared data), are skipped (a rerun resumes);
     ``delay`` seconds pass between requests. A snapshot that cannot be fetched is recorded
     in the summary and the others go on: call ``raise_for_failures()`` to make it an error.
+    A server asking (Retry-After) for a longer pause than a retry may wait stops the run
+    with an ``http.RetryLaterError``; the snapshots already written are kept.
     """
     if until is not None and until < since:
         raise UsageError(f"--until {until} is before --since {since}")
@@ -141,6 +143,8 @@ def fetch_deepstate(
                 doc, wrapped = unwrap(parse_json(body, url))
                 check_collection(doc, url)
                 save(target, json.dumps(doc, ensure_ascii=False).encode() if wrapped else body)
+            except http.RetryLaterError:
+                raise  # the server asks for a pause: the next snapshot would be refused too
             except DataError as exc:
                 log.info("%s", exc)
                 summary.failed.append((url, str(exc)))

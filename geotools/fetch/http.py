@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -19,6 +20,11 @@ USER_AGENT = f"geotools/{__version__} (front-line area measurement; python-reque
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
+class RetryLaterError(DataError):
+    """The server asks for a longer wait (Retry-After) than the fetcher may take: asking the
+    next URL of the same server now would be refused too, so the whole run stops."""
+
+
 def get(
     url: str,
     *,
@@ -28,9 +34,12 @@ def get(
     max_wait: float = 60.0,
     session: requests.Session | None = None,
 ) -> requests.Response:
-    """GET with retries on timeouts, connection errors, 429 and 5xx (exponential backoff,
-    honouring Retry-After, both capped at ``max_wait``); a DataError naming the URL when every
-    attempt failed, or at once for a status that is not retried (404, 403…)."""
+    """GET with retries on timeouts, connection errors, 429 and 5xx (exponential backoff capped
+    at ``max_wait``, or the Retry-After the server asks for); a DataError naming the URL when
+    every attempt failed, or at once for a status that is not retried (404, 403…).
+
+    A Retry-After longer than ``max_wait`` is a RetryLaterError at once: waiting less than the
+    server asked would only be refused again."""
     http = session or requests.Session()
     if session is None:
         http.headers["User-Agent"] = USER_AGENT
@@ -56,6 +65,12 @@ def get(
                     f"HTTP {resp.status_code}{reason} from {url}; check the address", url
                 )
             retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > max_wait:
+                raise RetryLaterError(
+                    f"the server asks to wait {math.ceil(retry_after)} s (more than the "
+                    f"{max_wait:g} s limit); rerun later",
+                    url,
+                )
             if retry_after is not None:
                 wait = retry_after
         if attempt < attempts:

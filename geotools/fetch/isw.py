@@ -83,6 +83,20 @@ def _feature_keys(features: list[Any]) -> list[str]:
     return keys
 
 
+def page_url(url: str, offset: int, page_size: int = PAGE_SIZE) -> str:
+    """The ArcGIS REST query for the page of ``url``'s features from ``offset`` on."""
+    params = {
+        "where": "1=1",
+        "outFields": "*",
+        "returnGeometry": "true",
+        "orderByFields": "OBJECTID",
+        "f": "geojson",
+        "resultOffset": offset,
+        "resultRecordCount": page_size,
+    }
+    return f"{url}/query?{urlencode(params)}"
+
+
 def query_layer(
     url: str, page_size: int = PAGE_SIZE, delay: float = 0.0, **http_options: Any
 ) -> dict[str, Any]:
@@ -95,22 +109,13 @@ def query_layer(
     seen: set[str] = set()
     offset = 0
     for _ in range(MAX_PAGES):
-        params = {
-            "where": "1=1",
-            "outFields": "*",
-            "returnGeometry": "true",
-            "orderByFields": "OBJECTID",
-            "f": "geojson",
-            "resultOffset": offset,
-            "resultRecordCount": page_size,
-        }
-        page_url = f"{url}/query?{urlencode(params)}"
-        page = http.get_json(page_url, **http_options)
+        this_page = page_url(url, offset, page_size)
+        page = http.get_json(this_page, **http_options)
         if isinstance(page, dict) and isinstance(page.get("error"), dict):
             error = page["error"]  # ArcGIS reports errors as HTTP 200 with an error object
             raise DataError(
                 f"ArcGIS error {error.get('code')}: {error.get('message')}; check the layer URL",
-                page_url,
+                this_page,
             )
         if not isinstance(page, dict) or not isinstance(page.get("features"), list):
             raise DataError("query answer is not a FeatureCollection; check the layer URL", url)
@@ -149,7 +154,9 @@ def fetch_isw(
     """Download each layer (name → path or URL) to ``dest/<YYYYMMDD>_<name>.geojson``.
 
     A layer whose file for the day is already there and valid is skipped; a layer that fails
-    is recorded in the summary and the others go on.
+    is recorded in the summary and the others go on (a layer failing on a later page leaves no
+    file). A server asking (Retry-After) for a longer pause than a retry may wait stops the
+    run with an ``http.RetryLaterError``.
     """
     folder = Path(dest)
     folder.mkdir(parents=True, exist_ok=True)
@@ -177,6 +184,8 @@ def fetch_isw(
             try:
                 doc = check_collection(query_layer(url, page_size, delay, **options), url)
                 save(target, json.dumps(doc, ensure_ascii=False).encode())
+            except http.RetryLaterError:
+                raise  # the server asks for a pause: the next layer would be refused too
             except DataError as exc:
                 log.info("%s", exc)
                 summary.failed.append((url, str(exc)))
