@@ -133,8 +133,10 @@ def test_carried_stocks_equal_direct_intersection(
         carried = table[table.to_date == day].drop_duplicates("region").set_index("region")
         here = direct[direct.date == day].set_index("region")
         for code in [*carried.index]:
+            # carried over up to 775 periods from flows, they drift by < 0.001 m² (measured:
+            # 3e-4 m² at the end of the archive); 1 m² is the project's bound
             assert carried.loc[code, "area_to_km2"] == pytest.approx(
-                here.loc[code, "area_km2"], abs=0.01
+                here.loc[code, "area_km2"], abs=1e-6
             )
     last = direct[direct.date == D(2026, 8, 22)].set_index("region")
     assert last.loc["UA-09", "share"] > 0.99  # Luhansk almost entirely occupied
