@@ -160,13 +160,15 @@ def match_dates(
 
 @dataclass
 class CompareResult:
-    """A comparison run: the table (one block of rows per matched pair) and the pairs."""
+    """A comparison run: the table (one block of rows per matched pair), the pairs and the
+    region layer the rows were allocated to (for a map)."""
 
     table: pd.DataFrame
     comparisons: list[Comparison]
     crs: CRS
     unmatched_a: int = 0
     unmatched_b: int = 0
+    regions: RegionLayer | None = None
 
     def series(self) -> pd.DataFrame:
         """The ``total`` rows: disagreement over time, one row per pair."""
@@ -291,4 +293,5 @@ def compare(
         crs=crs,
         unmatched_a=len(set(by_a) - used_a),
         unmatched_b=len(set(by_b) - used_b),
+        regions=layer,
     )

@@ -15,10 +15,10 @@ from PIL import Image
 
 from geotools.regions import RegionSpec
 from geotools.render.data import ReadOptions, gather
-from geotools.render.maps import write_map
+from geotools.render.maps import default_title, write_map
 from geotools.render.report import write_report
 
-from .test_render import XSS, xss_inputs
+from .test_render import XSS, xss_files, xss_inputs
 
 CHROMIUM = os.environ.get("GEOTOOLS_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -123,13 +123,23 @@ def month_map(deepstate_daily, boundaries_full, tmp_path_factory):
         show_progress=False,
     )
     write_map(data, out)
-    return out
+    return out, data
 
 
 def test_change_map_loads_toggles_and_shows_the_front(browser, month_map, tmp_path):
-    view = Page(browser, month_map)
+    path, data = month_map
+    view = Page(browser, path)
     page = view.page
     assert page.locator(".folium-map.leaflet-container").count() == 1
+    # scale bar (one: folium's), legend and minimap
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-control-scale-line").first.inner_text().strip().endswith("km")
+    legend = page.locator(".gt-legend")
+    assert legend.count() == 1
+    assert "gained in the period" in legend.inner_text()
+    assert "net change by region (occupied)" in legend.inner_text()
+    assert page.locator(".leaflet-control-minimap").count() == 1
+    assert page.locator(".leaflet-control-minimap path").count() >= 1  # the land outline
     assert page.inner_text(".gt-period") == "2024-11-01 → 2024-12-01"
     assert "gained 732.723 km²" in page.inner_text(".gt-totals")  # the Table's figure
     assert paths_in(page, "gt-changes") > 10
@@ -150,9 +160,9 @@ def test_change_map_loads_toggles_and_shows_the_front(browser, month_map, tmp_pa
     keep_screenshot(png)
     assert png.stat().st_size > 20_000
     assert front_pixels(png) > 500
-    # a tooltip built from the data, as text
-    page.locator(".leaflet-gt-changes-pane path").first.hover(force=True)
-    page.wait_for_timeout(200)
+    # a gained polygon's tooltip: the figures of the region it lies in, from the Table
+    checked = hover_gained_tooltips(page, data.table)
+    assert {"Donetsk Oblast", "Zaporizhzhia Oblast"} <= checked
     # the measure tool measures an area in km² (its markers load inlined images)
     box = page.locator(".leaflet-control-measure-toggle").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -174,6 +184,39 @@ def test_change_map_loads_toggles_and_shows_the_front(browser, month_map, tmp_pa
     assert not is_fullscreen(page)
     assert view.errors == [] and view.dialogs == []
     view.close()
+
+
+def hover_gained_tooltips(page, table) -> set[str]:
+    """Hover every gained polygon on screen; check that each tooltip shows, for each region
+    named in it, the Table's gained, lost and net of that region (not the period's totals).
+    Returns the regions seen."""
+    rows = table[table["status"] == "occupied"].set_index("region_name")
+    total = rows.loc["Total"]
+    seen: set[str] = set()
+    for path in page.locator(".leaflet-gt-changes-pane path").all():
+        box = path.bounding_box()
+        if box is None or box["width"] < 6 or box["height"] < 6:
+            continue
+        path.hover(force=True)
+        page.wait_for_timeout(40)
+        tips = page.locator(".leaflet-tooltip .gt-tooltip", has_text="Gained: occupied")
+        for text in tips.all_inner_texts():
+            blocks = text.split("\nRegion\t")[1:]
+            assert blocks, text  # every change polygon here lies in an oblast
+            assert f"{total['gained_km2']:,.3f}" not in text  # not the period's totals
+            for block in blocks:
+                name = block.split(" (UA-", 1)[0]
+                row = rows.loc[name]
+                net = row["net_km2"]
+                sign = "+" if net > 0 else "\u2212" if net < 0 else ""
+                for line in (
+                    f"Gained in the region\t{row['gained_km2']:,.3f} km²",
+                    f"Lost in the region\t{row['lost_km2']:,.3f} km²",
+                    f"Net in the region\t{sign}{abs(net):,.3f} km²",
+                ):
+                    assert line in block.splitlines(), (name, block)
+                seen.add(name)
+    return seen
 
 
 def test_timeline_slider_moves_without_losing_polygons(
@@ -213,10 +256,13 @@ def test_timeline_slider_moves_without_losing_polygons(
         }"""
     )
     assert len(counts) == 6 and min(counts) > 0
+    # the last month at the front west of Pokrovsk (Kurakhove and beyond)
+    page.evaluate("() => window.geotoolsLeafletMap.setView([47.95, 37.3], 9, {animate: false})")
+    page.wait_for_timeout(400)
     png = tmp_path / "timeline.png"
     page.screenshot(path=str(png))
     keep_screenshot(png)
-    assert png.stat().st_size > 20_000
+    assert front_pixels(png) > 500
     assert view.errors == [] and view.dialogs == []
     view.close()
 
@@ -267,6 +313,29 @@ def test_report_loads_with_maps_and_charts(browser, deepstate_daily, boundaries_
     view.close()
 
 
+def assert_nothing_ran(view) -> None:
+    """In the page and every frame of it: no flag set by the payload's onerror, no injected
+    image; in the page: no dialog, no error (a sandboxed frame without allow-modals can run a
+    script yet open no dialog, hence the flag)."""
+    frames = view.page.frames
+    for frame in frames:
+        assert frame.evaluate("() => typeof window.__xss") == "undefined", frame.url
+        assert frame.locator("img[onerror]").count() == 0
+        assert frame.locator('img[src="x"]').count() == 0
+    assert view.dialogs == [] and view.errors == []
+
+
+def hover_everything(page, steps: int) -> None:
+    """Tooltips of every kind (control areas, changes, regions), at every step."""
+    for step in range(steps):
+        if steps > 1:
+            page.locator("input.gt-slider").fill(str(step))
+        for pane in ("gt-changes", "gt-control", "gt-regions"):
+            for path in page.locator(f".leaflet-{pane}-pane path").all():
+                path.hover(force=True)
+                page.wait_for_timeout(30)
+
+
 def test_html_in_the_data_stays_text(browser, tmp_path):
     folder, regions = xss_inputs(tmp_path)
     read = ReadOptions(status_field="side")
@@ -281,24 +350,54 @@ def test_html_in_the_data_stays_text(browser, tmp_path):
     # shown as text: in the layer control, the title and the legend
     assert XSS in page.inner_text(".leaflet-control-layers")
     assert XSS in page.inner_text(".gt-title")
+    assert f"control area: {XSS}" in page.inner_text(".gt-legend")
     assert page.locator("img").count() == 0
-    # tooltips of every kind (control areas, changes, regions), at every step
-    for step in range(3):
-        page.locator("input.gt-slider").fill(str(step))
-        for pane in ("gt-changes", "gt-control", "gt-regions"):
-            for path in page.locator(f".leaflet-{pane}-pane path").all():
-                path.hover(force=True)
-                page.wait_for_timeout(30)
+    hover_everything(page, 3)
     assert page.locator(".leaflet-tooltip").count() >= 1
     assert page.locator("img").count() == 0
-    assert view.dialogs == [] and view.errors == []
+    assert_nothing_ran(view)
     view.close()
     view = Page(browser, report_path)
     view.page.wait_for_timeout(500)
     assert XSS in view.page.inner_text("h1")
+    assert len(view.page.frames) == 3  # the page and its two maps
     for frame in view.page.frames[1:]:
         assert frame.locator("img").count() == 0
-    assert view.dialogs == [] and view.errors == []
+        assert XSS in frame.locator(".leaflet-control-layers").inner_text()
+    assert_nothing_ran(view)
+    view.close()
+
+
+def test_file_names_stay_text_in_the_default_title(browser, tmp_path):
+    files, regions = xss_files(tmp_path)
+    common = {
+        "regions": RegionSpec(regions),
+        "read": ReadOptions(status_field="side"),
+        "show_progress": False,
+    }
+    timeline = gather(files, period="month", **common)
+    single = gather(files, **common)
+    map_path, report_path = tmp_path / "named-map.html", tmp_path / "named-report.html"
+    write_map(single, map_path)  # no title: made from the file names
+    write_report(timeline, single, report_path)
+    view = Page(browser, map_path)
+    page = view.page
+    title = default_title(single)
+    assert XSS in title
+    assert page.title() == title  # the <title>, as text
+    assert page.inner_text(".gt-title") == title
+    assert page.locator("img").count() == 0
+    hover_everything(page, 1)
+    assert_nothing_ran(view)
+    view.close()
+    view = Page(browser, report_path)
+    view.page.wait_for_timeout(500)
+    names = ", ".join(f.name for f in files)
+    assert f"Inputs: {names}." in view.page.inner_text("body")
+    assert len(view.page.frames) == 3
+    for frame in view.page.frames[1:]:
+        assert frame.locator("img").count() == 0
+    assert_nothing_ran(view)
     view.close()
 
 

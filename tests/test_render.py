@@ -2,15 +2,19 @@
 
 import dataclasses
 import datetime as dt
+import html
 import json
+import logging
 import re
 from importlib import resources
 
+import markupsafe
 import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from jinja2.utils import htmlsafe_json_dumps
 from pyproj import CRS
 
 from geotools import demo
@@ -20,13 +24,15 @@ from geotools.render import charts, display, style
 from geotools.render import report as report_module
 from geotools.render.assets import head_html, json_for_script
 from geotools.render.data import ReadOptions, from_series_inputs, gather
-from geotools.render.maps import build_map, map_payload, render_map, write_map
+from geotools.render.maps import build_map, default_title, map_payload, render_map, write_map
 from geotools.render.report import describe_crs, render_report, write_report
 from geotools.series import series
 
 from .conftest import run_cli, write_geojson
 
-XSS = "<img src=x onerror=alert(1)>"
+#: Runs if it is ever parsed as HTML: a dialog where dialogs may open, and a global flag even
+#: where they may not (the report's maps are sandboxed frames without allow-modals).
+XSS = '<img src=x onerror="window.__xss=1,alert(1)">'
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +85,75 @@ def test_coverage_simplify_keeps_shared_borders():
     union = shapely.union_all(simple)
     assert len(shapely.get_parts(union)) == 1 and not list(union.interiors)
     assert union.area == pytest.approx(sum(g.area for g in simple), rel=1e-12)
+
+
+def _wiggle(x0, seed, n=120, south=47.8, north=48.3):
+    """A north-south line near longitude x0 with a random wiggle of about 150 m."""
+    rng = np.random.default_rng(seed)
+    ys = np.linspace(south, north, n)
+    return [(x0 + 0.002 * w, y) for w, y in zip(rng.standard_normal(n), ys, strict=True)]
+
+
+def _area_km2(geom):
+    """Area of a lon/lat geometry near 48°N (a fixed equal-area projection)."""
+    from geotools.crs import WGS84, project
+
+    return project(geom, WGS84, CRS.from_epsg(3035)).area / 1e6
+
+
+def test_classes_sharing_a_border_are_simplified_together(tmp_path):
+    # occupied west of a wiggly line, contested east of it up to another; a month later the
+    # occupied area has taken part of the contested strip. Drawn (simplified) control areas
+    # must still meet exactly: no overlap, no sliver between them.
+    west = 36.8
+    first, far = _wiggle(37.2, 1), _wiggle(37.6, 2, south=47.7, north=48.4)
+    # up to 11 km east in the middle of the line, the same wiggle, the same ends
+    bulge = np.sin(np.linspace(0, np.pi, len(first))) ** 4
+    moved = [(x + 0.15 * b, y) for (x, y), b in zip(first, bulge, strict=True)]
+
+    def between(a, b):  # contested reaches 10 km further north and south than occupied
+        (xa, ya), (xz, yz) = a[0], a[-1]
+        return shapely.Polygon([(xa, ya - 0.1), *a, (xz, yz + 0.1), *reversed(b)])
+
+    def left_of(line):
+        return shapely.Polygon([(west, 47.8), *line, (west, 48.3)])
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for day, line in (("20240101", first), ("20240201", moved)):
+        write_geojson(
+            folder / f"s_{day}.geojson",
+            [left_of(line), between(line, far)],
+            [{"side": "occupied"}, {"side": "contested"}],
+        )
+    data = gather([folder], read=ReadOptions(status_field="side"), show_progress=False)
+    (step,) = map_payload(data, "t", tolerance_m=300.0)["steps"]
+    control = {
+        f["properties"]["status"]: decode(f["geometry"]) for f in step["control"]["features"]
+    }
+    occupied, contested = control["occupied"], control["contested"]
+    # simplified: far fewer vertices than the input's 120 per line
+    assert shapely.get_num_coordinates(occupied) < 150
+    union = shapely.union_all([occupied, contested])
+    # no overlap between the classes (an overlap would make the union smaller than the sum)
+    assert _area_km2(shapely.intersection(occupied, contested)) < 1e-6
+    # and no gap: one polygon without holes, as the two areas are before simplification
+    assert union.geom_type == "Polygon" and not list(union.interiors)
+    truth = shapely.union_all([left_of(moved), between(moved, far)])
+    assert _area_km2(union) == pytest.approx(_area_km2(truth), rel=1e-3)
+    # what contested lost is what occupied gained: drawn once, the same polygon for both
+    drawn = {
+        (f["properties"]["status"], f["properties"]["change"]): decode(f["geometry"])
+        for f in step["changes"]["features"]
+    }
+    assert set(drawn) == {("occupied", "gained"), ("contested", "lost")}
+    assert shapely.equals_exact(
+        shapely.normalize(drawn["occupied", "gained"]),
+        shapely.normalize(drawn["contested", "lost"]),
+        1e-9,
+    )
+    # and the gained polygon lies inside the drawn occupied area, sharing its border
+    assert _area_km2(shapely.difference(drawn["occupied", "gained"], occupied)) < 1e-6
 
 
 def test_geometry_encoding_round_trips():
@@ -150,9 +225,31 @@ def test_map_draws_the_control_area_and_changes(whole):
     assert shapely.area(shapely.symmetric_difference(control, truth)) < 1e-3 * truth.area
     kinds = {f["properties"]["change"] for f in step["changes"]["features"]}
     assert kinds == {"gained", "lost"}  # the front advanced; the pocket was retaken
-    regions = {f["properties"]["region"] for f in step["changes"]["features"]}
-    names = {n for r in regions for n in r.split(", ")}
-    assert "" not in names and names <= {f"Region R{j}{c}" for j in (1, 2) for c in "ABC"}
+    codes = [f["properties"]["regions"] for f in step["changes"]["features"]]
+    assert all(codes) and {c for cs in codes for c in cs} <= set(payload["region_names"])
+    assert payload["region_names"]["R1A"] == "Region R1A"
+
+
+def test_change_polygons_name_the_regions_they_lie_in(whole):
+    # the tooltip of a gained / lost polygon shows the figures of these regions (the browser
+    # test reads them); here: the codes are the regions the polygon lies in, largest first
+    from geotools.crs import WGS84, project
+
+    (step,) = map_payload(whole, "t")["steps"]
+    layer = whole.regions
+    straddling = 0
+    for f in step["changes"]["features"]:
+        part = project(decode(f["geometry"]), WGS84, whole.crs)  # areas in the equal-area CRS
+        codes = f["properties"]["regions"]
+        shares = {
+            c: shapely.intersection(part, g).area / part.area
+            for c, g in zip(layer.codes, layer.geometries, strict=True)
+        }
+        assert codes == sorted(codes, key=lambda c: -shares[c])
+        assert {c for c, share in shares.items() if share > 1e-3} <= set(codes)
+        assert all(shares[c] > 0 for c in codes)
+        straddling += len(codes) > 1
+    assert straddling > 0  # the front crosses region borders: some parts lie in two
 
 
 def test_map_draws_only_the_regions_in_the_table(scenario):
@@ -309,12 +406,50 @@ def test_strings_from_the_data_are_escaped(tmp_path):
     page = render_map(data, title=XSS)
     assert XSS not in page and "<img" not in page
     assert page.count("</script>") == page.count("<script")  # nothing closes a script early
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # <title> and layer names: text
+    assert f"<title>{html.escape(XSS)}</title>" in page
+    # a layer name: escaped, then a JSON string (the layer control shows it as text)
+    assert str(htmlsafe_json_dumps(f"Control area: {html.escape(XSS)}")) in page
     report = render_report(data, single, title=XSS)
     assert XSS not in report
     assert report.count("<img") == report.count('class="chart"') == 3  # our charts only
     assert "<script" not in report  # the maps' scripts live escaped inside srcdoc
-    assert "&lt;img src=x onerror=alert(1)&gt;" in report
+    assert f"<h1>{markupsafe.escape(XSS)}</h1>" in report
+
+
+def xss_files(tmp_path):
+    """The snapshot files of ``xss_inputs`` (named after the payload) and the region layer."""
+    folder, regions = xss_inputs(tmp_path)
+    files = sorted(folder.glob("*.geojson"))
+    assert all(f.name.startswith(XSS) for f in files)
+    return files, regions
+
+
+def test_file_names_are_escaped_in_the_default_title(tmp_path):
+    files, regions = xss_files(tmp_path)
+    common = {"regions": RegionSpec(regions), "read": ReadOptions(status_field="side")}
+    data = gather(files, period="month", show_progress=False, **common)
+    single = gather(files, show_progress=False, **common)
+    title = default_title(data)  # built from the file names: no title is given below
+    first, second = (f.name for f in files[:2])
+    assert title == f"Timeline 2024-01-01 → 2024-03-01 ({first}, {second} …)"
+    page = render_map(data)
+    assert XSS not in page and "<img" not in page
+    assert f"<title>{html.escape(title)}</title>" in page
+    assert json_for_script(title) in page  # the title the script draws, as a JSON string
+    # diff --map: a map of two snapshots, titled by their file names
+    out = tmp_path / "diff.html"
+    res = run_cli(
+        ["diff", str(files[0]), str(files[1]), "--status-field", "side", "--map", str(out)]
+    )
+    assert res.returncode == 0, res.stderr
+    text = out.read_text()
+    assert XSS not in text and "<img" not in text
+    assert f"<title>Change 2024-01-01 → 2024-02-01 ({html.escape(files[0].name)}, " in text
+    # the report lists its inputs by file name
+    report = render_report(data, single)
+    assert XSS not in report and report.count("<img") == 3
+    names = ", ".join(f.name for f in files)
+    assert f"Inputs: {markupsafe.escape(names)}." in report
 
 
 # ---------------------------------------------------------------- charts and report
@@ -562,6 +697,38 @@ def test_cli_status_simplify_and_region_filter(scenario, tmp_path):
     assert '"code":"R1A"' in text and '"code":"R2B"' not in text
 
 
+def test_diff_and_series_maps_take_the_map_options(scenario, tmp_path):
+    snaps, _ = scenario
+    # straight edges in many short steps: what simplification removes
+    a = write_geojson(
+        tmp_path / "a_20240101.geojson", [shapely.box(37, 48, 37.2, 48.1).segmentize(1e-3)]
+    )
+    b = write_geojson(
+        tmp_path / "b_20240108.geojson", [shapely.box(37, 48, 37.3, 48.1).segmentize(1e-3)]
+    )
+    diff = ["diff", str(a), str(b), "--tiles", "osm", "--title", "Week <1>"]
+    sizes = {}
+    for tol in ("0", "3000"):
+        out = tmp_path / f"d{tol}.html"
+        res = run_cli([*diff, "--simplify", tol, "--map", str(out), "-o", str(tmp_path / "d.csv")])
+        assert res.returncode == 0, res.stderr
+        text = out.read_text()
+        assert "<title>Week &lt;1&gt;</title>" in text
+        assert 'L.tileLayer(\n                "https://tile.openstreetmap.org' in text
+        assert "No tiles (offline land outline)" not in text  # osm only, as asked
+        sizes[tol] = out.stat().st_size
+    assert sizes["3000"] < sizes["0"]
+    out = tmp_path / "s.html"
+    series = ["series", str(snaps), "--period", "week", "-o", str(tmp_path / "s.csv")]
+    res = run_cli(
+        [*series, "--map", str(out), "--title", "Weeks", "--tiles", "none", "--tiles", "light"]
+    )
+    assert res.returncode == 0, res.stderr
+    text = out.read_text()
+    assert "<title>Weeks</title>" in text and "Esri World Gray Canvas" in text
+    assert "No tiles (offline land outline)" in text
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -592,6 +759,62 @@ def test_cli_usage_errors(scenario, tmp_path, args, message):
 
 
 # ---------------------------------------------------------------- size on the real archive
+
+
+def test_the_real_month_and_the_oblasts_are_simplified_as_coverages(
+    deepstate_daily, boundaries_full, caplog
+):
+    # DeepState's November 2024 and the geoBoundaries oblasts: both drawn through
+    # coverage_simplify (no per-polygon fallback), so shared borders stay shared
+    month = gather(
+        [deepstate_daily],
+        start=dt.date(2024, 11, 1),
+        end=dt.date(2024, 12, 1),
+        regions=RegionSpec(boundaries_full),
+        show_progress=False,
+    )
+    caplog.set_level(logging.DEBUG, logger="geotools.render.display")
+    payload = map_payload(month, "t")
+    records = [r for r in caplog.records if r.name == "geotools.render.display"]
+    assert [r.levelno for r in records] == [logging.DEBUG] * 2
+    assert all("as one coverage" in r.getMessage() for r in records)  # change map, oblasts
+    # drawn: the control area and the lost polygons meet without overlapping, and every
+    # gained polygon lies inside the control area it is part of
+    (step,) = payload["steps"]
+    (control,) = [decode(f["geometry"]) for f in step["control"]["features"]]
+    changes = step["changes"]["features"]
+    gained = [decode(f["geometry"]) for f in changes if f["properties"]["change"] == "gained"]
+    lost = [decode(f["geometry"]) for f in changes if f["properties"]["change"] == "lost"]
+    assert len(gained) > 20 and len(lost) > 5
+    assert _area_km2(shapely.intersection(control, shapely.union_all(lost))) < 1e-4
+    gained_km2 = sum(_area_km2(g) for g in gained)
+    assert _area_km2(shapely.difference(shapely.union_all(gained), control)) < 1e-6 * gained_km2
+    # the oblasts: no overlap and no sliver between neighbours (union = sum of areas)
+    oblasts = [decode(f["geometry"]) for f in payload["regions"]["features"]]
+    assert len(oblasts) == 27 and shapely.coverage_is_valid(oblasts)
+    total = sum(_area_km2(o) for o in oblasts)
+    assert _area_km2(shapely.union_all(oblasts)) == pytest.approx(total, rel=1e-9)
+
+
+def test_neighbours_whose_vertices_differ_are_simplified_through_their_faces(caplog):
+    # two neighbours along one wiggly border, but the right one's copy of it has extra
+    # vertices (as region layers often do): they tile, yet are no clean coverage
+    border = shapely.LineString([(0.3 * np.sin(y), y / 10) for y in range(101)])
+    left = shapely.Polygon([(-10, 10), (-10, 0), *border.coords])
+    right = shapely.Polygon([*border.segmentize(0.05).coords, (10, 10), (10, 0)])
+    assert not shapely.coverage_is_valid([left, right])
+    assert shapely.intersection(left, right).area < 1e-9
+    caplog.set_level(logging.DEBUG, logger="geotools.render.display")
+    a, b = display.simplify_coverage([left, right], 0.5)
+    assert "through their arrangement" in caplog.text and "WARNING" not in caplog.text
+    before = shapely.get_num_coordinates([left, right]).sum()
+    assert shapely.get_num_coordinates([a, b]).sum() < before / 3
+    # simplified once: still neighbours, without overlap or gap (each simplified on its own,
+    # they would overlap in places and leave slivers open in others)
+    assert shapely.coverage_is_valid([a, b])
+    union = shapely.union_all([a, b])
+    assert union.geom_type == "Polygon" and not list(union.interiors)
+    assert union.area == pytest.approx(a.area + b.area, rel=1e-12)
 
 
 def test_sizes_on_the_deepstate_archive(deepstate_daily, boundaries_full, tmp_path, capsys):

@@ -11,6 +11,7 @@ from pyproj import CRS
 from geotools.cli.display import print_table
 from geotools.cli.front import dates_as_text
 from geotools.cli.options import Settings, reading_options, region_options, region_spec
+from geotools.cli.render_options import map_flag_options
 from geotools.compare import compare, disagreement_frame
 from geotools.errors import UsageError
 from geotools.output import write_layer, write_table
@@ -47,6 +48,15 @@ log = logging.getLogger(__name__)
     help="Write the only-A / only-B / both polygons (.gpkg, .geojson, .fgb).",
 )
 @click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a self-contained HTML map of the disagreement (only A, only B, both; a "
+    "slider over the date pairs when there are several).",
+)
+@map_flag_options
+@click.option(
     "--profile-b",
     default=None,
     help="Profile for SOURCE_B when it differs from --profile (e.g. --profile deepstate-raw "
@@ -63,6 +73,10 @@ def command(
     names: str | None,
     output: Path | None,
     disagreement: Path | None,
+    map_path: Path | None,
+    tolerance_m: float,
+    tiles: tuple[str, ...],
+    title: str | None,
     profile_b: str | None,
     crs: CRS | None,
     force_crs: bool,
@@ -118,3 +132,10 @@ def command(
         print_table(table)
     if disagreement is not None:
         write_layer(disagreement_frame(result.comparisons), disagreement, layer="disagreement")
+    if map_path is not None:
+        from geotools.render.compare_map import write_compare_map
+
+        size = write_compare_map(
+            result, map_path, title=title, tiles=tiles, tolerance_m=tolerance_m
+        )
+        log.info("wrote %s (%.2f MB, %d date pairs)", map_path, size / 1e6, len(result.comparisons))

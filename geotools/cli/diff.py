@@ -11,6 +11,7 @@ from pyproj import CRS
 
 from geotools.cli.display import print_table
 from geotools.cli.options import DATES, Settings, reading_options
+from geotools.cli.render_options import chosen_status, map_flag_options
 from geotools.errors import UsageError
 from geotools.io import read_snapshots
 from geotools.output import write_changes, write_table
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
     default=None,
     help="Also write a self-contained HTML map of the change (see geotools map).",
 )
+@map_flag_options
 @click.option(
     "-o",
     "--output",
@@ -66,6 +68,9 @@ def command(
     changes: Path | None,
     min_area: float,
     map_path: Path | None,
+    tiles: tuple[str, ...],
+    title: str | None,
+    tolerance_m: float,
     output: Path | None,
     crs: CRS | None,
     force_crs: bool,
@@ -107,4 +112,11 @@ def command(
         from geotools.render.data import from_pair
         from geotools.render.maps import write_map
 
-        write_map(from_pair(snaps[0], snaps[1], result, table), map_path)
+        write_map(
+            from_pair(snaps[0], snaps[1], result, table),
+            map_path,
+            title=title,
+            tiles=tiles,
+            tolerance_m=tolerance_m,
+            status=chosen_status({"status": status}),
+        )

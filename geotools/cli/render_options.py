@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -15,7 +15,7 @@ from geotools.render.style import CHANGE_TOLERANCE_M, TILE_CHOICES
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _apply(func: F, options: list[Callable[[F], F]]) -> F:
+def _apply(func: F, options: Sequence[Callable[[Any], Any]]) -> F:
     for option in reversed(options):
         func = option(func)
     return func
@@ -43,36 +43,53 @@ def range_options(func: F) -> F:
     )
 
 
-def map_options(func: F) -> F:
-    """--tiles and --title."""
+def _map_option_list(with_map: bool = False) -> list[Callable[[Any], Any]]:
+    note = "With --map: b" if with_map else "B"
+    return [
+        click.option(
+            "--tiles",
+            type=click.Choice(TILE_CHOICES),
+            multiple=True,
+            default=("none",),
+            show_default=True,
+            help=f"{note}ase layers to offer, the first shown; 'none' draws an offline land "
+            "outline and needs no network (repeatable: --tiles none --tiles osm).",
+        ),
+        click.option(
+            "--title",
+            default=None,
+            help="With --map: the map's title (default: the dates and the inputs' names)."
+            if with_map
+            else "Title shown on the map / report.",
+        ),
+    ]
 
-    return _apply(
-        func,
-        [
-            click.option(
-                "--tiles",
-                type=click.Choice(TILE_CHOICES),
-                multiple=True,
-                default=("none",),
-                show_default=True,
-                help="Base layers to offer, the first shown; 'none' draws an offline land "
-                "outline and needs no network (repeatable: --tiles none --tiles osm).",
-            ),
-            click.option("--title", default=None, help="Title shown on the map / report."),
-        ],
-    )
 
-
-def simplify_option(func: F) -> F:
-    """--simplify: display tolerance of the maps (as tolerance_m)."""
+def _simplify(with_map: bool = False) -> Callable[[Any], Any]:
+    note = "With --map: d" if with_map else "D"
     return click.option(
         "--simplify",
         "tolerance_m",
         type=click.FloatRange(min=0),
         default=CHANGE_TOLERANCE_M,
         show_default=True,
-        help="Display simplification in metres (numbers always use the full geometry).",
-    )(func)
+        help=f"{note}isplay simplification in metres (numbers always use the full geometry).",
+    )
+
+
+def map_options(func: F) -> F:
+    """--tiles and --title."""
+    return _apply(func, _map_option_list())
+
+
+def simplify_option(func: F) -> F:
+    """--simplify: display tolerance of the maps (as tolerance_m)."""
+    return _apply(func, [_simplify()])
+
+
+def map_flag_options(func: F) -> F:
+    """--tiles, --title and --simplify of the map a command writes with --map."""
+    return _apply(func, [*_map_option_list(with_map=True), _simplify(with_map=True)])
 
 
 def chosen_status(reading: dict[str, Any]) -> str | None:

@@ -12,6 +12,7 @@ from pyproj import CRS
 
 from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
+from geotools.cli.render_options import chosen_status, map_flag_options
 from geotools.output import write_changes, write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.series import SCHEDULERS, series
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
     default=None,
     help="Also write a self-contained HTML map: a timeline of the periods (see geotools map).",
 )
+@map_flag_options
 @click.option(
     "--min-area",
     type=float,
@@ -99,6 +101,9 @@ def command(
     output: Path | None,
     changes: Path | None,
     map_path: Path | None,
+    tiles: tuple[str, ...],
+    title: str | None,
+    tolerance_m: float,
     min_area: float,
     workers: int | None,
     scheduler: str | None,
@@ -163,4 +168,11 @@ def command(
         dup: Any = on_duplicate
         read = ReadOptions(crs, date_field, layer, status_field, status, dup, force_crs, profile)
         spec = region_spec(by, region_field)
-        write_map(from_series_inputs(result, inputs, read, spec, not no_cache), map_path)
+        write_map(
+            from_series_inputs(result, inputs, read, spec, not no_cache),
+            map_path,
+            title=title,
+            tiles=tiles,
+            tolerance_m=tolerance_m,
+            status=chosen_status({"status": status}),
+        )

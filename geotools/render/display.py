@@ -27,12 +27,16 @@ DECIMALS = 5
 def simplify_coverage(
     geoms: Sequence[shapely.Geometry], tolerance_m: float, m2_per_unit: float = 1.0
 ) -> list[shapely.Geometry]:
-    """Simplify polygons that tile without overlaps so that shared borders stay shared.
+    """Simplify display polygons together so that every border two of them share is simplified
+    once and stays shared.
 
-    ``shapely.coverage_simplify`` simplifies each border between two polygons once, so the
-    neighbours still meet exactly. Inputs that are not a clean coverage (overlaps, borders that
-    do not match vertex for vertex) fall back to simplifying each polygon on its own, which can
-    open hairline gaps but never moves a border by more than the tolerance.
+    A clean coverage (no overlaps, shared borders vertex for vertex) goes straight to
+    ``shapely.coverage_simplify``. Anything else (what one status class lost and another
+    gained, region layers whose borders do not match vertex for vertex) is first cut into the
+    faces of its arrangement, which always tile cleanly; the faces are simplified as one
+    coverage and each polygon is put back together from its own faces. Only if that fails is
+    each polygon simplified on its own (with a warning: hairline gaps can open between
+    neighbours, though no border moves by more than the tolerance).
     """
     arr = np.asarray(list(geoms), dtype=object)
     if len(arr) == 0 or tolerance_m <= 0:
@@ -44,12 +48,52 @@ def simplify_coverage(
         return list(out)
     part = arr[nonempty]
     if bool(shapely.coverage_is_valid(part)):
+        log.debug("simplifying %d display polygons as one coverage", len(part))
         simplified = shapely.coverage_simplify(part, tol)
     else:
-        log.debug("display polygons are not a clean coverage; simplifying each on its own")
-        simplified = shapely.simplify(part, tol, preserve_topology=True)
+        try:
+            simplified = _simplify_arrangement(part, tol)
+            log.debug("simplifying %d display polygons through their arrangement", len(part))
+        except shapely.errors.GEOSException as exc:
+            log.warning(
+                "display polygons could not be simplified as one coverage (%s); simplifying "
+                "each on its own, so neighbours may show hairline gaps",
+                exc,
+            )
+            simplified = shapely.simplify(part, tol, preserve_topology=True)
     out[nonempty] = simplified
     return list(out)
+
+
+def _simplify_arrangement(polys: np.ndarray, tol: float) -> np.ndarray:
+    """``polys`` simplified through the faces their edges cut the plane into (see above)."""
+    lines = shapely.union_all(shapely.boundary(polys))  # noded: every crossing is a vertex
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    if len(faces) == 0:
+        raise shapely.errors.GEOSException("no faces in the arrangement")
+    # a face lies inside a polygon or outside it: one interior point tells which
+    inside, owner = shapely.STRtree(polys).query(
+        shapely.point_on_surface(faces), predicate="within"
+    )
+    simple = shapely.coverage_simplify(faces, tol)
+    members: dict[int, list[int]] = {}
+    for f, p in zip(inside.tolist(), owner.tolist(), strict=True):
+        members.setdefault(p, []).append(f)
+    out = np.empty(len(polys), dtype=object)
+    for i, poly in enumerate(polys):
+        if i in members:
+            out[i] = polygonal(_union(simple[members[i]]))
+        else:  # a sliver thinner than the noding: nothing to share a border with
+            out[i] = shapely.simplify(poly, tol, preserve_topology=True)
+    return out
+
+
+def _union(faces: np.ndarray) -> shapely.Geometry:
+    # a face narrower than the float grid can come out of simplification invalid (inverted)
+    try:
+        return shapely.union_all(faces)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(faces))
 
 
 def lonlat(geom: shapely.Geometry, crs: CRS) -> shapely.Geometry:
@@ -109,5 +153,8 @@ def union_parts(geoms: Sequence[shapely.Geometry]) -> shapely.Geometry:
     if len(arr) == 0:
         return shapely.MultiPolygon()
     if bool(shapely.coverage_is_valid(arr)):
-        return polygonal(shapely.coverage_union_all(arr))
-    return polygonal(shapely.union_all(arr))
+        try:
+            return polygonal(shapely.coverage_union_all(arr))
+        except shapely.errors.GEOSException:  # near-degenerate slivers fail its area check
+            pass
+    return polygonal(_union(arr))

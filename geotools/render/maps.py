@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import folium
-import folium.plugins
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
 from geotools.errors import UsageError
-from geotools.output import write_text
 from geotools.regions import OUTSIDE, RegionLayer, land_mask
-from geotools.render.assets import head_html, json_for_script
+from geotools.render.assets import json_for_script
 from geotools.render.data import MapData, Step
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
+from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
 from geotools.render.style import (
     CHANGE_TOLERANCE_M,
     GAINED,
@@ -36,8 +35,6 @@ from geotools.render.style import (
     OUTLINE_TOLERANCE_M,
     REGION_OPACITY,
     REGION_TOLERANCE_M,
-    TILE_CHOICES,
-    TILES,
     main_status,
     status_colors,
 )
@@ -45,9 +42,6 @@ from geotools.snapshot import M2_PER_KM2
 from geotools.table import TOTAL
 
 log = logging.getLogger(__name__)
-
-#: Above this size a map still works, but the user hears about it.
-LARGE_MAP_BYTES = 50_000_000
 
 
 def _day(value: Any) -> str:
@@ -76,24 +70,32 @@ def _region_values(rows: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
     out: dict[str, dict[str, list[float]]] = {}
     mask = ~rows["region"].isin([TOTAL, OUTSIDE])
     for r in rows[mask].to_dict("records"):
-        out.setdefault(str(r["status"]), {})[str(r["region"])] = [
-            float(r["gained_km2"]),
-            float(r["lost_km2"]),
-            float(r["net_km2"]),
-        ]
+        out.setdefault(str(r["status"]), {})[str(r["region"])] = _figures(r)
     return out
 
 
-class _RegionFinder:
-    """Names of the regions a polygon part lies in, largest share first (a label only: the
-    numbers per region come from the Table)."""
+def _outside_values(rows: pd.DataFrame) -> dict[str, list[float]]:
+    """Gained, lost, net outside all regions, per status (for tooltips; not on the ramp)."""
+    return {
+        str(r["status"]): _figures(r) for r in rows[rows["region"] == OUTSIDE].to_dict("records")
+    }
+
+
+def _figures(row: Mapping[Hashable, Any]) -> list[float]:
+    return [float(row["gained_km2"]), float(row["lost_km2"]), float(row["net_km2"])]
+
+
+class RegionFinder:
+    """Codes of the regions a polygon part lies in, largest share first (a label and a key:
+    the numbers per region come from the Table)."""
 
     def __init__(self, layer: RegionLayer | None) -> None:
         self.layer = layer
         self.tree = shapely.STRtree(layer.geometries) if layer is not None else None
 
-    def names(self, geoms: Sequence[shapely.Geometry]) -> list[str]:
-        out = [""] * len(geoms)
+    def codes(self, geoms: Sequence[shapely.Geometry]) -> list[list[str]]:
+        """For each geometry, the codes of the regions it overlaps, largest share first."""
+        out: list[list[str]] = [[] for _ in geoms]
         if self.layer is None or self.tree is None or not geoms:
             return out
         arr = np.asarray(list(geoms), dtype=object)
@@ -102,21 +104,26 @@ class _RegionFinder:
         for i, j in zip(inputs.tolist(), hits.tolist(), strict=True):
             found.setdefault(i, []).append(j)
         for i, js in found.items():
-            if len(js) > 1:  # straddles a border: order by the area inside each region
+            if len(js) > 1:  # straddles (or touches) a border: order by the area in each
                 areas = shapely.area(shapely.intersection(self.layer.geometries[js], arr[i]))
-                js = [j for _, j in sorted(zip(-areas, js, strict=True))]
-            out[i] = ", ".join(self.layer.names[j] for j in js)
+                ranked = sorted((-a, j) for a, j in zip(areas.tolist(), js, strict=True) if a > 0)
+                js = [j for _, j in ranked] or js
+            out[i] = [self.layer.codes[j] for j in js]
         return out
 
 
 def _step_json(
-    step: Step, finder: _RegionFinder, table: pd.DataFrame, tol_m: float
+    step: Step, finder: RegionFinder, table: pd.DataFrame, tol_m: float
 ) -> dict[str, Any]:
     snap = step.snapshot
-    control_features: list[dict[str, Any]] = []
-    change_features: list[dict[str, Any]] = []
     changes = {c.status: c for c in step.changes}
-    for status in sorted(set(snap.geometries) | set(changes)):
+    statuses = sorted(set(snap.geometries) | set(changes))
+    # Every polygon drawn, of every status, in one list simplified together: a border two
+    # classes share (or what one lost and another gained) is simplified once, so it stays
+    # shared. Per status: (held, gained, lost) as slices of that list.
+    pieces: list[shapely.Geometry] = []
+    slices: dict[str, tuple[slice, slice, slice]] = {}
+    for status in statuses:
         ch = changes.get(status)
         now = snap.geometries.get(status)
         gained = parts(ch.gained) if ch is not None else []
@@ -125,25 +132,30 @@ def _step_json(
             held = parts(shapely.difference(now, shapely.union_all(gained)))
         else:
             held = parts(now)
-        # one coverage: what was held, what was gained, what was lost never overlap
-        simple = simplify_coverage(held + gained + lost, tol_m, snap.m2_per_unit)
-        control = union_parts(simple[: len(held) + len(gained)])
+        k = len(pieces)
+        g, lo = k + len(held), k + len(held) + len(gained)
+        slices[status] = (slice(k, g), slice(g, lo), slice(lo, lo + len(lost)))
+        pieces += held + gained + lost
+    simple = simplify_coverage(pieces, tol_m, snap.m2_per_unit)
+    control_features: list[dict[str, Any]] = []
+    change_features: list[dict[str, Any]] = []
+    for status in statuses:
+        held_s, gained_s, lost_s = slices[status]
+        control = union_parts(simple[held_s] + simple[gained_s])
         geom = geometry_json(lonlat(control, snap.crs))
         if geom is not None:
             control_features.append(
                 {"type": "Feature", "properties": {"status": status}, "geometry": geom}
             )
-        for kind, originals, shown in (
-            ("gained", gained, simple[len(held) : len(held) + len(gained)]),
-            ("lost", lost, simple[len(held) + len(gained) :]),
-        ):
-            names = finder.names(originals)
-            for original, display, name in zip(originals, shown, names, strict=True):
+        for kind, where in (("gained", gained_s), ("lost", lost_s)):
+            originals = pieces[where]
+            codes = finder.codes(originals)
+            for original, display, in_regions in zip(originals, simple[where], codes, strict=True):
                 geom = geometry_json(lonlat(display, snap.crs))
                 if geom is None:
                     continue
                 area = float(shapely.area(original)) * snap.m2_per_unit / M2_PER_KM2
-                props = {"change": kind, "status": status, "area_km2": area, "region": name}
+                props = {"change": kind, "status": status, "area_km2": area, "regions": in_regions}
                 change_features.append({"type": "Feature", "properties": props, "geometry": geom})
     rows = _period_rows(table, step)
     p = step.period
@@ -157,10 +169,12 @@ def _step_json(
         "changes": {"type": "FeatureCollection", "features": change_features},
         "totals": _totals(rows),
         "regions": _region_values(rows),
+        "outside": _outside_values(rows),
     }
 
 
-def _regions_json(layer: RegionLayer, tol_m: float, table: pd.DataFrame) -> dict[str, Any]:
+def regions_json(layer: RegionLayer, tol_m: float, table: pd.DataFrame) -> dict[str, Any]:
+    """The regions with rows in ``table``, simplified for display, with their figures."""
     # only the regions the Table has rows for (--region keeps some): a region drawn without
     # numbers would only say "no row in the table"
     shown = set(table["region"].astype(str))
@@ -202,7 +216,7 @@ def map_payload(
     region_tolerance_m: float = REGION_TOLERANCE_M,
 ) -> dict[str, Any]:
     """The JSON the map script draws (plain data; every string is shown as text)."""
-    finder = _RegionFinder(data.regions)
+    finder = RegionFinder(data.regions)
     steps = []
     previous: tuple[bytes, dict[str, Any]] | None = None
     for i, step in enumerate(data.steps):
@@ -229,9 +243,13 @@ def map_payload(
         "region_opacity": REGION_OPACITY,
         "net_max": net_max,
         "steps": steps,
-        "regions": _regions_json(data.regions, region_tolerance_m, data.table)
+        "regions": regions_json(data.regions, region_tolerance_m, data.table)
         if data.regions
         else None,
+        # every region a change may lie in, also those the Table leaves out (--region)
+        "region_names": dict(zip(data.regions.codes, data.regions.names, strict=True))
+        if data.regions
+        else {},
         "outline": outline,
     }
 
@@ -252,41 +270,6 @@ class _GeotoolsLayers(MacroElement):
         self._name = "GeotoolsLayers"
         self.groups = groups
         self.payload = payload
-
-
-class _LandOutline(MacroElement):
-    """The offline base layer: land polygons in a feature group."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            L.geoJSON(geotoolsDecode({{ this.payload }}), {style: function () {
-                return {color: "#9a9a9a", weight: 0.7, fillColor: "#fbfbf8", fillOpacity: 1};
-            }}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, payload: str) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._name = "LandOutline"
-        self.payload = payload
-
-
-class _Raw(Element):
-    """Literal HTML for the page head (an Element's text would be read as a Jinja template)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__("")
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        """The text itself."""
-        return self.text
-
-
-def _js_object(items: dict[str, str]) -> str:
-    return "{" + ",".join(f"{json_for_script(k)}:{v}" for k, v in items.items()) + "}"
 
 
 def _bounds(data: MapData, payload: dict[str, Any]) -> list[list[float]]:
@@ -315,33 +298,14 @@ def build_map(
 
     ``status``: the class whose choropleth is on at first (default: see ``main_status``).
     """
-    unknown = [t for t in tiles if t not in TILE_CHOICES]
-    if unknown:
-        raise UsageError(f"unknown tiles {unknown[0]!r}; use one of {', '.join(TILE_CHOICES)}")
+    tiles = check_tiles(tiles)
     if not data.steps:
         raise UsageError("nothing to map: no complete period in the range")
-    tiles = list(dict.fromkeys(tiles or ("none",)))
     title = title or default_title(data)
     payload = map_payload(data, title, tolerance_m, region_tolerance_m)
     bounds = _bounds(data, payload)
     payload["bounds"] = bounds
-    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(location=center, zoom_start=6, tiles=None, control_scale=True)
-    m.default_js, m.default_css = [], []  # inlined below instead of CDN links
-    root: Any = m.get_root()
-    root.header.add_child(_Raw(f"<title>{html.escape(title)}</title>"), name="title")
-    root.header.add_child(_Raw(head_html()), name="geotools_assets")
-    for i, name in enumerate(tiles):
-        if name == "none":
-            group = folium.FeatureGroup(
-                name="No tiles (offline land outline)", overlay=False, show=i == 0
-            )
-            if payload["outline"] is not None:
-                group.add_child(_LandOutline(json_for_script(payload["outline"])))
-            group.add_to(m)
-        else:
-            provider, label = TILES[name]
-            folium.TileLayer(provider, name=label, overlay=False, show=i == 0).add_to(m)
+    m = base_map(title, tiles, bounds, payload["outline"])
     groups: dict[str, str] = {}
     region_groups: dict[str, str] = {}
     control_groups: dict[str, str] = {}
@@ -363,24 +327,10 @@ def build_map(
         fg = folium.FeatureGroup(name=f"{kind.capitalize()} in the period")
         fg.add_to(m)
         groups[kind] = fg.get_name()
-    groups["control"] = _js_object(control_groups)
-    groups["regions"] = _js_object(region_groups)
-    m.add_child(_GeotoolsLayers(_js_object(groups), json_for_script(payload)))
-    folium.LayerControl(collapsed=False).add_to(m)
-    for plugin in (
-        folium.plugins.Fullscreen(position="topleft"),  # type: ignore[no-untyped-call]
-        folium.plugins.MeasureControl(  # type: ignore[no-untyped-call]
-            position="topleft",
-            primary_length_unit="kilometers",
-            secondary_length_unit="miles",
-            primary_area_unit="sqkilometers",
-            secondary_area_unit="hectares",
-            units={"sqkilometers": {"factor": 1e-6, "display": "km²", "decimals": 2}},
-        ),
-    ):
-        plugin.default_js, plugin.default_css = [], []
-        plugin.add_to(m)
-    m.fit_bounds(bounds)
+    groups["control"] = js_object(control_groups)
+    groups["regions"] = js_object(region_groups)
+    m.add_child(_GeotoolsLayers(js_object(groups), json_for_script(payload)))
+    add_tools(m, bounds)
     return m
 
 
@@ -400,14 +350,8 @@ def render_map(data: MapData, **kwargs: Any) -> str:
 
 def write_map(data: MapData, dest: str | Path, **kwargs: Any) -> int:
     """Write the map to ``dest`` atomically; returns its size in bytes."""
-    text = render_map(data, **kwargs)
-    size = len(text.encode("utf-8"))
-    if size > LARGE_MAP_BYTES:
-        log.warning(
-            "%s is %.0f MB: browsers may be slow to open it; use a longer --period, a shorter "
-            "range or a larger --simplify",
-            dest,
-            size / 1e6,
-        )
-    write_text(dest, text)
-    return size
+    return write_page(
+        render_map(data, **kwargs),
+        dest,
+        "use a longer --period, a shorter range or a larger --simplify",
+    )

@@ -94,6 +94,8 @@
     return fc;
   }
   window.geotoolsDecode = decodeCollection;
+  // for the other geotools pages (the compare map): the same text-only builders
+  window.geotoolsUI = { el: el, km2: km2, tip: tip };
 
   window.geotoolsMap = function (map, groups, data) {
     decodeCollection(data.regions);
@@ -149,6 +151,33 @@
       });
     }
 
+    // A change polygon's tooltip: the Table's figures of each region it lies in (largest
+    // share first), or of the area outside all regions; without regions, the period's totals.
+    function changeFigures(step, p) {
+      var pairs = [];
+      function figures(v, what) {
+        if (!v) { pairs.push(["Change", "no row in the table"]); return; }
+        pairs.push(["Gained " + what, km2(v[0])], ["Lost " + what, km2(v[1])],
+          ["Net " + what, signed(v[2])]);
+      }
+      if (!data.regions) {
+        var t = step.totals[p.status];
+        figures(t ? [t.gained, t.lost, t.net] : null, "in the period");
+        return pairs;
+      }
+      if (!p.regions.length) {
+        pairs.push(["Region", "outside all regions"]);
+        figures((step.outside || {})[p.status], "outside regions");
+        return pairs;
+      }
+      p.regions.forEach(function (code) {
+        var name = data.region_names[code];
+        pairs.push(["Region", name ? name + " (" + code + ")" : code]);
+        figures((step.regions[p.status] || {})[code], "in the region");
+      });
+      return pairs;
+    }
+
     // Per-step layers, built on first use and kept.
     var built = {};
     function build(i) {
@@ -187,15 +216,9 @@
           onEachFeature: function (feature, layer) {
             var p = feature.properties;
             layer.bindTooltip(function () {
-              var t = step.totals[p.status] || {};
-              return tip((kind === "gained" ? "Gained" : "Lost") + ": " + p.status, [
-                ["Region", p.region || "outside all regions"]
-              ].concat(periodPairs(step)).concat([
-                ["This polygon", km2(p.area_km2)],
-                ["Period gained", km2(t.gained)],
-                ["Period lost", km2(t.lost)],
-                ["Period net", signed(t.net || 0)]
-              ]));
+              return tip((kind === "gained" ? "Gained" : "Lost") + ": " + p.status,
+                periodPairs(step).concat([["This polygon", km2(p.area_km2)]])
+                  .concat(changeFigures(step, p)));
             }, { sticky: true });
           }
         });
