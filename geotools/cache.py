@@ -94,7 +94,7 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 #: Bump when the parsed form of a snapshot changes meaning (cleaning rules, format).
-SNAPSHOT_CACHE_VERSION = "3"
+SNAPSHOT_CACHE_VERSION = "4"
 
 
 #: Digests of files this process has hashed, by (path, size, mtime): a series keys each file

@@ -196,10 +196,9 @@ def _date_from_properties(
     if is_kml:
         values = [read_raw(path, layer, [name]).attributes[name]]
     else:
+        source = gdal_path(path)  # outside the try: a refused zip's DataError is worded
         try:
-            _, _, _, values = read(
-                gdal_path(path), layer=layer, columns=[name], read_geometry=False
-            )
+            _, _, _, values = read(source, layer=layer, columns=[name], read_geometry=False)
         except Exception as exc:
             raise _read_error(path, exc) from exc
     dates = {d for d in (parse_date(v) for v in values[0]) if d is not None}
@@ -318,7 +317,47 @@ def resolve_refs(
 
 
 def gdal_path(path: Path) -> str:
-    """The path GDAL should open: gzip through /vsigzip/, zip archives through /vsizip/."""
+    """The path GDAL should open: gzip through /vsigzip/, zip archives through /vsizip/ once
+    they pass the archive checks (zip-slip, size and ratio caps, honest headers: GDAL has no
+    zip-bomb limits of its own; DataError otherwise)."""
+    if _is_zip(path):
+        from geotools.sources.archive import check_archive
+
+        check_archive(path)  # cached per file state: cheap on the second layer of a zip
+    return _vsi_path(path)
+
+
+_LINKS: dict[Path, Path] = {}
+
+
+def _plain_name(path: Path) -> Path:
+    """``path``, or a link to it with a plain name when its name holds ';': pyogrio parses a
+    path as a URL, whose last segment ends at ';' ("a;b.gpkg" would open "a"). The links live
+    in a temporary folder removed when the process exits."""
+    if ";" not in path.name or not path.exists():
+        return path
+    link = _LINKS.get(path)
+    if link is None:
+        import atexit
+        import hashlib
+        import shutil
+        import tempfile
+
+        if not _LINKS:
+            folder = Path(tempfile.mkdtemp(prefix="geotools-links-"))
+            atexit.register(shutil.rmtree, folder, True)
+        else:
+            folder = next(iter(_LINKS.values())).parent
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:16]
+        suffix = "".join(s for s in path.suffixes[-2:] if ";" not in s)
+        link = folder / f"{digest}{suffix}"
+        link.symlink_to(path.resolve())
+        _LINKS[path] = link
+    return link
+
+
+def _vsi_path(path: Path) -> str:
+    path = _plain_name(path)
     name = path.name.lower()
     if name.endswith(".gz"):
         return f"/vsigzip/{path}"
@@ -333,7 +372,8 @@ def _is_zip(path: Path) -> bool:
 
 def _read_error(path: Path, exc: Exception) -> DataError:
     detail = str(exc).split(";")[0].split("\n")[0]
-    for noise in (gdal_path(path), str(path), "/vsigzip/", "/vsizip/"):
+    link = _LINKS.get(path, path)
+    for noise in (_vsi_path(path), str(path), str(link), "/vsigzip/", "/vsizip/"):
         detail = detail.replace(noise, "")
     detail = detail.strip(" :'")
     if path.exists() and path.stat().st_size == 0:
@@ -411,17 +451,18 @@ def _read_gdal(
     from geotools.sources.esrijson import gdal_reading_options
 
     wanted: list[str] | None = columns
+    source = gdal_path(path)  # outside the try: a refused zip's DataError is worded
     if missing_ok and columns:
         from pyogrio import read_info
 
         try:
-            have = {str(f) for f in read_info(gdal_path(path), layer=layer)["fields"]}
+            have = {str(f) for f in read_info(source, layer=layer)["fields"]}
         except Exception as exc:
             raise _read_error(path, exc) from exc
         wanted = [c for c in columns if c in have]
     with gdal_reading_options(path):  # outside the try: its own DataError is already worded
         try:
-            meta, _, wkb, values = read(gdal_path(path), layer=layer, columns=wanted or None)
+            meta, _, wkb, values = read(source, layer=layer, columns=wanted or None)
         except Exception as exc:
             raise _read_error(path, exc) from exc
     fields = [str(f) for f in meta["fields"]]
@@ -459,8 +500,9 @@ def _read_zip(path: Path, columns: list[str] | None, missing_ok: bool) -> RawLay
 
     from geotools.sources.kml import LAYER_FIELD
 
+    source = gdal_path(path)  # the archive checks, outside the try: their DataError is worded
     try:
-        listed = [(str(n), None if t is None else str(t)) for n, t in list_layers(gdal_path(path))]
+        listed = [(str(n), None if t is None else str(t)) for n, t in list_layers(source)]
     except Exception as exc:
         raise _read_error(path, exc) from exc
     if not listed:

@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -40,7 +41,10 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
     if not folder.is_dir():
         raise OutputError(f"folder {folder} does not exist; create it first", dest)
     suffix = "".join(dest.suffixes[-2:]) if dest.name.endswith(".gz") else dest.suffix
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".tmp{suffix}", dir=folder)
+    # the temporary's name is plain ASCII: GDAL writers cut a path at ';' (so "a;b.gpkg"
+    # would be written to "a"); the rename gives the file the name asked for, whatever it is
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", dest.stem)[:60]
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".tmp{suffix}", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL especially) want to create the file themselves

@@ -18,7 +18,7 @@ from pyproj import CRS, Transformer
 from geotools.errors import DataError
 from geotools.io import SnapshotRef, date_from_name, load_snapshot, read_raw, resolve_refs
 from geotools.regions import read_regions
-from geotools.sources import kml
+from geotools.sources import archive as zip_checks
 
 from .conftest import data_path, run_cli
 
@@ -32,9 +32,20 @@ KML_BODY = (
 )
 
 
+#: The ISW layers in shared/data/isw (PROVENANCE.md lists 24: 14 Nikkei, 10 sdspieg).
+ISW_FILE_COUNT = 24
+
+
 def isw_files() -> list[Path]:
     root = data_path("isw")
     return sorted(root.glob("*/*.geojson.gz"))
+
+
+def test_every_isw_file_is_there():
+    """The parametrised test below runs once per file: an empty glob would skip it silently."""
+    files = isw_files()
+    assert len(files) == ISW_FILE_COUNT, [p.name for p in files]
+    assert {p.parent.name for p in files} == {"nikkei", "sdspieg"}
 
 
 def _frame(src: Path) -> gpd.GeoDataFrame:
@@ -311,7 +322,7 @@ ATTACKS = {
     "zip-slip": ({"doc.kml": KML_HEAD + KML_BODY, "../evil.kml": KML_BODY}, "outside the archive"),
     "absolute-entry": ({"/tmp/evil.kml": KML_HEAD + KML_BODY}, "outside the archive"),
     "windows-slip": ({"doc.kml": KML_BODY, "..\\..\\evil.kml": KML_BODY}, "outside the archive"),
-    "zip-bomb": ({"doc.kml": None}, r"compresses more than 100:1 \(a zip bomb\?\)"),
+    "zip-bomb": ({"doc.kml": None}, r"'doc.kml' compresses more than 100:1 \(.*a zip bomb\?\)"),
     "billion-laughs": ({"doc.kml": BILLION_LAUGHS}, "declares a DTD or entities"),
     "external-entity": ({"doc.kml": XXE}, "declares a DTD or entities"),
     "no-kml-inside": ({"readme.txt": b"hello"}, "holds no .kml"),
@@ -360,23 +371,134 @@ def test_plain_kml_with_entities_refused_before_gdal(tmp_path, content):
         resolve_refs([path])
 
 
-def test_size_cap_and_a_header_that_lies(tmp_path, monkeypatch):
+def _forge(archive: Path, entry: str, **sizes: int) -> None:
+    """Rewrite an entry's ``file_size`` / ``compress_size`` in both its local header and the
+    central directory (the data is left as it is)."""
+    data = bytearray(archive.read_bytes())
+    info = zipfile.ZipFile(archive).getinfo(entry)
+    central = next(  # the directory record whose name (at +46) is the entry's
+        m.start()
+        for m in re.finditer(rb"PK\x01\x02", bytes(data))
+        if data[m.start() + 46 : m.start() + 46 + len(entry)] == entry.encode()
+    )
+    local = info.header_offset
+    offsets = {"compress_size": (18, 20), "file_size": (22, 24)}  # (local, central) field
+    for field, value in sizes.items():
+        at_local, at_central = offsets[field]
+        data[local + at_local : local + at_local + 4] = value.to_bytes(4, "little")
+        data[central + at_central : central + at_central + 4] = value.to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+    forged = zipfile.ZipFile(archive).getinfo(entry)
+    assert all(getattr(forged, field) == value for field, value in sizes.items())
+
+
+def test_size_cap_from_the_header(tmp_path, monkeypatch):
     kmz = write_kmz(tmp_path / "20240101.kmz", {"doc.kml": KML_HEAD + KML_BODY})
     assert len(read_raw(kmz).geometries) == 1
-    monkeypatch.setattr(kml, "MAX_UNCOMPRESSED_BYTES", 100)
-    with pytest.raises(DataError, match="over the 100-byte cap"):
+    monkeypatch.setattr(zip_checks, "MAX_UNCOMPRESSED_BYTES", 100)
+    size = len(KML_HEAD + KML_BODY)
+    with pytest.raises(
+        DataError, match=rf"entry 'doc.kml' would decompress to {size} bytes, over the 100-byte"
+    ):
         read_raw(kmz)  # the header says so
-    monkeypatch.undo()
-    info = zipfile.ZipFile(kmz).getinfo("doc.kml")
-    # a header that understates the size: reading stops at the stated size and the CRC
-    # fails (the zip-bomb case above is caught while streaming, whatever the header says)
-    data = bytearray(kmz.read_bytes())
-    size = info.file_size.to_bytes(4, "little")
-    smaller = (info.file_size - 10).to_bytes(4, "little")
-    data = data.replace(size, smaller)
-    kmz.write_bytes(bytes(data))
-    with pytest.raises(DataError, match=r"KMZ|KML"):
+
+
+def test_size_cap_while_streaming_when_the_header_understates(tmp_path, monkeypatch):
+    """A header that claims 50 bytes passes the up-front check; the cap still holds on the
+    bytes actually decompressed."""
+    kmz = write_kmz(tmp_path / "20240101.kmz", {"doc.kml": KML_HEAD + KML_BODY})
+    _forge(kmz, "doc.kml", file_size=50)
+    monkeypatch.setattr(zip_checks, "MAX_UNCOMPRESSED_BYTES", 100)
+    with pytest.raises(
+        DataError, match=r"entry 'doc.kml' decompresses past the 100-byte cap, whatever its header"
+    ) as info:
         read_raw(kmz)
+    assert str(kmz) in str(info.value)
+
+
+def test_a_header_that_understates_the_size_is_refused(tmp_path):
+    """Under the cap, a size that does not match the content is refused, not read short."""
+    kmz = write_kmz(tmp_path / "20240101.kmz", {"doc.kml": KML_HEAD + KML_BODY})
+    real = zipfile.ZipFile(kmz).getinfo("doc.kml").file_size
+    _forge(kmz, "doc.kml", file_size=real - 10)
+    with pytest.raises(DataError, match=r"entry 'doc.kml' does not match its header") as info:
+        read_raw(kmz)
+    assert f"header says {real - 10:,} from" in str(info.value) and str(kmz) in str(info.value)
+
+
+def test_zip_bomb_with_a_forged_compressed_size_is_refused(tmp_path):
+    """A 40 MB bomb (about 40 KB deflated) whose header claims 800 KB compressed, 50:1, with
+    1 MB of stored padding behind it so that the claim stays inside the file: the ratio is
+    measured on the compressed bytes actually consumed."""
+    kmz = tmp_path / "20240101.kmz"
+    with zipfile.ZipFile(kmz, "w") as zf:
+        zf.writestr("doc.kml", _bomb(), compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("files/padding.bin", np.random.default_rng(0).bytes(1 << 20))
+    info = zipfile.ZipFile(kmz).getinfo("doc.kml")
+    assert info.file_size / info.compress_size > 500  # a real bomb, ~1000:1
+    _forge(kmz, "doc.kml", compress_size=info.file_size // 50)
+    with pytest.raises(DataError, match=r"entry 'doc.kml' compresses more than 100:1") as err:
+        read_raw(kmz)
+    used = int(re.search(r"bytes from ([\d,]+);", str(err.value)).group(1).replace(",", ""))
+    assert used <= info.compress_size  # what was consumed, not the 800 KB of the header
+
+
+def _control_zip(tmp_path: Path, extra: dict[str, bytes] | None = None) -> Path:
+    """ISW's 2024-08-29 control layer as a zipped shapefile (+ extra entries)."""
+    src = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
+    frame = _frame(src)
+    frame["date"] = frame["date"].astype(str)  # a shapefile has no datetime type
+    archive = _zip_shapefiles(tmp_path / "isw_20240829.zip", {"control": frame})
+    with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in (extra or {}).items():
+            zf.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
+    return archive
+
+
+ZIP_ATTACKS = {
+    "zip-slip": ({"../evil.txt": b"x"}, r"zip entry '../evil.txt' points outside the archive"),
+    "absolute-entry": ({"/etc/evil.txt": b"x"}, r"zip entry '/etc/evil.txt' points outside"),
+    "zip-bomb": (
+        {"readme.txt": b" " * 40_000_000},
+        r"zip entry 'readme.txt' compresses more than 100:1 \(.*a zip bomb\?\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ZIP_ATTACKS))
+def test_zipped_shapefile_attacks_refused_before_gdal(tmp_path, attack):
+    """GDAL reads a zip through /vsizip/ with no caps of its own: the archive checks run
+    first, on every way in (all layers, one --layer, dating by property, the CLI)."""
+    extra, match = ZIP_ATTACKS[attack]
+    archive = _control_zip(tmp_path, extra)
+    for read in (lambda: read_raw(archive), lambda: read_raw(archive, layer="control")):
+        with pytest.raises(DataError, match=match) as info:
+            read()
+        assert str(archive) in str(info.value) and "\n" not in str(info.value)
+    dated = archive.rename(tmp_path / "control.zip")  # no date in the name: read a property
+    with pytest.raises(DataError, match=match):
+        resolve_refs([dated])
+    res = run_cli(["info", str(dated)], module=True)
+    assert res.returncode == 1, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(match, lines[0]) and str(dated) in lines[0]
+
+
+def test_zipped_shapefile_size_cap_and_lying_header(tmp_path, monkeypatch):
+    """The cap counts every entry together; a .shp whose header understates its size is
+    refused, not read short."""
+    archive = _control_zip(tmp_path)
+    sizes = {i.filename: i.file_size for i in zipfile.ZipFile(archive).infolist()}
+    area = _area_m2(archive, archive)
+    assert area == pytest.approx(108_526.0e6, rel=1e-5)  # PROVENANCE: the layer reads whole
+    monkeypatch.setattr(zip_checks, "MAX_UNCOMPRESSED_BYTES", sum(sizes.values()) - 1)
+    with pytest.raises(DataError, match=r"zip entry '.*' would decompress to .* over the") as info:
+        read_raw(archive)  # a new file state or new limits: checked again, not cached
+    assert "bytes of the entries before it" in str(info.value)
+    monkeypatch.undo()
+    _forge(archive, "control.shp", file_size=sizes["control.shp"] - 8)
+    with pytest.raises(DataError, match=r"zip entry 'control.shp' does not match its header"):
+        read_raw(archive)
 
 
 def test_region_layers_in_kml_go_through_the_checks(tmp_path):

@@ -1,10 +1,13 @@
 import json
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from geotools.errors import OutputError
-from geotools.output import atomic_path, write_table
+from geotools.io import read_raw
+from geotools.output import atomic_path, write_layer, write_table
 from geotools.table import TABLE_COLUMNS, make_table
 
 
@@ -64,3 +67,18 @@ def test_unknown_extension_and_missing_folder(tmp_path):
         write_table(_table(), tmp_path / "t.xlsx")
     with pytest.raises(OutputError, match="does not exist"):
         write_table(_table(), tmp_path / "nope" / "t.csv")
+
+
+@pytest.mark.parametrize(
+    "name", ["a;b.gpkg", 'q"x=1;y.geojson', "<img src=x onerror=alert(1)>.fgb"]
+)
+def test_layers_get_the_name_asked_for_whatever_its_characters(tmp_path, name):
+    # GDAL writers cut a path at ';': the temporary is written under a plain name, then renamed
+    frame = gpd.GeoDataFrame(
+        {"kind": ["gained"]}, geometry=[shapely.box(0, 0, 1000, 1000)], crs="EPSG:3035"
+    )
+    write_layer(frame, tmp_path / name)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    back = read_raw(tmp_path / name, columns=["kind"])  # geotools' reader takes such names
+    assert list(back.attributes["kind"]) == ["gained"]
+    assert shapely.area(back.geometries).sum() == pytest.approx(1e6)

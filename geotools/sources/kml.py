@@ -2,7 +2,8 @@
 
 A KMZ is a zip archive: an entry whose name is absolute or climbs out with ``..`` is refused
 (zip-slip), and the KML entry is decompressed in chunks against a size cap and a compression
-ratio cap (zip bombs; the sizes in the zip header are not trusted). The KML itself must parse
+ratio cap measured on the bytes actually produced and consumed (zip bombs; the sizes in the
+zip header are not trusted: see geotools.sources.archive). The KML itself must parse
 as XML without a DOCTYPE: entity declarations (billion laughs) and external entities (XXE)
 are refused before GDAL sees the bytes. Every folder (GDAL layer) is read; its name is kept
 in the ``layer`` attribute so source profiles can classify by it.
@@ -11,10 +12,9 @@ in the ``layer`` attribute so source profiles can classify by it.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -22,80 +22,22 @@ import shapely
 from geotools.crs import WGS84
 from geotools.errors import DataError
 from geotools.io import RawLayer
+from geotools.sources.archive import read_entry, safe_entries
 
-#: Most bytes a KML may decompress to (all entries read, together).
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-#: Highest compression ratio accepted for an entry (KML text compresses about 5–20:1).
-MAX_COMPRESSION_RATIO = 100
-#: Below this many decompressed bytes the ratio is not judged (tiny files compress oddly).
-RATIO_FLOOR_BYTES = 1024 * 1024
 LAYER_FIELD = "layer"
-
-_CHUNK = 1024 * 1024
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def _unsafe_name(name: str) -> bool:
-    """True for an entry name that is absolute or leaves the archive once extracted."""
-    text = name.replace("\\", "/")
-    if text.startswith("/") or _DRIVE.match(text):
-        return True
-    return ".." in PurePosixPath(text).parts
-
-
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
-    """Decompress one entry in chunks, refusing it past the size or ratio cap."""
-    if info.file_size > MAX_UNCOMPRESSED_BYTES:
-        raise DataError(
-            f"KMZ entry {info.filename!r} would decompress to {info.file_size:,} bytes, over "
-            f"the {MAX_UNCOMPRESSED_BYTES:,}-byte cap (a zip bomb?); refused: unpack it "
-            "yourself if you trust it",
-            path,
-        )
-    packed = max(info.compress_size, 1)
-    chunks: list[bytes] = []
-    total = 0
-    with archive.open(info) as stream:
-        while True:
-            chunk = stream.read(_CHUNK)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise DataError(
-                    f"KMZ entry {info.filename!r} decompresses past the "
-                    f"{MAX_UNCOMPRESSED_BYTES:,}-byte cap (a zip bomb?); refused: unpack it "
-                    "yourself if you trust it",
-                    path,
-                )
-            if total > RATIO_FLOOR_BYTES and total / packed > MAX_COMPRESSION_RATIO:
-                raise DataError(
-                    f"KMZ entry {info.filename!r} compresses more than "
-                    f"{MAX_COMPRESSION_RATIO}:1 (a zip bomb?); refused: unpack it yourself "
-                    "if you trust it",
-                    path,
-                )
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def kmz_kml_bytes(path: Path) -> bytes:
-    """The KML document inside a KMZ (doc.kml, else the first .kml entry), checked."""
+    """The KML document inside a KMZ (doc.kml, else the first .kml entry), checked (see
+    geotools.sources.archive: names, size and ratio caps on the bytes actually decompressed)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-            bad = [i.filename for i in entries if _unsafe_name(i.filename)]
-            if bad:
-                raise DataError(
-                    f"KMZ entry {bad[0]!r} points outside the archive (absolute path or '..'); "
-                    "refused: the file is damaged or malicious",
-                    path,
-                )
+            entries = safe_entries(archive, path)
             kmls = [i for i in entries if i.filename.lower().endswith(".kml") and not i.is_dir()]
             if not kmls:
                 raise DataError("KMZ holds no .kml document; check the file", path)
             docs = [i for i in kmls if i.filename.lower() == "doc.kml"]
-            return _read_entry(archive, (docs or kmls)[0], path)
+            return read_entry(path, (docs or kmls)[0])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise DataError(
             f"is not a readable KMZ (zip) archive ({exc}); re-download or re-export it", path

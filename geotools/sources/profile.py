@@ -4,7 +4,10 @@ A profile is a JSON file (see the README, "Source profiles"). Each feature gets 
 first rule whose conditions all match; a feature no rule matches, and every point or line (labels,
 arrows), is ``other``: counted and listed, never measured. Rules may also ``exclude`` a feature
 (decorative polygons outside the region of interest), and a geometric rule excludes any polygon
-with less than ``min_inside`` of its area inside the region-of-interest outline. Both are reported.
+with less than ``min_inside`` of its area inside the region-of-interest outline. A multi-part
+feature (GeometryCollection, MultiPolygon) is judged part by part: DeepState's grey-zone
+collections can carry a stray polygon far outside Ukraine next to a real one, and the real part
+must not be lost with the stray one. Both rules are reported.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ _TRAILING_DATE = re.compile(r"\s*\d{1,2}\.\d{2}(\.\d{2,4})?(\s*-\s*\d{1,2}\.\d{2
 OTHER = "other"
 EXCLUDE = "exclude"
 UNMARKED = "unmarked"
+#: Added to a label in ``ClassReport.outside_roi`` for parts dropped from a feature that stays.
+PART_SUFFIX = " [part]"
 _RESERVED = {OTHER, EXCLUDE, UNMARKED}
 
 
@@ -212,7 +217,11 @@ def classify(
     file: str,
     layer: str = "",
 ) -> tuple[np.ndarray, ClassReport]:
-    """The status of every feature (a class, ``other`` or ``exclude``) and the report."""
+    """The status of every feature (a class, ``other`` or ``exclude``) and the report.
+
+    A multi-part feature with some parts outside the region of interest keeps only its parts
+    inside: those features are replaced in ``geometries`` (in place), and each dropped part is
+    reported under its label with `` [part]``."""
     n = len(geometries)
     records = profile.records(attributes, n, file, layer)
     statuses = np.full(n, OTHER, dtype=object)
@@ -236,11 +245,15 @@ def classify(
             report.excluded[label] = report.excluded.get(label, 0) + 1
     if profile.roi_outline is not None:
         candidates = np.flatnonzero(np.isin(statuses, profile.classes))
-        for i in _outside(profile, geometries[candidates], crs):
+        for i, kept, dropped in _outside(profile, geometries[candidates], crs):
             k = candidates[i]
-            statuses[k] = EXCLUDE
             label = profile.label(records[k])
-            report.outside_roi[label] = report.outside_roi.get(label, 0) + 1
+            if kept is None:
+                statuses[k] = EXCLUDE
+            else:
+                geometries[k] = kept
+                label += PART_SUFFIX
+            report.outside_roi[label] = report.outside_roi.get(label, 0) + dropped
     counts = Counter(str(s) for s, p in zip(statuses, present, strict=True) if p)
     report.features = dict(counts)
     return statuses, report
@@ -257,8 +270,12 @@ def _has_area(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _outside(profile: Profile, geoms: np.ndarray, crs: CRS) -> list[int]:
-    """Indexes of the polygons with less than ``min_inside`` of their area in the outline."""
+def _outside(
+    profile: Profile, geoms: np.ndarray, crs: CRS
+) -> list[tuple[int, shapely.Geometry | None, int]]:
+    """The features with polygons that have less than ``min_inside`` of their area in the
+    outline: (index, the feature without those parts or None when nothing is left, how many
+    polygons were dropped). Each part of a multi-part feature is judged on its own."""
     assert profile.roi_outline is not None
     outline = roi_outline(profile.roi_outline)
     if not (crs.is_geographic and crs.ellipsoid is not None and "WGS" in str(crs.ellipsoid.name)):
@@ -266,19 +283,35 @@ def _outside(profile: Profile, geoms: np.ndarray, crs: CRS) -> list[int]:
 
         outline = project(outline, WGS84, crs)
         shapely.prepare(outline)
-    geoms = shapely.force_2d(geoms)
-    inside = shapely.contains_properly(outline, geoms)
-    out = []
+    inside = shapely.contains_properly(outline, shapely.force_2d(geoms))
+    out: list[tuple[int, shapely.Geometry | None, int]] = []
     for i in np.flatnonzero(~inside):
-        g = geoms[i]
-        if not shapely.is_valid(g):
-            g = shapely.make_valid(g, method="structure", keep_collapsed=False)
-        area = shapely.area(g)
-        if area <= 0:
+        geom = geoms[i]
+        multi = shapely.get_type_id(geom) in (6, 7)  # MultiPolygon, GeometryCollection
+        parts = shapely.get_parts(geom) if multi else np.asarray([geom], dtype=object)
+        away = [_mostly_outside(p, outline, profile.roi_min_inside) for p in parts]
+        if not any(away):
             continue
-        if shapely.area(shapely.intersection(g, outline)) / area < profile.roi_min_inside:
-            out.append(int(i))
+        kept = [p for p, a in zip(parts, away, strict=True) if not a]
+        if not any(shapely.area(p) > 0 for p in kept):
+            out.append((int(i), None, 1))  # the whole feature is outside: counted once
+        elif shapely.get_type_id(geom) == 6:
+            out.append((int(i), shapely.MultiPolygon(kept), sum(away)))
+        else:
+            out.append((int(i), shapely.GeometryCollection(kept), sum(away)))
     return out
+
+
+def _mostly_outside(part: shapely.Geometry, outline: shapely.Geometry, min_inside: float) -> bool:
+    """True for a polygon with less than ``min_inside`` of its area inside the outline (a part
+    without area, e.g. a point in a collection, is left alone)."""
+    g = shapely.force_2d(part)
+    if not shapely.is_valid(g):
+        g = shapely.make_valid(g, method="structure", keep_collapsed=False)
+    area = shapely.area(g)
+    if area <= 0:
+        return False
+    return bool(shapely.area(shapely.intersection(g, outline)) / area < min_inside)
 
 
 def control_statuses(profile: Profile) -> list[str]:
