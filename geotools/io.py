@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -651,6 +652,64 @@ GEOJSON_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz")
 _WGS84_NAMES = (b"CRS84", b"EPSG::4326", b"EPSG:4326", b"crs84")
 
 
+_RAGGED = {
+    "Polygon": shapely.GeometryType.POLYGON,
+    "MultiPolygon": shapely.GeometryType.MULTIPOLYGON,
+}
+
+
+def _polygons_from_json(data: bytes) -> np.ndarray | None:
+    """The features' geometries of a FeatureCollection whose every feature is a 2-D Polygon or
+    MultiPolygon, built from its coordinates with orjson and numpy (about twice as fast as
+    GEOS's reader; the same doubles, bit for bit: tested on the whole archive); None for
+    anything else (other types, 3-D, nulls, malformed), which ``shapely.from_geojson`` reads.
+    """
+    import gc
+
+    import orjson
+
+    # the parse makes thousands of small lists, freed on return: the cyclic collector,
+    # woken by them, would walk the whole heap for nothing (it doubled the time)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _ragged(orjson.loads(data)["features"])
+    except Exception:  # any surprise: the reader that words errors takes over
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _ragged(features: list[Any]) -> np.ndarray | None:
+    """Geometries of GeoJSON features (2-D Polygon / MultiPolygon only, else None)."""
+    out = np.empty(len(features), dtype=object)
+    for i, feature in enumerate(features):
+        geometry = feature["geometry"]
+        kind = _RAGGED[geometry["type"]]
+        polys = geometry["coordinates"]
+        if kind == shapely.GeometryType.POLYGON:
+            polys = [polys]
+        rings = [ring for poly in polys for ring in poly]
+        points = list(chain.from_iterable(rings))
+        if set(map(len, points)) != {2}:
+            return None  # 3-D or malformed positions: GEOS reads (or refuses) them
+        coords = np.fromiter(chain.from_iterable(points), np.float64, 2 * len(points))
+        coords = coords.reshape(-1, 2)
+        ring_offsets = np.zeros(len(rings) + 1, dtype=np.int64)
+        np.cumsum([len(r) for r in rings], out=ring_offsets[1:])
+        first, last = ring_offsets[:-1], ring_offsets[1:] - 1
+        if (last - first < 3).any() or not (coords[first] == coords[last]).all():
+            return None  # an open or short ring: GEOS refuses it (numpy would close it)
+        poly_offsets = np.zeros(len(polys) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in polys], out=poly_offsets[1:])
+        offsets: tuple[np.ndarray, ...] = (ring_offsets, poly_offsets)
+        if kind == shapely.GeometryType.MULTIPOLYGON:
+            offsets += (np.asarray([0, len(polys)], dtype=np.int64),)
+        out[i] = shapely.from_ragged_array(kind, coords, offsets)[0]
+    return out
+
+
 def _read_geojson_fast(data: bytes) -> RawLayer | None:
     """GEOS's own GeoJSON reader on a file's (gunzipped) bytes (about twice as fast as GDAL
     here).
@@ -679,6 +738,9 @@ def _read_geojson_fast(data: bytes) -> RawLayer | None:
                 return None
             epsg = crs.to_epsg()
             crs = CRS.from_epsg(epsg) if epsg else crs
+    plain = _polygons_from_json(data)
+    if plain is not None:
+        return RawLayer(plain, {}, crs, [])
     m_dropped = 0
     try:
         collection = shapely.from_geojson(data)

@@ -4,6 +4,7 @@ import json
 import zipfile
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from pyproj import CRS
@@ -209,3 +210,71 @@ def test_projected_coordinates_without_crs_refused(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(DataError, match="not lon/lat"):
         read_snapshots([path])
+
+
+def test_json_coordinates_reader_equals_geos_on_the_whole_archive(deepstate_daily):
+    # The orjson + numpy reader must give GEOS's own geometry, bit for bit, on every file.
+    import gzip
+
+    from geotools.io import _polygons_from_json
+
+    files = sorted(deepstate_daily.glob("*.geojson.gz"))
+    assert len(files) == 769
+    for path in files:
+        data = gzip.decompress(path.read_bytes())
+        mine = _polygons_from_json(data)
+        assert mine is not None, path.name
+        theirs = shapely.get_parts(shapely.from_geojson(data))
+        assert len(mine) == len(theirs)
+        for a, b in zip(mine, theirs, strict=True):
+            assert a.geom_type == b.geom_type
+            assert np.array_equal(shapely.get_coordinates(a), shapely.get_coordinates(b))
+            assert shapely.equals_exact(a, b, 0.0)
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        '{"type": "Polygon", "coordinates": '
+        "[[[30, 50, 1], [31, 50, 1], [31, 51, 1], [30, 50, 1]]]}",
+        '{"type": "GeometryCollection", "geometries": []}',
+        '{"type": "Point", "coordinates": [30, 50]}',
+        "null",
+        '{"type": "Polygon", "coordinates": [[[30, 50], [31, 50], [31, 51], [30, 52]]]}',
+        '{"type": "Polygon", "coordinates": [[[30, 50], [31, "x"], [31, 51], [30, 50]]]}',
+    ],
+)
+def test_json_coordinates_reader_leaves_anything_else_to_geos(geometry):
+    # 3-D, collections, points, nulls, unclosed rings, bad numbers: not read here (None)
+    from geotools.io import _polygons_from_json
+
+    doc = '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+    doc += f'"geometry": {geometry}}}]}}'
+    assert _polygons_from_json(doc.encode()) is None
+
+
+def test_json_coordinates_reader_keeps_holes_and_polygons(tmp_path):
+    from geotools.io import _polygons_from_json
+
+    shell = [[30, 50], [32, 50], [32, 52], [30, 52], [30, 50]]
+    hole = [[30.5, 50.5], [31, 50.5], [31, 51], [30.5, 50.5]]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [shell, hole]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"a": 1},
+                "geometry": {"type": "MultiPolygon", "coordinates": [[shell], [shell, hole]]},
+            },
+        ],
+    }
+    data = json.dumps(doc).encode()
+    mine = _polygons_from_json(data)
+    theirs = shapely.get_parts(shapely.from_geojson(data))
+    assert [g.geom_type for g in mine] == ["Polygon", "MultiPolygon"]
+    assert all(shapely.equals_exact(a, b, 0.0) for a, b in zip(mine, theirs, strict=True))
