@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -119,8 +119,15 @@ class DaskPool:
         worker dies, few enough that Dask's per-task cost stays small."""
         return self.workers * 4
 
-    def run(self, jobs: Sequence[ChunkJob], show_progress: bool | None) -> list[PairResult]:
-        """The chunks' results in chunk order; the first failing chunk's error is raised."""
+    def run(
+        self,
+        jobs: Sequence[ChunkJob],
+        show_progress: bool | None,
+        ready: Callable[[], object] = lambda: None,
+    ) -> list[PairResult]:
+        """The chunks' results in chunk order; the first failing chunk's error is raised.
+        ``ready()`` first: a region layer that cannot be built fails here, not in every task."""
+        ready()
         dask = _dask()
         futures: list[Future[TaskResult]] = self.client.map(
             run_task,

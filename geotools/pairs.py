@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from pyproj import CRS
 
 from geotools import cache
 from geotools.diff import diff_snapshots
+from geotools.errors import GeotoolsError
 from geotools.io import SnapshotRef, load_snapshot, snapshot_cache_key
 from geotools.periods import Period
 from geotools.regions import RegionLayer, RegionSpec
@@ -89,6 +91,49 @@ def region_layer(spec: RegionSpec, crs_wkt: str) -> RegionLayer:
     if key not in _REGION_LAYERS:  # one build per process
         _REGION_LAYERS[key] = spec.build(CRS.from_wkt(crs_wkt))
     return _REGION_LAYERS[key]
+
+
+def layer_built(spec: RegionSpec | None, crs_wkt: str) -> bool:
+    """Whether this process holds the region layer already (or needs none)."""
+    return spec is None or (spec, crs_wkt) in _REGION_LAYERS
+
+
+def prefetch(
+    refs: Sequence[SnapshotRef],
+    crs_wkt: str,
+    load_kwargs: dict[str, Any],
+    keys: Sequence[str | None],
+) -> int:
+    """Read and check ``refs`` into the snapshot cache; how many were read. Workers do this
+    while the main process builds the region layer; their chunks then find the snapshots in
+    the cache. A bad file is left for its chunk, which raises its error in chunk order."""
+    crs = CRS.from_wkt(crs_wkt)
+    done = 0
+    for ref, key in zip(refs, keys, strict=True):
+        try:
+            load_snapshot(ref, crs, **load_kwargs, cache_key=key)
+            done += 1
+        except GeotoolsError:
+            continue
+    return done
+
+
+def prefetch_batches(
+    jobs: Sequence[ChunkJob], found: Sequence[Lookup], share: float, size: int
+) -> list[tuple[list[SnapshotRef], list[str | None]]]:
+    """The first ``share`` of the snapshots the chunks will read and check, in date order,
+    in batches of ``size`` (with their cache keys)."""
+    seen: set[dt.date] = set()
+    refs: list[SnapshotRef] = []
+    keys: list[str | None] = []
+    for f in found:
+        for ref in f.unchecked:
+            if ref.date not in seen:
+                seen.add(ref.date)
+                refs.append(ref)
+                keys.append(f.snap_keys.get(ref.date))
+    n = int(len(refs) * share)
+    return [(refs[i : i + size], keys[i : i + size]) for i in range(0, n, size)]
 
 
 def measure(

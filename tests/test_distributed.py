@@ -339,6 +339,29 @@ def test_a_bad_file_fails_the_cluster_run_with_the_local_one_line_error(
     assert remote.stdout == local.stdout == ""
 
 
+def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(
+    files: list[Path], boundaries_full: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 4th file is among those the workers read ahead while the region layer is built:
+    # the run still fails in one line, the one a single process prints.
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    for f in files[:40]:
+        (folder / f.name).symlink_to(f)
+    bad = folder / files[3].name
+    bad.unlink()
+    bad.write_bytes(b"\x1f\x8b not really gzip")
+    base = ["series", str(folder), "--period", "day", "--by", str(boundaries_full)]
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache-2"))  # cold: the read-ahead runs
+    two = run_cli([*base, "--workers", "2"], module=True)
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache-1"))
+    one = run_cli([*base, "--workers", "1"], module=True)
+    assert one.returncode == two.returncode == 1
+    assert len(two.stderr.splitlines()) == 1, two.stderr
+    assert two.stderr == one.stderr
+    assert two.stderr.startswith(f"geotools: error: {bad}")
+
+
 def test_the_command_line_on_a_local_cluster_prints_the_same_and_nothing_else(
     files: list[Path],
 ) -> None:
