@@ -217,10 +217,23 @@ def _clip(geom: shapely.Geometry, boxes: np.ndarray) -> np.ndarray:
     out = np.empty(len(boxes), dtype=object)
     for i, (x0, y0, x1, y1) in enumerate(shapely.bounds(boxes).tolist()):
         out[i] = shapely.clip_by_rect(geom, x0, y0, x1, y1)
-    bad = ~shapely.is_valid(out)
-    if bad.any():
-        out[bad] = shapely.intersection(geom, boxes[bad])
+    for k in np.flatnonzero(~shapely.is_valid(out)).tolist():
+        out[k] = _exact_clip(geom, boxes[k])
     return out
+
+
+def _exact_clip(geom: shapely.Geometry, box: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` ∩ ``box`` by overlay, where the rectangle clipper's piece was invalid. The
+    overlay takes a valid piece of ``geom`` clipped to a wider box (the same polygon inside
+    ``box``, without the rest, which on a densified snapshot made each overlay 0.3 s);
+    the whole ``geom`` when no wider piece comes out valid."""
+    x0, y0, x1, y1 = shapely.bounds(box).tolist()
+    side = max(x1 - x0, y1 - y0, 1e-9)
+    for margin in (0.5 * side, 1.37 * side, 0.19 * side):
+        wide = shapely.clip_by_rect(geom, x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+        if shapely.is_valid(wide):
+            return shapely.intersection(wide, box)
+    return shapely.intersection(geom, box)
 
 
 def _assemble(pieces: np.ndarray) -> shapely.Geometry:

@@ -136,3 +136,33 @@ def test_allocation_equals_direct_overlay_on_real_changes(boundaries_full, deeps
             assert got.get(OUTSIDE, 0.0) == pytest.approx(outside, abs=1.0)
             checked += 1
     assert checked >= 40
+
+
+def test_allocating_a_whole_snapshot_equals_direct_overlay(boundaries_full, deepstate_daily):
+    # A whole snapshot (thousands of vertices) is cut to each tile's box before the overlay
+    # with the tile (regions._near): the areas are those of one intersection per region.
+    import importlib
+
+    regions_module = importlib.import_module("geotools.regions")
+    (snap,) = read_snapshots([deepstate_daily / "20250601.geojson.gz"], crs=LAEA)
+    occupied = snap.geometries["occupied"]
+    assert shapely.get_num_coordinates(occupied) > 5 * regions_module.NEAR_VERTICES
+    layer = read_regions(boundaries_full, LAEA)
+    got = layer.allocate(occupied)
+    direct = shapely.area(shapely.intersection(occupied, layer.geometries))
+    for code, area in zip(layer.codes, direct, strict=True):
+        assert got.get(code, 0.0) == pytest.approx(float(area), abs=1.0, rel=1e-9), code
+    assert sum(got.values()) == pytest.approx(float(shapely.area(occupied)), rel=1e-12)
+
+
+def test_exact_clip_is_the_overlay_with_the_box():
+    # The fallback for an invalid rectangle-clipper piece: an overlay on a wider valid piece.
+    from geotools.diff import _exact_clip
+
+    shell = shapely.Polygon([(0, 0), (10, 0), (10, 10), (5, 4), (0, 10)])
+    geom = shapely.difference(shell, shapely.box(2, 1, 3, 2))
+    for bounds in [(1, 0.5, 4, 3), (4, 3, 6, 5), (-1, -1, 11, 11), (9, 9, 12, 12)]:
+        box = shapely.box(*bounds)
+        got = _exact_clip(geom, box)
+        assert shapely.equals(got, shapely.intersection(geom, box))
+        assert shapely.area(got) == pytest.approx(shapely.area(shapely.intersection(geom, box)))
