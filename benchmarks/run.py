@@ -282,7 +282,9 @@ def main() -> int:
             f"({warm_in_s:.2f} s in this one); identical: {same}"
         )
 
-        run_geotools(files[:-1], args.regions, work / "cache-inc", args.workers)
+        # yesterday's run, in a process of its own as it would be (this process's memoised
+        # region layer would leave it out of that cache)
+        run_fresh(files[:-1], args.regions, work / "cache-inc", args.workers, work)
         incremental_s, inc_table = run_fresh(
             files, args.regions, work / "cache-inc", args.workers, work
         )
