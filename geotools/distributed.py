@@ -123,7 +123,7 @@ class DaskPool:
         self,
         jobs: Sequence[ChunkJob],
         show_progress: bool | None,
-        ready: Callable[[], object] = lambda: None,
+        ready: Callable[[], object],
     ) -> list[PairResult]:
         """The chunks' results in chunk order; the first failing chunk's error is raised.
         ``ready()`` first: a region layer that cannot be built fails here, not in every task."""

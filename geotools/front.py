@@ -272,7 +272,8 @@ class AdvanceStats:
 def advance_line(
     new: FrontLine, gained: shapely.Geometry, m_per_unit: float = 1.0
 ) -> shapely.Geometry:
-    """The part of the new line of contact that bounds ``gained`` territory."""
+    """The part of a line of contact (the new one: the advancing line; the old one: the line
+    the gains were taken across) that bounds ``gained`` territory."""
     if shapely.is_empty(gained) or shapely.is_empty(new.line):
         return shapely.MultiLineString()
     near = shapely.buffer(gained, ADVANCE_SNAP_M / m_per_unit, quad_segs=2)
@@ -296,6 +297,17 @@ def sample_line(line: shapely.Geometry, step: float) -> tuple[np.ndarray, np.nda
     if not points:
         return np.empty(0, dtype=object), np.empty(0)
     return np.concatenate(points), np.concatenate(weights)
+
+
+def geodesic_samples(
+    line: shapely.Geometry, step: float, crs: CRS
+) -> tuple[np.ndarray, np.ndarray]:
+    """``sample_line``, with each point's length scaled from planar to geodesic metres (the
+    weights add up to the line's geodesic length)."""
+    points, weights = sample_line(line, step)
+    if len(points):
+        weights = weights * (geodesic_length_m(line, crs) / weights.sum())
+    return points, weights
 
 
 def geodesic_distances_m(points: np.ndarray, line: shapely.Geometry, crs: CRS) -> np.ndarray:
@@ -359,7 +371,7 @@ def advance_depth(
         raise UsageError(f"sampling step {step_km} km must be positive")
     adv = advance_line(new, gained, m_per_unit)
     step = step_km * M_PER_KM / m_per_unit
-    points, weights = sample_line(adv, step)
+    points, weights = geodesic_samples(adv, step, new.crs)
     out: dict[str, AdvanceStats] = {}
     if len(points) == 0:
         return out
@@ -377,9 +389,6 @@ def advance_depth(
         attached = ~foothold
     depth = _depths(points, parts, attached, old, border, snap)
     vdepth = _depths(vertices, parts, attached, old, border, snap)
-    # the weights are planar lengths; scale them to the line's geodesic length
-    geo_len = geodesic_length_m(adv, new.crs)
-    weights = weights * (geo_len / weights.sum())
     codes = _codes(layer, _owners(points, layer))
     vcodes = _codes(layer, _owners(vertices, layer))
     width, area = _widths(old, parts, attached, layer, step, snap, m_per_unit)
@@ -414,13 +423,9 @@ def _widths(
     if len(taken) == 0 or shapely.is_empty(old.line):
         return {}, {}
     gained = shapely.union_all(taken)
-    base = shapely.intersection(old.line, shapely.buffer(gained, snap, quad_segs=2))
-    pieces = [p for p in shapely.get_parts(base) if p.geom_type == "LineString" and p.length > 0]
-    line = shapely.multilinestrings(pieces) if pieces else shapely.MultiLineString()
-    points, weights = sample_line(line, step)
+    points, weights = geodesic_samples(advance_line(old, gained, m_per_unit), step, old.crs)
     width: dict[str, float] = {}
     if len(points):
-        weights = weights * (geodesic_length_m(line, old.crs) / weights.sum())
         codes = _codes(layer, _owners(points, layer))
         for code in np.unique(codes).tolist():
             width[str(code)] = float(weights[codes == code].sum())

@@ -8,6 +8,7 @@ in seconds), or a common date property (``date``, ``datetime``, ``snapshot_date`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import glob
 import logging
 import re
@@ -339,22 +340,26 @@ def _plain_name(path: Path) -> Path:
         return path
     link = _LINKS.get(path)
     if link is None:
-        import atexit
         import hashlib
-        import shutil
-        import tempfile
 
-        if not _LINKS:
-            folder = Path(tempfile.mkdtemp(prefix="geotools-links-"))
-            atexit.register(shutil.rmtree, folder, True)
-        else:
-            folder = next(iter(_LINKS.values())).parent
         digest = hashlib.sha1(str(path).encode()).hexdigest()[:16]
         suffix = "".join(s for s in path.suffixes[-2:] if ";" not in s)
-        link = folder / f"{digest}{suffix}"
+        link = _links_folder() / f"{digest}{suffix}"
         link.symlink_to(path.resolve())
         _LINKS[path] = link
     return link
+
+
+@functools.cache
+def _links_folder() -> Path:
+    """A temporary folder for ``_plain_name``'s links, removed when the process exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="geotools-links-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def _vsi_path(path: Path) -> str:

@@ -100,14 +100,13 @@ class RegionLayer:
                         if not shapely.is_empty(piece):
                             pieces.append(piece)
                             owners.append(i)
-            arr = np.asarray(pieces, dtype=object)
-            shapely.prepare(arr)  # for the containment tests of allocate
-            self._tiles = (arr, np.asarray(owners, dtype=np.int64), shapely.STRtree(arr))
+            self.set_tiles(np.asarray(pieces, dtype=object), np.asarray(owners))
+        assert self._tiles is not None
         return self._tiles
 
     def set_tiles(self, pieces: np.ndarray, owners: np.ndarray) -> None:
-        """Use ``pieces``/``owners`` (as :meth:`tiles` made them, e.g. from the cache)."""
-        shapely.prepare(pieces)
+        """Use ``pieces``/``owners`` (as :meth:`tiles` makes them, or from the cache)."""
+        shapely.prepare(pieces)  # for the containment tests of allocate
         self._tiles = (pieces, owners.astype(np.int64), shapely.STRtree(pieces))
 
     def name_of(self, code: str) -> str:

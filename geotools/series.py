@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -135,16 +136,9 @@ def series(
     if crs is None:
         crs = _first_crs(ordered, load_kwargs)
         log.info("equal-area CRS: %s", crs.srs)
-    chosen = crs
-    built: list[dict[str, str]] = []
-
-    def ready() -> dict[str, str]:
-        """The region layer's names; the layer is built (once) in this process, and stored
-        in the cache, where workers forked before find it."""
-        if not built:
-            built.append(_names(regions, chosen))
-        return built[0]
-
+    # the pool builds the region layer when it suits it (memoised per process, and stored in
+    # the cache, where workers forked before find it)
+    ready = partial(_names, regions, crs)
     with _pool(scheduler, address, workers, len(ordered)) as pool:
         jobs = make_jobs(
             periods,
@@ -157,7 +151,7 @@ def series(
             transitions,
         )
         results = pool.run(jobs, show_progress, ready)
-    names = ready()
+    names = _names(regions, crs)
     rows: list[dict[str, object]] = []
     moved: list[dict[str, object]] = []
     out: list[tuple[Period, list[Change]]] = []
@@ -300,7 +294,7 @@ class _Pool(Protocol):
         self,
         jobs: Sequence[ChunkJob],
         show_progress: bool | None,
-        ready: Callable[[], object] = lambda: None,
+        ready: Callable[[], object],
     ) -> list[PairResult]:
         """The chunks' results, in chunk order; ``ready()`` builds what the chunks share (the
         region layer), when the pool chooses."""
@@ -323,7 +317,7 @@ class _LocalPool:
         self,
         jobs: Sequence[ChunkJob],
         show_progress: bool | None,
-        ready: Callable[[], object] = lambda: None,
+        ready: Callable[[], object],
     ) -> list[PairResult]:
         """The chunks' results, in chunk order."""
         return _run(list(jobs), self.workers, show_progress, ready)
@@ -364,7 +358,7 @@ def _run(
     jobs: list[ChunkJob],
     workers: int,
     show_progress: bool | None,
-    ready: Callable[[], object] = lambda: None,
+    ready: Callable[[], object],
 ) -> list[PairResult]:
     results: list[PairResult] = []
     found = [lookup(job) for job in jobs]
