@@ -109,7 +109,7 @@
       return made;
     }
 
-    var shown = null, label = null, totalsBox = null, slider = null;
+    var shown = null, info = null;  // info: the info box's parts (ui.addInfo, below)
 
     function show(i) {
       var made = build(i);
@@ -123,49 +123,22 @@
       shown = made;
       current = i;
       var step = steps[i];
-      label.textContent = A + " " + step.date_a + " \u00b7 " + B + " " + step.date_b;
-      totalsBox.textContent = "";
+      info.label.textContent = A + " " + step.date_a + " \u00b7 " + B + " " + step.date_b;
+      info.totals.textContent = "";
       var t = step.totals;
       if (t) {
-        totalsBox.appendChild(el("div", null, "only " + A + " " + km2(t[0]) + ", only " + B + " " +
+        info.totals.appendChild(el("div", null, "only " + A + " " + km2(t[0]) + ", only " + B + " " +
           km2(t[1]) + ", both " + km2(t[2])));
-        totalsBox.appendChild(el("div", null, "disagreement " + km2(t[5])));
+        info.totals.appendChild(el("div", null, "disagreement " + km2(t[5])));
       }
-      if (slider) { slider.value = String(i); }
+      if (info.slider) { info.slider.value = String(i); }
       map.getContainer().setAttribute("data-step", String(i));
     }
 
-    var Info = L.Control.extend({
-      options: { position: "bottomleft" },
-      onAdd: function () {
-        var box = el("div", "gt-info leaflet-bar");
-        box.appendChild(el("div", "gt-title", data.title));
-        label = el("div", "gt-period");
-        box.appendChild(label);
-        if (steps.length > 1) {
-          var row = el("div", "gt-slider-row");
-          var prev = el("button", "gt-prev", "\u25c0");
-          var next = el("button", "gt-next", "\u25b6");
-          prev.type = next.type = "button";
-          prev.title = "previous date pair"; next.title = "next date pair";
-          slider = el("input", "gt-slider");
-          slider.type = "range"; slider.min = "0"; slider.max = String(steps.length - 1);
-          slider.step = "1"; slider.value = String(current);
-          slider.setAttribute("aria-label", "date pair");
-          row.appendChild(prev); row.appendChild(slider); row.appendChild(next);
-          box.appendChild(row);
-          slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
-          prev.addEventListener("click", function () { show(Math.max(0, current - 1)); });
-          next.addEventListener("click", function () { show(Math.min(steps.length - 1, current + 1)); });
-        }
-        totalsBox = el("div", "gt-totals");
-        box.appendChild(totalsBox);
-        L.DomEvent.disableClickPropagation(box);
-        L.DomEvent.disableScrollPropagation(box);
-        return box;
-      }
+    info = ui.addInfo(map, {
+      title: data.title, count: steps.length, start: current, noun: "date pair", play: false,
+      show: show, current: function () { return current; }
     });
-    map.addControl(new Info());
 
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
@@ -189,16 +162,7 @@
     map.addControl(new Legend());
 
     // Minimap of the land outline: works without tiles, offline.
-    if (data.outline && L.Control.MiniMap) {
-      var mini = L.geoJSON(data.outline, {
-        style: function () { return { color: "#666666", weight: 0.6, fillColor: "#dddddd", fillOpacity: 1 }; }
-      });
-      new L.Control.MiniMap(mini, {
-        position: "bottomright", toggleDisplay: true, zoomLevelOffset: -4, width: 140, height: 120,
-        aimingRectOptions: { color: "#1a1a1a", weight: 1.5, fillOpacity: 0.08, interactive: false },
-        shadowRectOptions: { color: "#1a1a1a", weight: 1, opacity: 0, fillOpacity: 0, interactive: false }
-      }).addTo(map);
-    }
+    ui.addMinimap(map, data.outline);
 
     show(current);
     window.geotoolsStep = show;

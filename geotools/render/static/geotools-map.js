@@ -93,9 +93,79 @@
     fc.features.forEach(function (f) { f.geometry = decodeGeometry(f.geometry); });
     return fc;
   }
+  // Info box: the title, a label for the step shown, its totals and, for several steps, a
+  // slider with previous / next buttons (and play / pause with ``o.play``). ``o``: title,
+  // count, start, noun ("period"), play, show(i), current(). Returns {label, totals, slider},
+  // filled when the box is added (at once).
+  function addInfo(map, o) {
+    var parts = { label: null, totals: null, slider: null };
+    var Info = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var box = el("div", "gt-info leaflet-bar");
+        box.appendChild(el("div", "gt-title", o.title));
+        parts.label = el("div", "gt-period");
+        box.appendChild(parts.label);
+        if (o.count > 1) {
+          var row = el("div", "gt-slider-row");
+          var prev = el("button", "gt-prev", "\u25c0");
+          var next = el("button", "gt-next", o.play ? "\u25b6\u25b6" : "\u25b6");
+          prev.type = next.type = "button";
+          prev.title = "previous " + o.noun; next.title = "next " + o.noun;
+          var slider = el("input", "gt-slider");
+          slider.type = "range"; slider.min = "0"; slider.max = String(o.count - 1);
+          slider.step = "1"; slider.value = String(o.start);
+          slider.setAttribute("aria-label", o.noun);
+          row.appendChild(prev);
+          if (o.play) { row.appendChild(playButton(o)); }
+          row.appendChild(slider); row.appendChild(next);
+          box.appendChild(row);
+          slider.addEventListener("input", function () { o.show(parseInt(slider.value, 10)); });
+          prev.addEventListener("click", function () { o.show(Math.max(0, o.current() - 1)); });
+          next.addEventListener("click", function () { o.show(Math.min(o.count - 1, o.current() + 1)); });
+          parts.slider = slider;
+        }
+        parts.totals = el("div", "gt-totals");
+        box.appendChild(parts.totals);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    map.addControl(new Info());
+    return parts;
+  }
+
+  function playButton(o) {
+    var play = el("button", "gt-play", "\u25b6");
+    play.type = "button";
+    play.title = "play / pause";
+    var timer = null;
+    play.addEventListener("click", function () {
+      if (timer) { clearInterval(timer); timer = null; play.textContent = "\u25b6"; return; }
+      play.textContent = "\u275a\u275a";
+      timer = setInterval(function () { o.show((o.current() + 1) % o.count); }, 800);
+    });
+    return play;
+  }
+
+  // Minimap of the land / region outline: works without tiles, offline.
+  function addMinimap(map, outline) {
+    if (!outline || !L.Control.MiniMap) { return; }
+    var mini = L.geoJSON(outline, {
+      style: function () { return { color: "#666666", weight: 0.6, fillColor: "#dddddd", fillOpacity: 1 }; }
+    });
+    new L.Control.MiniMap(mini, {
+      position: "bottomright", toggleDisplay: true, zoomLevelOffset: -4, width: 140, height: 120,
+      // the plugin's orange view box would read as one more gained polygon
+      aimingRectOptions: { color: "#1a1a1a", weight: 1.5, fillOpacity: 0.08, interactive: false },
+      shadowRectOptions: { color: "#1a1a1a", weight: 1, opacity: 0, fillOpacity: 0, interactive: false }
+    }).addTo(map);
+  }
+
   window.geotoolsDecode = decodeCollection;
   // for the other geotools pages (the compare map): the same text-only builders
-  window.geotoolsUI = { el: el, km2: km2, tip: tip };
+  window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap };
 
   window.geotoolsMap = function (map, groups, data) {
     decodeCollection(data.regions);
@@ -228,7 +298,7 @@
     }
 
     var shown = null;
-    var label = null, totalsBox = null, slider = null;
+    var info = null;  // the info box's parts (addInfo, below)
 
     function show(i) {
       var made = build(i);
@@ -249,59 +319,25 @@
       current = i;
       styleRegions(i);
       var step = steps[i];
-      label.textContent = step.start + " \u2192 " + step.end;
-      label.title = "snapshots " + step.from + " \u2192 " + step.to +
+      info.label.textContent = step.start + " \u2192 " + step.end;
+      info.label.title = "snapshots " + step.from + " \u2192 " + step.to +
         (step.gap_days ? " (" + step.gap_days + " days without a snapshot)" : "");
-      totalsBox.textContent = "";
+      info.totals.textContent = "";
       data.statuses.forEach(function (status) {
         var t = step.totals[status];
         if (!t) { return; }
-        totalsBox.appendChild(el("div", null, status + ": gained " + km2(t.gained) + ", lost " +
+        info.totals.appendChild(el("div", null, status + ": gained " + km2(t.gained) + ", lost " +
           km2(t.lost) + ", net " + signed(t.net)));
       });
-      if (slider) { slider.value = String(i); }
+      if (info.slider) { info.slider.value = String(i); }
       map.getContainer().setAttribute("data-step", String(i));
     }
 
     // Info box: title, period, totals and (for several steps) the slider.
-    var Info = L.Control.extend({
-      options: { position: "bottomleft" },
-      onAdd: function () {
-        var box = el("div", "gt-info leaflet-bar");
-        box.appendChild(el("div", "gt-title", data.title));
-        label = el("div", "gt-period");
-        box.appendChild(label);
-        if (steps.length > 1) {
-          var row = el("div", "gt-slider-row");
-          var prev = el("button", "gt-prev", "\u25c0");
-          var play = el("button", "gt-play", "\u25b6");
-          var next = el("button", "gt-next", "\u25b6\u25b6");
-          prev.type = play.type = next.type = "button";
-          prev.title = "previous period"; next.title = "next period"; play.title = "play / pause";
-          slider = el("input", "gt-slider");
-          slider.type = "range"; slider.min = "0"; slider.max = String(steps.length - 1);
-          slider.step = "1"; slider.value = "0";
-          slider.setAttribute("aria-label", "period");
-          row.appendChild(prev); row.appendChild(play); row.appendChild(slider); row.appendChild(next);
-          box.appendChild(row);
-          var timer = null;
-          slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
-          prev.addEventListener("click", function () { show(Math.max(0, current - 1)); });
-          next.addEventListener("click", function () { show(Math.min(steps.length - 1, current + 1)); });
-          play.addEventListener("click", function () {
-            if (timer) { clearInterval(timer); timer = null; play.textContent = "\u25b6"; return; }
-            play.textContent = "\u275a\u275a";
-            timer = setInterval(function () { show((current + 1) % steps.length); }, 800);
-          });
-        }
-        totalsBox = el("div", "gt-totals");
-        box.appendChild(totalsBox);
-        L.DomEvent.disableClickPropagation(box);
-        L.DomEvent.disableScrollPropagation(box);
-        return box;
-      }
+    info = addInfo(map, {
+      title: data.title, count: steps.length, start: 0, noun: "period", play: true,
+      show: show, current: function () { return current; }
     });
-    map.addControl(new Info());
 
     // Legend.
     var Legend = L.Control.extend({
@@ -339,18 +375,7 @@
     });
     map.addControl(new Legend());
 
-    // Minimap of the land / region outline: works without tiles, offline.
-    if (data.outline && L.Control.MiniMap) {
-      var mini = L.geoJSON(data.outline, {
-        style: function () { return { color: "#666666", weight: 0.6, fillColor: "#dddddd", fillOpacity: 1 }; }
-      });
-      new L.Control.MiniMap(mini, {
-        position: "bottomright", toggleDisplay: true, zoomLevelOffset: -4, width: 140, height: 120,
-        // the plugin's orange view box would read as one more gained polygon
-        aimingRectOptions: { color: "#1a1a1a", weight: 1.5, fillOpacity: 0.08, interactive: false },
-        shadowRectOptions: { color: "#1a1a1a", weight: 1, opacity: 0, fillOpacity: 0, interactive: false }
-      }).addTo(map);
-    }
+    addMinimap(map, data.outline);
 
     show(0);
     window.geotoolsStep = show;
