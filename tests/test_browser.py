@@ -199,7 +199,10 @@ def hover_gained_tooltips(page, table) -> set[str]:
             continue
         path.hover(force=True)
         page.wait_for_timeout(40)
+        # shown tooltips only: one Leaflet is still taking down is in the page unrendered
+        # (its inner text then has no table layout to split on)
         tips = page.locator(".leaflet-tooltip .gt-tooltip", has_text="Gained: occupied")
+        tips = tips.filter(visible=True)
         for text in tips.all_inner_texts():
             blocks = text.split("\nRegion\t")[1:]
             assert blocks, text  # every change polygon here lies in an oblast
