@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from naive import naive_daily_by_region  # noqa: E402
 
-from geotools.io import read_snapshots  # noqa: E402
+from geotools.read import read_snapshots  # noqa: E402
 from geotools.regions import RegionSpec  # noqa: E402
 from geotools.series import series  # noqa: E402
 

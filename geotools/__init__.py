@@ -3,29 +3,50 @@
 The public API is re-exported here; see the README for the command line.
 """
 
-from geotools.compare import compare, compare_snapshots, disagreement_frame, match_dates
+from geotools.compare import (
+    CompareResult,
+    compare,
+    compare_snapshots,
+    disagreement_frame,
+    match_dates,
+)
 from geotools.crs import choose_equal_area_crs, geodesic_area_m2, require_equal_area
 from geotools.diff import diff_snapshots
 from geotools.errors import CRSError, DataError, DateError, GeotoolsError, UsageError
-from geotools.front import front, front_line
-from geotools.io import SnapshotRef, discover, load_snapshot, read_snapshots, resolve_refs
-from geotools.output import changes_frame
+from geotools.front import FrontResult, front
+from geotools.frontline import front_line
+from geotools.output import ChangesLayer, changes_frame
 from geotools.periods import Period, make_periods
-from geotools.regions import RegionSpec
-from geotools.series import series, summarize
+from geotools.read import (
+    ReadOptions,
+    SnapshotRef,
+    discover,
+    load_snapshot,
+    read_snapshots,
+    resolve_refs,
+)
+from geotools.regions import RegionLayer, RegionSpec, region_spec
+from geotools.series import SeriesResult, series, summarize
 from geotools.snapshot import Change, RepairReport, Snapshot
+from geotools.stocks import stocks
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CRSError",
     "Change",
+    "ChangesLayer",
+    "CompareResult",
     "DataError",
     "DateError",
+    "FrontResult",
     "GeotoolsError",
     "Period",
+    "ReadOptions",
+    "RegionLayer",
     "RegionSpec",
     "RepairReport",
+    "SeriesResult",
     "Snapshot",
     "SnapshotRef",
     "UsageError",
@@ -44,8 +65,10 @@ __all__ = [
     "make_periods",
     "match_dates",
     "read_snapshots",
+    "region_spec",
     "require_equal_area",
     "resolve_refs",
     "series",
+    "stocks",
     "summarize",
 ]

@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,12 @@ from pyproj import CRS
 from geotools.clean import polygonal
 from geotools.crs import WGS84, project
 from geotools.errors import UsageError
-from geotools.front import control_geometry
-from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
+from geotools.frontline import control_geometry
 from geotools.progress import progress
-from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, select_codes
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs
+from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, region_spec, select_codes
 from geotools.snapshot import M2_PER_KM2, Snapshot
-from geotools.sources.profile import Profile, control_statuses, load_profile
+from geotools.sources.profile import control_statuses
 from geotools.table import TOTAL, TOTAL_NAME
 
 log = logging.getLogger(__name__)
@@ -226,29 +226,38 @@ def _label(inputs: Sequence[str | Path], fallback: str) -> str:
 def compare(
     inputs_a: Sequence[str | Path],
     inputs_b: Sequence[str | Path],
-    regions: RegionSpec | None = None,
+    /,
+    *,
+    options: ReadOptions | None = None,
+    options_b: ReadOptions | None = None,
+    regions: RegionSpec | str | Path | None = None,
+    region_field: str | None = None,
+    region_filter: Sequence[str] | None = None,
     tolerance_days: int = 0,
     labels: tuple[str, str] | None = None,
-    crs: CRS | None = None,
-    date_field: str | None = None,
-    layer_name: str | None = None,
-    status_field: str | None = None,
-    status: str = "occupied",
-    on_duplicate: OnDuplicate = "error",
-    force_crs: bool = False,
-    region_filter: Sequence[str] | None = None,
     show_progress: bool | None = None,
-    profile: Profile | str | None = None,
-    profile_b: Profile | str | None = None,
 ) -> CompareResult:
     """Compare source A with source B on every pair of dates matched by match_dates.
 
-    ``profile`` reads both sources (``profile_b``, when given, reads B); a profiled source is
-    compared by its Russian-control classes (e.g. ``russian_control``), not all its classes."""
-    prof_a = load_profile(profile) if profile is not None else None
-    prof_b = load_profile(profile_b) if profile_b is not None else prof_a
-    refs_a = resolve_refs(inputs_a, None, date_field, layer_name, on_duplicate)
-    refs_b = resolve_refs(inputs_b, None, date_field, layer_name, on_duplicate)
+    ``options`` read both sources (``options_b``, when given, reads B; B is read in A's CRS
+    whatever its options say); a profiled source is compared by its Russian-control classes
+    (e.g. ``russian_control``), not all its classes.
+
+    Examples
+    --------
+    >>> result = compare(["deepstate/daily"], ["isw/*.geojson.gz"],
+    ...                  regions="geoBoundaries-UKR-ADM1.geojson.gz")  # doctest: +SKIP
+    """
+    opts_a = options if options is not None else ReadOptions()
+    opts_b = options_b if options_b is not None else opts_a
+    spec = region_spec(regions, region_field)
+    if region_filter and spec is None:
+        raise UsageError(
+            "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
+        )
+    prof_a, prof_b = opts_a.profile, opts_b.profile
+    refs_a = resolve_refs(inputs_a, options=opts_a)
+    refs_b = resolve_refs(inputs_b, options=opts_b)
     by_a = {r.date: r for r in refs_a}
     by_b = {r.date: r for r in refs_b}
     pairs = match_dates(list(by_a), list(by_b), tolerance_days)
@@ -263,19 +272,21 @@ def compare(
     layer: RegionLayer | None = None
     comparisons: list[Comparison] = []
 
-    def load(ref: SnapshotRef, prof: Profile | None) -> Snapshot:
-        return load_snapshot(ref, crs, status_field, status, force_crs, profile=prof)
+    crs = opts_a.crs
+
+    def load(ref: SnapshotRef, opts: ReadOptions) -> Snapshot:
+        return load_snapshot(ref, options=replace(opts, crs=crs))
 
     wanted_a = control_statuses(prof_a) if prof_a is not None else None
     wanted_b = control_statuses(prof_b) if prof_b is not None else None
 
     with progress(len(pairs), "compare", show_progress) as advance:
         for da, db in pairs:
-            a = load(by_a[da], prof_a)
+            a = load(by_a[da], opts_a)
             crs = a.crs
-            b = load(by_b[db], prof_b)
-            if layer is None and regions is not None:
-                layer = regions.build(crs)
+            b = load(by_b[db], opts_b)
+            if layer is None and spec is not None:
+                layer = spec.build(crs)
             comparisons.append(compare_snapshots(a, b, layer, label_a, label_b, wanted_a, wanted_b))
             advance()
     assert crs is not None

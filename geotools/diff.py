@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import shapely
 
@@ -81,23 +83,37 @@ class _Segments:
         return found
 
 
-#: The last few geometries' segments: in a series each snapshot is the "after" of one pair
-#: and the "before" of the next, so its segments are computed once, not twice.
-_SEGMENTS: dict[int, _Segments] = {}
+class SegmentCache:
+    """Boundary segments of the geometries of the pair being diffed, owned by whoever runs a
+    sequence of pairs (a series chunk): in a series each snapshot is the "after" of one pair
+    and the "before" of the next, so its segments are computed once, not twice. It holds only
+    the current pair's geometries (2 per status class), keeps them alive while held (so an
+    ``id`` is never reused under it), and is not shared between threads."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, _Segments] = {}
+
+    def retain(self, geoms: Iterable[shapely.Geometry]) -> None:
+        """Drop every entry but those of ``geoms`` (the pair about to be diffed)."""
+        keep = {id(g) for g in geoms}
+        self._held = {k: s for k, s in self._held.items() if k in keep}
+
+    def get(self, geom: shapely.Geometry) -> _Segments:
+        """The segments of ``geom``, computed once while held."""
+        found = self._held.get(id(geom))
+        if found is not None and found.geom is geom:
+            return found
+        seg = _Segments(geom)
+        self._held[id(geom)] = seg
+        return seg
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
-def _segments(geom: shapely.Geometry) -> _Segments:
-    found = _SEGMENTS.get(id(geom))
-    if found is not None and found.geom is geom:
-        return found
-    seg = _Segments(geom)
-    if len(_SEGMENTS) >= 4:
-        _SEGMENTS.pop(next(iter(_SEGMENTS)))
-    _SEGMENTS[id(geom)] = seg
-    return seg
-
-
-def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely.Geometry | None:
+def change_windows(
+    before: shapely.Geometry, after: shapely.Geometry, segments: SegmentCache | None = None
+) -> shapely.Geometry | None:
     """Rectangles that hold every difference between two geometries, or None to say
     "compare everything" (localising would not pay).
 
@@ -106,7 +122,10 @@ def change_windows(before: shapely.Geometry, after: shapely.Geometry) -> shapely
     Every part of the symmetric difference is bounded by changed segments of one connected
     cluster, so it lies inside that cluster's box. An empty geometry means "identical".
     """
-    a, b = _segments(before), _segments(after)
+    if segments is None:
+        a, b = _Segments(before), _Segments(after)
+    else:
+        a, b = segments.get(before), segments.get(after)
     gone = np.flatnonzero(~b.contains(a))
     new = np.flatnonzero(~a.contains(b))
     if len(gone) + len(new) == 0:
@@ -190,7 +209,9 @@ def merge_boxes(boxes: np.ndarray) -> np.ndarray:
 
 
 def diff_geometries_fast(
-    before: shapely.Geometry, after: shapely.Geometry
+    before: shapely.Geometry,
+    after: shapely.Geometry,
+    segments: SegmentCache | None = None,
 ) -> tuple[shapely.Geometry, shapely.Geometry]:
     """Same result as diff_geometries, overlaying only inside the change windows.
 
@@ -199,7 +220,7 @@ def diff_geometries_fast(
     """
     if shapely.is_empty(before) or shapely.is_empty(after):
         return diff_geometries(before, after)
-    windows = change_windows(before, after)
+    windows = change_windows(before, after, segments)
     if windows is None:
         return diff_geometries(before, after)
     empty = shapely.MultiPolygon()
@@ -242,8 +263,25 @@ def _assemble(pieces: np.ndarray) -> shapely.Geometry:
     return shapely.multipolygons(parts) if parts else shapely.MultiPolygon()
 
 
-def diff_snapshots(before: Snapshot, after: Snapshot, fast: bool = True) -> list[Change]:
-    """One Change per status class present in either snapshot, sorted by status."""
+def diff_snapshots(
+    before: Snapshot,
+    after: Snapshot,
+    /,
+    *,
+    fast: bool = True,
+    segments: SegmentCache | None = None,
+) -> list[Change]:
+    """One Change per status class present in either snapshot, sorted by status.
+
+    ``fast=False`` runs the plain reference overlay; ``segments`` (a SegmentCache owned by
+    the caller) reuses the boundary segments of ``after`` when it is the next pair's
+    ``before``.
+
+    Examples
+    --------
+    >>> a, b = read_snapshots(["A.geojson", "B.geojson"])  # doctest: +SKIP
+    >>> [c.net_m2 for c in diff_snapshots(a, b)]  # doctest: +SKIP
+    """
     if not before.crs.equals(after.crs):
         raise UsageError(
             f"snapshots {before.source} and {after.source} are in different CRSs; "
@@ -251,10 +289,15 @@ def diff_snapshots(before: Snapshot, after: Snapshot, fast: bool = True) -> list
         )
     changes = []
     empty = shapely.MultiPolygon()
+    if segments is not None:
+        segments.retain([*before.geometries.values(), *after.geometries.values()])
     for status in sorted(set(before.geometries) | set(after.geometries)):
         g0 = before.geometries.get(status, empty)
         g1 = after.geometries.get(status, empty)
-        gained, lost = (diff_geometries_fast if fast else diff_geometries)(g0, g1)
+        if fast:
+            gained, lost = diff_geometries_fast(g0, g1, segments)
+        else:
+            gained, lost = diff_geometries(g0, g1)
         unit = before.m2_per_unit
         changes.append(
             Change(

@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import shapely
@@ -118,13 +118,29 @@ def write_table(table: pd.DataFrame, dest: str | Path) -> None:
             frame.to_parquet(tmp, index=False)
 
 
+class ChangesLayer(NamedTuple):
+    """The gained / lost polygons as a GeoDataFrame, and what ``min_area_km2`` left out."""
+
+    frame: pd.DataFrame  # a GeoDataFrame, one row per period, status and gained / lost
+    dropped_parts: int
+    dropped_km2: float
+
+
 def changes_frame(
     changes: Sequence[tuple[Period, Sequence[Change]]],
     crs: object,
+    /,
+    *,
     min_area_km2: float = 0.0,
     out_crs: object = WGS84,
-) -> tuple[pd.DataFrame, int, float]:
-    """GeoDataFrame of gained/lost polygons; returns (frame, parts dropped, km² dropped).
+) -> ChangesLayer:
+    """GeoDataFrame of gained/lost polygons (``.frame``), with the parts and km² that
+    ``min_area_km2`` dropped (``.dropped_parts``, ``.dropped_km2``).
+
+    Examples
+    --------
+    >>> result = geotools.series(["daily/"], keep_changes=True)  # doctest: +SKIP
+    >>> layer = changes_frame(result.changes, result.crs).frame  # doctest: +SKIP
 
     ``min_area_km2`` drops polygon parts smaller than it from the layer only; the table's
     totals are computed before and are never affected.
@@ -187,7 +203,7 @@ def changes_frame(
         "geometry",
     ]
     frame = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=out_crs)
-    return frame, dropped_parts, dropped_m2 / M2_PER_KM2
+    return ChangesLayer(frame, dropped_parts, dropped_m2 / M2_PER_KM2)
 
 
 def write_layer(frame: Any, dest: str | Path, layer: str = "changes") -> None:
@@ -211,7 +227,7 @@ def write_changes(
 ) -> int:
     """Write the gained/lost polygons to ``dest``, saying what --min-area left out; returns
     the number of features written."""
-    frame, n_dropped, km2_dropped = changes_frame(changes, crs, min_area_km2)
+    frame, n_dropped, km2_dropped = changes_frame(changes, crs, min_area_km2=min_area_km2)
     if n_dropped:
         log.warning(
             "--min-area %g left %d polygon parts (%.6g km²) out of %s; totals include them",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +18,10 @@ import shapely
 from pyproj import CRS
 
 from geotools import cache
-from geotools.diff import diff_snapshots
+from geotools.diff import SegmentCache, diff_snapshots
 from geotools.errors import GeotoolsError
-from geotools.io import SnapshotRef, load_snapshot, snapshot_cache_key
 from geotools.periods import Period
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot, snapshot_cache_key
 from geotools.regions import RegionLayer, RegionSpec
 from geotools.snapshot import Change, Snapshot
 from geotools.transitions import TransitionResult, transition_matrix
@@ -74,44 +75,62 @@ class ChunkJob:
     periods: list[Period]
     refs: list[SnapshotRef]  # every file dated in the chunk's span (all are read and checked)
     crs_wkt: str
-    load_kwargs: dict[str, Any]
+    options: ReadOptions  # in the run's CRS
     regions: RegionSpec | None
     keep_changes: bool
     stocks_at_start: bool  # allocate the first snapshot directly (the series' first chunk)
     transitions: bool = False  # also the transition matrix between status classes
+    use_cache: bool = True
 
 
-_REGION_LAYERS: dict[tuple[RegionSpec, str], RegionLayer] = {}
+#: Region layers built in this process, keyed by content (the file's digest, its settings and
+#: the CRS; a file edited in place is a new key), the most recent few: a notebook that
+#: switches between layers keeps them, a long session does not grow. Workers forked after
+#: the main process built a layer share it.
+_REGION_LAYERS: OrderedDict[tuple[str, str | None, str | None, str, bool], RegionLayer] = (
+    OrderedDict()
+)
+MAX_REGION_LAYERS = 4
 
 
-def region_layer(spec: RegionSpec, crs_wkt: str) -> RegionLayer:
-    """The region layer of ``spec`` in a CRS, built once per process (workers forked after
-    the main process built it share it)."""
-    key = (spec, crs_wkt)
-    if key not in _REGION_LAYERS:  # one build per process
-        _REGION_LAYERS[key] = spec.build(CRS.from_wkt(crs_wkt))
-    return _REGION_LAYERS[key]
+def _layer_key(
+    spec: RegionSpec, crs_wkt: str, use_cache: bool
+) -> tuple[str, str | None, str | None, str, bool]:
+    return (cache.file_digest(spec.path), spec.region_field, spec.layer, crs_wkt, use_cache)
 
 
-def layer_built(spec: RegionSpec | None, crs_wkt: str) -> bool:
+def region_layer(spec: RegionSpec, crs_wkt: str, use_cache: bool = True) -> RegionLayer:
+    """The region layer of ``spec`` in a CRS, built once per process for the file's current
+    content (and stored in the on-disk cache unless ``use_cache`` is False)."""
+    key = _layer_key(spec, crs_wkt, use_cache)
+    found = _REGION_LAYERS.get(key)
+    if found is None:
+        found = spec.build(CRS.from_wkt(crs_wkt), use_cache=use_cache)
+        _REGION_LAYERS[key] = found
+        while len(_REGION_LAYERS) > MAX_REGION_LAYERS:
+            _REGION_LAYERS.popitem(last=False)
+    else:
+        _REGION_LAYERS.move_to_end(key)
+    return found
+
+
+def layer_built(spec: RegionSpec | None, crs_wkt: str, use_cache: bool = True) -> bool:
     """Whether this process holds the region layer already (or needs none)."""
-    return spec is None or (spec, crs_wkt) in _REGION_LAYERS
+    return spec is None or _layer_key(spec, crs_wkt, use_cache) in _REGION_LAYERS
 
 
 def prefetch(
     refs: Sequence[SnapshotRef],
-    crs_wkt: str,
-    load_kwargs: dict[str, Any],
+    options: ReadOptions,
     keys: Sequence[str | None],
 ) -> int:
     """Read and check ``refs`` into the snapshot cache; how many were read. Workers do this
     while the main process builds the region layer; their chunks then find the snapshots in
     the cache. A bad file is left for its chunk, which raises its error in chunk order."""
-    crs = CRS.from_wkt(crs_wkt)
     done = 0
     for ref, key in zip(refs, keys, strict=True):
         try:
-            load_snapshot(ref, crs, **load_kwargs, cache_key=key)
+            load_snapshot(ref, options=options, warn_empty=False, cache_key=key)
             done += 1
         except GeotoolsError:
             continue
@@ -143,11 +162,12 @@ def measure(
     keep_changes: bool,
     stocks_from: bool,
     classes: list[str] | None = None,
+    segments: SegmentCache | None = None,
 ) -> PairResult:
     """Diff two snapshots and allocate the change to regions; with ``classes`` (disjoint
     status classes) also the transition matrix between them."""
     out = []
-    changes = diff_snapshots(before, after)
+    changes = diff_snapshots(before, after, segments=segments)
     for ch in changes:
         res = StatusResult(ch.status, ch.area_from_m2, ch.area_to_m2, ch.gained_m2, ch.lost_m2)
         if layer is not None:
@@ -165,9 +185,9 @@ def measure(
     return PairResult(before.date, after.date, out, moved)
 
 
-def transition_classes(load_kwargs: dict[str, Any], snap: Snapshot) -> list[str]:
+def transition_classes(options: ReadOptions, snap: Snapshot) -> list[str]:
     """The classes a transition matrix runs over: the profile's, else the snapshot's."""
-    profile = load_kwargs.get("profile")
+    profile = options.profile
     if profile is not None:
         return list(profile.classes)
     return snap.statuses
@@ -193,10 +213,9 @@ class Lookup:
 
 def lookup(job: ChunkJob) -> Lookup:
     """Find a chunk's pairs in the cache (same file bytes, settings and region layer)."""
-    crs = CRS.from_wkt(job.crs_wkt)
-    if not job.load_kwargs.get("use_cache", True) or job.keep_changes:
+    if not job.use_cache or job.keep_changes:
         return Lookup([], [None] * len(job.periods), list(job.refs))
-    snap_keys = {r.date: _snap_key(r, crs, job.load_kwargs) for r in job.refs}
+    snap_keys = {r.date: snapshot_cache_key(r, job.options) for r in job.refs}
     region_key = _region_key(job.regions, job.crs_wkt)
     keys = [
         _pair_key(
@@ -219,7 +238,6 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
     A pair measured before (same file bytes, settings and region layer) is taken from the
     cache, so adding one day to an archive measures one pair.
     """
-    crs = CRS.from_wkt(job.crs_wkt)
     found = found or lookup(job)
     use_cache = bool(found.keys)
     keys, cached, unchecked = found.keys, list(found.cached), found.unchecked
@@ -229,11 +247,18 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
     for ref in job.refs:
         if ref.date in needed or ref in unchecked:
             snap = load_snapshot(
-                ref, crs, **job.load_kwargs, cache_key=found.snap_keys.get(ref.date)
+                ref,
+                options=job.options,
+                use_cache=job.use_cache,
+                warn_empty=False,  # said once by the run, whether parsed or cached
+                cache_key=found.snap_keys.get(ref.date),
             )
             if ref.date in needed:
                 loaded[ref.date] = snap
-    layer = region_layer(job.regions, job.crs_wkt) if job.regions is not None and todo else None
+    layer = None
+    if job.regions is not None and todo:
+        layer = region_layer(job.regions, job.crs_wkt, job.use_cache)
+    segments = SegmentCache()  # this chunk's: each snapshot's segments computed once
     for i in todo:
         p = job.periods[i]
         before = loaded[p.from_date]
@@ -243,7 +268,8 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
             layer,
             job.keep_changes,
             stocks_from=job.stocks_at_start and i == 0,
-            classes=transition_classes(job.load_kwargs, before) if job.transitions else None,
+            classes=transition_classes(job.options, before) if job.transitions else None,
+            segments=segments,
         )
         if use_cache:
             cache.store_json("pairs", keys[i], _record(res))
@@ -260,15 +286,6 @@ def _record(res: PairResult) -> dict[str, Any]:
         "statuses": [vars(s) for s in res.statuses],
         "transitions": [vars(t) for t in res.transitions],
     }
-
-
-def _snap_key(ref: SnapshotRef, crs: CRS, load_kwargs: dict[str, Any]) -> str:
-    kw = {
-        k: v
-        for k, v in load_kwargs.items()
-        if k in ("status_field", "status", "force_crs", "profile")
-    }
-    return snapshot_cache_key(ref, crs, **kw)
 
 
 def _region_key(spec: RegionSpec | None, crs_wkt: str) -> str:

@@ -18,7 +18,7 @@ from pyproj import CRS
 from geotools.clean import polygonal
 from geotools.crs import WGS84, project, require_equal_area
 from geotools.errors import DataError, UsageError
-from geotools.io import read_raw
+from geotools.read import read_raw
 from geotools.registry import Registry, load_registry
 from geotools.snapshot import M2_PER_KM2
 
@@ -442,3 +442,29 @@ def select_codes(
             )
         chosen.add(code)
     return chosen
+
+
+def region_spec(
+    regions: RegionSpec | str | Path | None, region_field: str | None = None
+) -> RegionSpec | None:
+    """A RegionSpec for what a user gives as ``regions=`` (``--by``): a RegionSpec, a polygon
+    file, or ``geoboundaries:ISO3:ADMn`` (fetched once, cached, checked against its pin).
+
+    Examples
+    --------
+    >>> region_spec("geoBoundaries-UKR-ADM1.geojson.gz")  # doctest: +SKIP
+    RegionSpec(path=PosixPath('geoBoundaries-UKR-ADM1.geojson.gz'), region_field=None, ...)
+    """
+    if regions is None or isinstance(regions, RegionSpec):
+        if region_field is not None and isinstance(regions, RegionSpec):
+            return RegionSpec(regions.path, region_field, regions.layer)
+        return regions
+    text = str(regions)
+    if not text:
+        return None
+    from geotools.fetch import boundaries
+
+    path = boundaries.resolve(text) if boundaries.is_spec(text) else Path(text)
+    if not path.exists():
+        raise UsageError(f"no such region file {text!r}; check regions= (--by)")
+    return RegionSpec(path, region_field)

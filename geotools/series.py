@@ -13,13 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 from pyproj import CRS
 
 from geotools.errors import DataError, UsageError
-from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
 from geotools.pairs import (
     ChunkJob,
     PairResult,
@@ -32,9 +31,9 @@ from geotools.pairs import (
 )
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
-from geotools.regions import OUTSIDE, RegionSpec, select_codes
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs
+from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
-from geotools.sources.profile import Profile, load_profile
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
 from geotools.transitions import make_transition_table, transition_rows
 
@@ -43,7 +42,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SeriesResult:
-    """A series run: the Table, and the change polygons per period when kept."""
+    """A series run: the Table, and the change polygons per period when kept, with what it
+    was made from (the dated files, the reading options in the run's CRS, the regions), so a
+    map or a report of it needs nothing else: ``render.from_series(result)``."""
 
     table: pd.DataFrame
     changes: list[tuple[Period, list[Change]]] = field(default_factory=list)
@@ -52,6 +53,11 @@ class SeriesResult:
     snapshots: int = 0
     snapshots_read: int = 0
     seconds: float = 0.0
+    refs: list[SnapshotRef] = field(default_factory=list)
+    options: ReadOptions = field(default_factory=ReadOptions)
+    regions: RegionSpec | None = None
+    inputs: list[str] = field(default_factory=list)  # as given (for titles)
+    use_cache: bool = True
 
 
 def summarize(changes: Sequence[tuple[Period, Sequence[Change]]]) -> pd.DataFrame:
@@ -61,26 +67,22 @@ def summarize(changes: Sequence[tuple[Period, Sequence[Change]]]) -> pd.DataFram
 
 def series(
     inputs: Sequence[str | Path | SnapshotRef],
+    /,
+    *,
     period: str | None = "month",
     start: dt.date | None = None,
     end: dt.date | None = None,
     edges: Sequence[dt.date] | None = None,
     include_partial: bool = False,
-    crs: CRS | None = None,
-    date_field: str | None = None,
-    layer: str | None = None,
-    status_field: str | None = None,
-    status: str = "occupied",
-    on_duplicate: OnDuplicate = "error",
-    force_crs: bool = False,
-    keep_changes: bool = False,
-    show_progress: bool | None = None,
-    regions: RegionSpec | None = None,
+    options: ReadOptions | None = None,
+    regions: RegionSpec | str | Path | None = None,
+    region_field: str | None = None,
     region_filter: Sequence[str] | None = None,
+    keep_changes: bool = False,
+    transitions: bool = False,
+    show_progress: bool | None = None,
     workers: int | None = None,
     use_cache: bool = True,
-    profile: Profile | str | None = None,
-    transitions: bool = False,
     scheduler: str | None = None,
     address: str | None = None,
 ) -> SeriesResult:
@@ -93,16 +95,32 @@ def series(
     or on a local cluster of ``workers`` processes (default for ``address``; needs the
     ``[dask]`` extra); the table is the same as a local run's.
 
-    With ``regions``, each period also gets one row per region and one ``outside`` row; the
-    gained / lost polygons are allocated to regions, and each region's area at the period's
-    start is carried forward from the previous period (computed directly only at the first).
+    Parameters
+    ----------
+    inputs : files, folders, globs (or SnapshotRefs).
+    options : how files become Snapshots (ReadOptions: CRS, profile, status field…).
+    regions : a region layer (a polygon file, ``geoboundaries:UKR:ADM1`` or a RegionSpec;
+        ``region_field`` names its code property): each period also gets one row per region
+        and one ``outside`` row; each region's area at the period's start is carried forward
+        from the previous period (computed directly only at the first).
+    region_filter : keep only these regions (codes or names) and ``total``.
+    transitions : also the km² that went from one class to another (``result.transitions``),
+        which needs disjoint classes.
 
-    A ``profile`` (``deepstate-raw``, ``isw`` or a JSON file) sorts raw features into status
-    classes; ``transitions`` also builds the table of km² that went from one class to another
-    (``result.transitions``), which needs disjoint classes.
+    Examples
+    --------
+    >>> result = series(["deepstate/daily"], period="month",
+    ...                 regions="geoBoundaries-UKR-ADM1.geojson.gz")  # doctest: +SKIP
+    >>> result.table.query("region == 'total'")  # doctest: +SKIP
     """
     began = time.perf_counter()
-    prof = load_profile(profile) if profile is not None else None
+    opts = options if options is not None else ReadOptions()
+    spec = region_spec(regions, region_field)
+    if region_filter and spec is None:
+        raise UsageError(
+            "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
+        )
+    prof = opts.profile
     if transitions and prof is not None and not prof.disjoint:
         raise UsageError(
             f"profile {prof.name!r} has overlapping classes; transitions need disjoint ones "
@@ -110,7 +128,7 @@ def series(
         )
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
     paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
-    refs = given + (resolve_refs(paths, None, date_field, layer, on_duplicate) if paths else [])
+    refs = given + (resolve_refs(paths, options=opts) if paths else [])
     by_date = {r.date: r for r in sorted(refs, key=lambda r: r.date)}
     dates = sorted(by_date)
     periods = make_periods(dates, period, start, end, edges, include_partial)
@@ -124,34 +142,28 @@ def series(
                 dates[0],
                 dates[-1],
             )
-    load_kwargs: dict[str, Any] = {
-        "warn_empty": False,  # said once below, whether the snapshot was parsed or cached
-        "status_field": status_field,
-        "status": status,
-        "force_crs": force_crs,
-        "use_cache": use_cache,
-        "profile": prof,
-    }
     ordered = [by_date[d] for d in dates]
+    crs = opts.crs
     if crs is None:
-        crs = _first_crs(ordered, load_kwargs)
+        crs = _first_crs(ordered, opts, use_cache)
         log.info("equal-area CRS: %s", crs.srs)
+    opts = opts.with_crs(crs)
     # the pool builds the region layer when it suits it (memoised per process, and stored in
     # the cache, where workers forked before find it)
-    ready = partial(_names, regions, crs)
+    ready = partial(_names, spec, crs, use_cache)
     with _pool(scheduler, address, workers, len(ordered)) as pool:
         jobs = make_jobs(
             periods,
             ordered,
-            crs.to_wkt(),
-            load_kwargs,
-            regions,
+            opts,
+            spec,
             keep_changes,
             pool.chunks,
             transitions,
+            use_cache,
         )
         results = pool.run(jobs, show_progress, ready)
-    names = _names(regions, crs)
+    names = _names(spec, crs, use_cache)
     rows: list[dict[str, object]] = []
     moved: list[dict[str, object]] = []
     out: list[tuple[Period, list[Change]]] = []
@@ -175,7 +187,7 @@ def series(
                     s.lost_m2,
                 )
             )
-        if regions is not None:
+        if spec is not None:
             rows.extend(accounts.rows(p, res, names))
         if keep_changes:
             out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
@@ -183,8 +195,9 @@ def series(
             moved.extend(transition_rows(p, res.transitions, names or None))
     table = make_table(rows)
     moved_table = make_transition_table(moved) if transitions else None
-    if region_filter and regions is not None:
-        keep = select_codes(region_layer(regions, crs.to_wkt()), list(region_filter)) | {TOTAL}
+    if region_filter and spec is not None:
+        layer = region_layer(spec, crs.to_wkt(), use_cache)
+        keep = select_codes(layer, list(region_filter)) | {TOTAL}
         table = table[table["region"].isin(keep)].reset_index(drop=True)
         if moved_table is not None:
             moved_table = moved_table[moved_table["region"].isin(keep)].reset_index(drop=True)
@@ -205,6 +218,11 @@ def series(
         snapshots=len(dates),
         snapshots_read=reads,
         seconds=seconds,
+        refs=ordered,
+        options=opts,
+        regions=spec,
+        inputs=[str(i.path if isinstance(i, SnapshotRef) else i) for i in inputs],
+        use_cache=use_cache,
     )
 
 
@@ -240,10 +258,10 @@ class RegionAccounts:
         return out
 
 
-def _first_crs(refs: Sequence[SnapshotRef], load_kwargs: dict[str, Any]) -> CRS:
+def _first_crs(refs: Sequence[SnapshotRef], options: ReadOptions, use_cache: bool) -> CRS:
     """The CRS chosen by the first non-empty snapshot in date order (stable across periods)."""
     for ref in refs:
-        snap = load_snapshot(ref, None, **load_kwargs)
+        snap = load_snapshot(ref, options=options, use_cache=use_cache, warn_empty=False)
         if any(not g.is_empty for g in snap.geometries.values()):
             return snap.crs
     raise DataError("every snapshot is empty: cannot choose an equal-area CRS; pass --crs")
@@ -258,15 +276,17 @@ def _workers(workers: int | None, files: int) -> int:
 def make_jobs(
     periods: Sequence[Period],
     refs: Sequence[SnapshotRef],
-    crs_wkt: str,
-    load_kwargs: dict[str, Any],
+    options: ReadOptions,
     regions: RegionSpec | None,
     keep_changes: bool,
     chunks: int,
     transitions: bool = False,
+    use_cache: bool = True,
 ) -> list[ChunkJob]:
     """Split the periods into ``chunks`` contiguous chunks (fewer when there are fewer
     periods); every file goes to the chunk(s) spanning it."""
+    assert options.crs is not None, "jobs read in the run's CRS"
+    crs_wkt = options.crs.to_wkt()
     n = max(1, min(len(periods), chunks))
     bounds = [round(i * len(periods) / n) for i in range(n + 1)]
     jobs = []
@@ -276,7 +296,17 @@ def make_jobs(
         hi = chunk[-1].to_date if k < n - 1 else dt.date.max
         files = [r for r in refs if lo <= r.date <= hi]
         jobs.append(
-            ChunkJob(chunk, files, crs_wkt, load_kwargs, regions, keep_changes, k == 0, transitions)
+            ChunkJob(
+                chunk,
+                files,
+                crs_wkt,
+                options,
+                regions,
+                keep_changes,
+                k == 0,
+                transitions,
+                use_cache,
+            )
         )
     return jobs
 
@@ -375,15 +405,12 @@ def _run(
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             warming = []
             first = jobs[0]
-            if first.load_kwargs.get("use_cache", True) and not layer_built(
-                first.regions, first.crs_wkt
-            ):
+            if first.use_cache and not layer_built(first.regions, first.crs_wkt):
                 # the workers start now, reading snapshots into the cache, while this process
                 # builds the region layer (and stores it, where they will find it)
                 batches = prefetch_batches(jobs, found, PREFETCH_SHARE, PREFETCH_BATCH)
                 warming = [
-                    pool.submit(prefetch, refs, first.crs_wkt, first.load_kwargs, keys)
-                    for refs, keys in batches
+                    pool.submit(prefetch, refs, first.options, keys) for refs, keys in batches
                 ]
             ready()
             for chunk in pool.map(run_chunk, jobs, found):
@@ -394,11 +421,11 @@ def _run(
     return results
 
 
-def _names(regions: RegionSpec | None, crs: CRS) -> dict[str, str]:
+def _names(regions: RegionSpec | None, crs: CRS, use_cache: bool = True) -> dict[str, str]:
     """Codes → names of the region layer (with ``outside``), in output order."""
     if regions is None:
         return {}
-    layer = region_layer(regions, crs.to_wkt())
+    layer = region_layer(regions, crs.to_wkt(), use_cache)
     names = dict(zip(layer.codes, layer.names, strict=True))
     names[OUTSIDE] = layer.name_of(OUTSIDE)
     return names

@@ -9,12 +9,20 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pyproj import CRS
 
-from geotools.io import OnDuplicate, load_snapshot, resolve_refs
+from geotools.errors import UsageError
 from geotools.periods import make_periods, snapshot_at
 from geotools.progress import progress
-from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, clip_layer, land_mask, select_codes
+from geotools.read import ReadOptions, load_snapshot, resolve_refs
+from geotools.regions import (
+    OUTSIDE,
+    RegionLayer,
+    RegionSpec,
+    clip_layer,
+    land_mask,
+    region_spec,
+    select_codes,
+)
 from geotools.snapshot import M2_PER_KM2, Snapshot
 from geotools.table import TOTAL, TOTAL_NAME
 
@@ -68,20 +76,16 @@ def stock_rows(snap: Snapshot, layer: RegionLayer, denominator: str) -> list[dic
 
 def stocks(
     inputs: Sequence[str | Path],
-    regions: RegionSpec,
+    /,
+    *,
+    regions: RegionSpec | str | Path,
+    region_field: str | None = None,
+    region_filter: Sequence[str] | None = None,
+    options: ReadOptions | None = None,
     at: Sequence[dt.date] | None = None,
     period: str | None = "month",
     denominator: Denominator = "land",
     land: str | Path | None = None,
-    crs: CRS | None = None,
-    date_field: str | None = None,
-    layer_name: str | None = None,
-    status_field: str | None = None,
-    status: str = "occupied",
-    on_duplicate: OnDuplicate = "error",
-    force_crs: bool = False,
-    profile: str | None = None,
-    region_filter: Sequence[str] | None = None,
     show_progress: bool | None = None,
 ) -> pd.DataFrame:
     """Area per region and status at chosen dates, by direct intersection.
@@ -90,8 +94,18 @@ def stocks(
     ``denominator='land'`` measures both the area and the region on land only (the shipped
     Natural Earth mask, or ``land``); ``'boundary'`` uses the region polygons as they are
     (geoBoundaries ADM1 reaches 12 nautical miles into the sea).
+
+    Examples
+    --------
+    >>> stocks(["deepstate/daily"], regions="geoBoundaries-UKR-ADM1.geojson.gz",
+    ...        at=[dt.date(2025, 8, 17)])  # doctest: +SKIP
     """
-    refs = resolve_refs(inputs, None, date_field, layer_name, on_duplicate)
+    opts = options if options is not None else ReadOptions()
+    spec = region_spec(regions, region_field)
+    if spec is None:
+        raise UsageError("stocks need regions= (--by): the regions to measure shares of")
+    crs = opts.crs
+    refs = resolve_refs(inputs, options=opts)
     by_date = {r.date: r for r in refs}
     days = sorted(by_date)
     if at:
@@ -105,12 +119,10 @@ def stocks(
     layer: RegionLayer | None = None
     with progress(len(wanted), "stocks", show_progress) as advance:
         for day in wanted:
-            snap = load_snapshot(
-                by_date[day], crs, status_field, status, force_crs, profile=profile
-            )
+            snap = load_snapshot(by_date[day], options=opts.with_crs(crs) if crs else opts)
             crs = snap.crs
             if layer is None:
-                layer = regions.build(crs)
+                layer = spec.build(crs)
                 if denominator == "land":
                     layer = clip_layer(layer, land_mask(crs, land))
             rows.extend(stock_rows(snap, layer, denominator))

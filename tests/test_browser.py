@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from geotools.read import ReadOptions
 from geotools.regions import RegionSpec
-from geotools.render.data import ReadOptions, gather
+from geotools.render.data import gather
 from geotools.render.maps import default_title, write_map
 from geotools.render.report import write_report
 
@@ -342,7 +343,7 @@ def hover_everything(page, steps: int) -> None:
 def test_html_in_the_data_stays_text(browser, tmp_path):
     folder, regions = xss_inputs(tmp_path)
     read = ReadOptions(status_field="side")
-    common = {"regions": RegionSpec(regions), "read": read, "show_progress": False}
+    common = {"regions": RegionSpec(regions), "options": read, "show_progress": False}
     timeline = gather([folder], period="month", **common)
     single = gather([folder], **common)
     map_path, report_path = tmp_path / "xss-map.html", tmp_path / "xss-report.html"
@@ -375,7 +376,7 @@ def test_file_names_stay_text_in_the_default_title(browser, tmp_path):
     files, regions = xss_files(tmp_path)
     common = {
         "regions": RegionSpec(regions),
-        "read": ReadOptions(status_field="side"),
+        "options": ReadOptions(status_field="side"),
         "show_progress": False,
     }
     timeline = gather(files, period="month", **common)

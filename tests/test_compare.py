@@ -4,28 +4,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
-from pyproj import CRS
 
 from geotools.compare import compare, compare_snapshots, disagreement_frame, match_dates
 from geotools.errors import UsageError
+from geotools.read import ReadOptions
 from geotools.regions import RegionLayer, RegionSpec, TilingReport
-from geotools.snapshot import Snapshot
+from tests.synthetic import LAEA, box, snap
 
 from .conftest import data_path, run_cli
 
-LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
-KM = 1000.0
 D = dt.date(2024, 8, 29)
 SHARED_DATES = ["2024-08-29", "2024-11-24", "2025-03-04", "2025-06-11"]
-
-
-def box(x0, y0, x1, y1):
-    return shapely.box(x0 * KM, y0 * KM, x1 * KM, y1 * KM)
-
-
-def snap(geom, day=D, name="x"):
-    return Snapshot(date=day, source=name, crs=LAEA, geometries={"occupied": geom})
 
 
 def test_synthetic_areas_per_region():
@@ -148,7 +137,11 @@ def test_compare_raw_deepstate_with_isw_through_profiles(boundaries_full):
     raw = data_path("deepstate_raw", "daily", "1724962482.geojson.gz")  # 2024-08-29
     isw = data_path("isw", "sdspieg", "territory_geojson_2024-08-29.geojson.gz")
     result = compare(
-        [raw], [isw], regions=RegionSpec(boundaries_full), profile="deepstate-raw", profile_b="isw"
+        [raw],
+        [isw],
+        options=ReadOptions(profile="deepstate-raw"),
+        options_b=ReadOptions(profile="isw"),
+        regions=RegionSpec(boundaries_full),
     )
     total = result.table[result.table["region"] == "total"].iloc[0]
     assert 105_000 < total["area_a_km2"] < 115_000  # russian_control only

@@ -13,7 +13,7 @@ from geotools.crs import (
     require_equal_area,
 )
 from geotools.errors import CRSError
-from geotools.io import read_snapshots
+from geotools.read import read_snapshots
 
 from .conftest import data_path
 

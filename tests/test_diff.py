@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 import itertools
 
 import pytest
@@ -8,77 +9,72 @@ from pyproj import CRS
 from geotools.diff import diff_geometries, diff_snapshots
 from geotools.errors import UsageError
 from geotools.snapshot import Snapshot
-
-LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
-KM = 1000.0
+from tests.synthetic import KM, LAEA, box, snap
 
 
-def box(x0, y0, x1, y1):
-    return shapely.box(x0 * KM, y0 * KM, x1 * KM, y1 * KM)
-
-
-def snap(day, geom, status="occupied", crs=LAEA):
-    return Snapshot(
-        date=dt.date(2024, 1, day), source=f"s{day}", crs=crs, geometries={status: geom}
-    )
+@pytest.fixture(params=["fast", "reference"])
+def diff(request):
+    """diff_snapshots with the fast engine and with the plain reference overlay: every
+    synthetic case must hold for both."""
+    return functools.partial(diff_snapshots, fast=request.param == "fast")
 
 
 def km2(m2):
     return m2 / 1e6
 
 
-def test_square_advance_exact():
-    (ch,) = diff_snapshots(snap(1, box(0, 0, 10, 10)), snap(2, box(0, 0, 13, 10)))
+def test_square_advance_exact(diff):
+    (ch,) = diff(snap(box(0, 0, 10, 10), 1), snap(box(0, 0, 13, 10), 2))
     assert km2(ch.gained_m2) == pytest.approx(30.0, abs=1e-9)
     assert ch.lost_m2 == 0.0
     assert km2(ch.net_m2) == pytest.approx(30.0, abs=1e-9)
     assert (ch.from_date, ch.to_date) == (dt.date(2024, 1, 1), dt.date(2024, 1, 2))
 
 
-def test_shift_with_coincident_edges_gains_and_loses():
+def test_shift_with_coincident_edges_gains_and_loses(diff):
     # Shares the top and bottom edges exactly; moves 2 km east.
-    (ch,) = diff_snapshots(snap(1, box(0, 0, 10, 10)), snap(2, box(2, 0, 12, 10)))
+    (ch,) = diff(snap(box(0, 0, 10, 10), 1), snap(box(2, 0, 12, 10), 2))
     assert km2(ch.gained_m2) == pytest.approx(20.0, abs=1e-9)
     assert km2(ch.lost_m2) == pytest.approx(20.0, abs=1e-9)
     assert ch.net_m2 == pytest.approx(0.0, abs=1e-6)
 
 
-def test_hole_opening_is_a_loss_and_closing_a_gain():
+def test_hole_opening_is_a_loss_and_closing_a_gain(diff):
     outer = box(0, 0, 10, 10)
     holed = outer.difference(box(4, 4, 6, 7))
-    (opened,) = diff_snapshots(snap(1, outer), snap(2, holed))
+    (opened,) = diff(snap(outer, 1), snap(holed, 2))
     assert km2(opened.lost_m2) == pytest.approx(6.0, abs=1e-9)
     assert opened.gained_m2 == 0.0
     assert shapely.equals(opened.lost, box(4, 4, 6, 7))
-    (closed,) = diff_snapshots(snap(2, holed), snap(3, outer))
+    (closed,) = diff(snap(holed, 2), snap(outer, 3))
     assert km2(closed.gained_m2) == pytest.approx(6.0, abs=1e-9)
 
 
-def test_multipolygon_part_appears_and_touching_part_merges():
+def test_multipolygon_part_appears_and_touching_part_merges(diff):
     a = shapely.MultiPolygon([box(0, 0, 5, 5), box(20, 0, 25, 5)])
     # the far part vanishes, a new part touches the first along x = 5
     b = shapely.MultiPolygon([box(0, 0, 5, 5), box(5, 0, 8, 5)])
-    (ch,) = diff_snapshots(snap(1, a), snap(2, b))
+    (ch,) = diff(snap(a, 1), snap(b, 2))
     assert km2(ch.gained_m2) == pytest.approx(15.0, abs=1e-9)
     assert km2(ch.lost_m2) == pytest.approx(25.0, abs=1e-9)
     assert km2(ch.net_m2) == pytest.approx(-10.0, abs=1e-9)
 
 
-def test_ring_annulus_shrinks():
+def test_ring_annulus_shrinks(diff):
     ring0 = box(0, 0, 30, 30).difference(box(10, 10, 20, 20))
     ring1 = box(1, 1, 29, 29).difference(box(10, 10, 20, 20))
-    (ch,) = diff_snapshots(snap(1, ring0), snap(2, ring1))
+    (ch,) = diff(snap(ring0, 1), snap(ring1, 2))
     assert km2(ch.lost_m2) == pytest.approx(900 - 784, abs=1e-9)
     assert ch.gained_m2 == 0.0
 
 
-def test_diff_of_identical_is_empty():
+def test_diff_of_identical_is_empty(diff):
     g = box(0, 0, 10, 10).difference(box(2, 2, 3, 3))
-    (ch,) = diff_snapshots(snap(1, g), snap(2, shapely.from_wkb(shapely.to_wkb(g))))
+    (ch,) = diff(snap(g, 1), snap(shapely.from_wkb(shapely.to_wkb(g)), 2))
     assert ch.is_empty and ch.gained_m2 == 0.0 and ch.lost_m2 == 0.0 and ch.net_m2 == 0.0
 
 
-def test_status_missing_on_one_side_counts_whole_area():
+def test_status_missing_on_one_side_counts_whole_area(diff):
     a = Snapshot(dt.date(2024, 1, 1), "a", LAEA, {"occupied": box(0, 0, 10, 10)})
     b = Snapshot(
         dt.date(2024, 1, 2),
@@ -86,22 +82,22 @@ def test_status_missing_on_one_side_counts_whole_area():
         LAEA,
         {"occupied": box(0, 0, 10, 10), "contested": box(10, 0, 12, 10)},
     )
-    changes = {c.status: c for c in diff_snapshots(a, b)}
+    changes = {c.status: c for c in diff(a, b)}
     assert set(changes) == {"occupied", "contested"}
     assert km2(changes["contested"].gained_m2) == pytest.approx(20.0)
     assert changes["occupied"].is_empty
 
 
-def test_everything_lost_to_empty_snapshot():
-    (ch,) = diff_snapshots(snap(1, box(0, 0, 10, 10)), snap(2, shapely.MultiPolygon()))
+def test_everything_lost_to_empty_snapshot(diff):
+    (ch,) = diff(snap(box(0, 0, 10, 10), 1), snap(shapely.MultiPolygon(), 2))
     assert km2(ch.lost_m2) == pytest.approx(100.0)
     assert km2(ch.net_m2) == pytest.approx(-100.0)
 
 
-def test_different_crs_refused():
+def test_different_crs_refused(diff):
     other = CRS.from_epsg(3035)
     with pytest.raises(UsageError, match="different CRSs"):
-        diff_snapshots(snap(1, box(0, 0, 1, 1)), snap(2, box(0, 0, 1, 1), crs=other))
+        diff(snap(box(0, 0, 1, 1), 1), snap(box(0, 0, 1, 1), 2, crs=other))
 
 
 def test_gained_minus_lost_equals_net_on_irregular_shapes():
@@ -112,18 +108,51 @@ def test_gained_minus_lost_equals_net_on_irregular_shapes():
 
 
 def test_fast_engine_equals_plain_overlay_on_the_whole_archive(deepstate_daily):
-    from geotools.diff import diff_geometries_fast
-    from geotools.io import read_snapshots
+    from geotools.diff import SegmentCache, change_windows, diff_geometries_fast
+    from geotools.read import read_snapshots
 
     snaps = read_snapshots([deepstate_daily])
     assert len(snaps) == 769
-    worst = 0.0
+    segments = SegmentCache()  # as a series chunk holds it: each snapshot's segments once
+    windowed = changed = 0
     for a, b in itertools.pairwise(snaps):
         g0, g1 = a.geometries["occupied"], b.geometries["occupied"]
-        fast_gained, fast_lost = diff_geometries_fast(g0, g1)
+        segments.retain([g0, g1])
+        windows = change_windows(g0, g1, segments)
+        changed += windows is None or not shapely.is_empty(windows)  # empty: identical
+        windowed += windows is not None and not shapely.is_empty(windows)
+        fast_gained, fast_lost = diff_geometries_fast(g0, g1, segments)
         plain_gained, plain_lost = diff_geometries(g0, g1)
         for fast, plain in ((fast_gained, plain_gained), (fast_lost, plain_lost)):
-            worst = max(worst, abs(fast.area - plain.area))
-            # same polygons, not just the same area
+            # same polygons, not just the same area (m²)
             assert shapely.symmetric_difference(fast, plain).area <= 1.0
-    assert worst <= 1.0  # m²
+        assert len(segments) <= 2
+    # the shortcut is what was compared: most pairs with a change took the windowed overlay
+    assert changed > 500 and windowed >= 0.9 * changed
+
+
+def test_segment_cache_is_owned_sized_and_reused():
+    """A SegmentCache holds the current pair's geometries only (2 per class, with 6 classes
+    as the raw profiles have), reuses the "after" of one pair as the "before" of the next,
+    and gives the same changes as no cache."""
+    from geotools.diff import SegmentCache
+
+    classes = [f"class{k}" for k in range(6)]
+
+    def multi(day):
+        geoms = {c: box(10 * k, 0, 10 * k + 5 + day, 5 + day % 3) for k, c in enumerate(classes)}
+        return Snapshot(date=dt.date(2024, 1, day), source=f"s{day}", crs=LAEA, geometries=geoms)
+
+    days = [multi(d) for d in range(1, 6)]
+    segments = SegmentCache()
+    for a, b in itertools.pairwise(days):
+        held_before = {c: segments.get(a.geometries[c]) for c in classes} if len(segments) else {}
+        with_cache = diff_snapshots(a, b, segments=segments)
+        without = diff_snapshots(a, b)
+        for x, y in zip(with_cache, without, strict=True):
+            assert x.status == y.status
+            assert shapely.equals(x.gained, y.gained) and shapely.equals(x.lost, y.lost)
+            assert x.gained_m2 == y.gained_m2 and x.lost_m2 == y.lost_m2
+        assert len(segments) == 2 * len(classes)
+        for c, seg in held_before.items():  # the "before" was computed once, as an "after"
+            assert segments.get(a.geometries[c]) is seg

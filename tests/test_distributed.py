@@ -20,6 +20,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 from geotools.errors import ClusterError, UsageError
+from geotools.read import ReadOptions
 from geotools.regions import RegionSpec
 from geotools.series import SeriesResult, series
 
@@ -412,7 +413,7 @@ def test_status_classes_and_transitions_on_the_cluster_equal_the_local_run(
     from .conftest import data_path
 
     raw = sorted(data_path("deepstate_raw", "daily").glob("*.geojson.gz"))[150:180]
-    kw: dict[str, object] = {"profile": "deepstate-raw", "transitions": True}
+    kw: dict[str, object] = {"options": ReadOptions(profile="deepstate-raw"), "transitions": True}
     local = run(raw, boundaries_full, own_cache / "local", workers=1, **kw)
     remote = run(
         raw, boundaries_full, own_cache / "remote", address=cluster.scheduler_address, **kw

@@ -23,20 +23,19 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from pyproj import CRS
 
 from geotools.errors import DataError
 from geotools.fetch import boundaries, http, isw
 from geotools.fetch.deepstate import fetch_deepstate
 from geotools.fetch.http import USER_AGENT
 from geotools.fetch.isw import fetch_isw
-from geotools.io import SnapshotRef, load_snapshot
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot
+from tests.synthetic import LAEA_35 as LAEA
 
 from .conftest import data_path, run_cli
 from .httpserver import Reply, Routes, serve
 
 FAST = {"delay": 0.0, "timeout": 0.4, "backoff": 0.0, "show_progress": False}
-LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=35 +datum=WGS84 +units=m +no_defs")
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +114,10 @@ def test_deepstate_faults_recovered_then_rerun_fetches_nothing(samples, tmp_path
         assert len(again.skipped) == 5 and not again.fetched
         assert [p for p, _ in routes.log] == ["/api/history/public"]
     # the files are snapshots geotools reads, dated by their id
-    snap = load_snapshot(SnapshotRef(dest / f"{e}.geojson", dt.date(2024, 12, 21), "t"), LAEA)
+    snap = load_snapshot(
+        SnapshotRef(dest / f"{e}.geojson", dt.date(2024, 12, 21), "t"),
+        options=ReadOptions(crs=LAEA),
+    )
     assert snap.repairs.features == json.loads(samples[e])["features"].__len__()
 
 
@@ -388,10 +390,14 @@ def test_isw_pagination_across_three_pages(tmp_path, monkeypatch):
         again = fetch_isw(dest, layers, today=dt.date(2023, 5, 31), page_size=40, **FAST)
         assert again.skipped == [target] and routes.log == []
     got = load_snapshot(
-        SnapshotRef(target, dt.date(2023, 5, 31), "t"), LAEA, "layer", use_cache=False
+        SnapshotRef(target, dt.date(2023, 5, 31), "t"),
+        options=ReadOptions(crs=LAEA, status_field="layer"),
+        use_cache=False,
     )
     want = load_snapshot(
-        SnapshotRef(src, dt.date(2023, 5, 31), "t"), LAEA, "layer", use_cache=False
+        SnapshotRef(src, dt.date(2023, 5, 31), "t"),
+        options=ReadOptions(crs=LAEA, status_field="layer"),
+        use_cache=False,
     )
     assert {s: got.area_m2(s) for s in got.geometries} == pytest.approx(
         {s: want.area_m2(s) for s in want.geometries}, rel=1e-12

@@ -7,47 +7,20 @@ import pytest
 import shapely
 from pyproj import CRS, Geod
 
+from geotools.advance import advance_depth
 from geotools.crs import WGS84, project
-from geotools.front import (
-    advance_depth,
-    country_outline,
-    front,
-    front_line,
-    inner_zone,
-    line_of_contact,
-)
-from geotools.io import read_snapshots
-from geotools.regions import RegionLayer, RegionSpec, TilingReport, land_mask
-from geotools.snapshot import Snapshot
+from geotools.front import front
+from geotools.frontline import country_outline, front_line, inner_zone, line_of_contact
+from geotools.read import ReadOptions, read_snapshots
+from geotools.regions import RegionSpec, land_mask
+from tests.synthetic import KM, LAEA, box, layer_of, snap
 
 from .conftest import run_cli, write_geojson
 
-LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
 # An equal-area conic for Ukraine: a second, differently distorted CRS for the same line.
 ALBERS = CRS.from_proj4(
     "+proj=aea +lat_1=45 +lat_2=51 +lat_0=48 +lon_0=31 +datum=WGS84 +units=m +no_defs"
 )
-KM = 1000.0
-
-
-def box(x0, y0, x1, y1):
-    return shapely.box(x0 * KM, y0 * KM, x1 * KM, y1 * KM)
-
-
-def snap(geom, day):
-    return Snapshot(date=day, source=f"synthetic {day}", crs=LAEA, geometries={"occupied": geom})
-
-
-def layer_of(regions):
-    codes = sorted(regions)
-    return RegionLayer(
-        codes=codes,
-        names=[f"Region {c}" for c in codes],
-        geometries=np.asarray([regions[c] for c in codes], dtype=object),
-        crs=LAEA,
-        source="synthetic",
-        tiling=TilingReport(),
-    )
 
 
 D0, D1 = dt.date(2024, 1, 1), dt.date(2024, 1, 2)
@@ -157,7 +130,7 @@ def real_front(deepstate_daily, boundaries_full):
     path = deepstate_daily / "20250611.geojson.gz"
     out = []
     for crs in (LAEA, ALBERS):
-        s = read_snapshots([path], crs=crs)[0]
+        s = read_snapshots([path], options=ReadOptions(crs=crs))[0]
         layer = RegionSpec(boundaries_full).build(crs)
         zone = inner_zone(country_outline(layer, land_mask(crs)), 3.0)
         out.append((s, front_line(s, zone, 3.0, layer)))

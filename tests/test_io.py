@@ -7,13 +7,19 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from pyproj import CRS
 
 from geotools.errors import DataError, DateError
-from geotools.io import date_from_name, discover, parse_date, read_snapshots, resolve_refs
+from geotools.read import (
+    ReadOptions,
+    date_from_name,
+    discover,
+    parse_date,
+    read_snapshots,
+    resolve_refs,
+)
+from tests.synthetic import LAEA
 
 D = dt.date
-LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
 SQUARE = shapely.box(37.0, 48.0, 37.2, 48.1)
 
 
@@ -43,7 +49,7 @@ def test_parse_date_values():
 def test_date_priority_argument_property_name(geojson_writer, tmp_path):
     path = geojson_writer("20240101.geojson", [SQUARE], props=[{"date": "2024-02-02"}])
     assert resolve_refs([path])[0].date == D(2024, 1, 1)  # name before auto property
-    assert resolve_refs([path], date_field="date")[0].date == D(2024, 2, 2)
+    assert resolve_refs([path], options=ReadOptions(date_field="date"))[0].date == D(2024, 2, 2)
     assert resolve_refs([path], dates=[D(2024, 3, 3)])[0].date == D(2024, 3, 3)
     undated = geojson_writer("control.geojson", [SQUARE], props=[{"datetime": 1645660800000}])
     ref = resolve_refs([undated])[0]
@@ -69,8 +75,8 @@ def test_duplicate_dates_policy(tmp_path, geojson_writer):
     b = geojson_writer("b_20240101.geojson", [shapely.box(37, 48, 37.1, 48.1)])
     with pytest.raises(DateError, match=r"2 files have the date 2024-01-01.*--on-duplicate"):
         resolve_refs([tmp_path])
-    assert resolve_refs([tmp_path], on_duplicate="first")[0].path == a
-    assert resolve_refs([tmp_path], on_duplicate="last")[0].path == b
+    assert resolve_refs([tmp_path], options=ReadOptions(on_duplicate="first"))[0].path == a
+    assert resolve_refs([tmp_path], options=ReadOptions(on_duplicate="last"))[0].path == b
 
 
 def test_future_date_refused(geojson_writer):
@@ -123,7 +129,7 @@ def _write_all_formats(tmp_path):
 
 def test_every_format_gives_the_same_area(tmp_path):
     paths = _write_all_formats(tmp_path)
-    snaps = read_snapshots(paths, crs=LAEA)
+    snaps = read_snapshots(paths, options=ReadOptions(crs=LAEA))
     assert [s.date.day for s in snaps] == [1, 2, 3, 4, 5, 6]
     areas = [s.area_m2("occupied") for s in snaps]
     assert areas[0] > 1e8
@@ -142,7 +148,7 @@ def test_status_field_dissolves_per_class(tmp_path):
         ],
         crs=4326,
     ).to_file(path)
-    snap = read_snapshots([path], status_field="kind")[0]
+    snap = read_snapshots([path], options=ReadOptions(status_field="kind"))[0]
     assert snap.statuses == ["a", "b"]
     assert snap.geometries["a"].geom_type == "Polygon"  # overlapping parts dissolved
 
@@ -166,7 +172,7 @@ def test_cleaning_counts_repairs(geojson_writer):
 
 def test_empty_feature_collection_is_an_empty_snapshot(geojson_writer, caplog):
     path = geojson_writer("e_20240101.geojson", [])
-    snap = read_snapshots([path], crs=LAEA)[0]
+    snap = read_snapshots([path], options=ReadOptions(crs=LAEA))[0]
     assert snap.area_m2("occupied") == 0.0
     assert "empty snapshot" in caplog.text
 
@@ -216,13 +222,13 @@ def test_json_coordinates_reader_equals_geos_on_the_whole_archive(deepstate_dail
     # The orjson + numpy reader must give GEOS's own geometry, bit for bit, on every file.
     import gzip
 
-    from geotools.io import _polygons_from_json
+    from geotools.read.geojson import polygons_from_json
 
     files = sorted(deepstate_daily.glob("*.geojson.gz"))
     assert len(files) == 769
     for path in files:
         data = gzip.decompress(path.read_bytes())
-        mine = _polygons_from_json(data)
+        mine = polygons_from_json(data)
         assert mine is not None, path.name
         theirs = shapely.get_parts(shapely.from_geojson(data))
         assert len(mine) == len(theirs)
@@ -246,15 +252,15 @@ def test_json_coordinates_reader_equals_geos_on_the_whole_archive(deepstate_dail
 )
 def test_json_coordinates_reader_leaves_anything_else_to_geos(geometry):
     # 3-D, collections, points, nulls, unclosed rings, bad numbers: not read here (None)
-    from geotools.io import _polygons_from_json
+    from geotools.read.geojson import polygons_from_json
 
     doc = '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
     doc += f'"geometry": {geometry}}}]}}'
-    assert _polygons_from_json(doc.encode()) is None
+    assert polygons_from_json(doc.encode()) is None
 
 
 def test_json_coordinates_reader_keeps_holes_and_polygons(tmp_path):
-    from geotools.io import _polygons_from_json
+    from geotools.read.geojson import polygons_from_json
 
     shell = [[30, 50], [32, 50], [32, 52], [30, 52], [30, 50]]
     hole = [[30.5, 50.5], [31, 50.5], [31, 51], [30.5, 50.5]]
@@ -274,7 +280,7 @@ def test_json_coordinates_reader_keeps_holes_and_polygons(tmp_path):
         ],
     }
     data = json.dumps(doc).encode()
-    mine = _polygons_from_json(data)
+    mine = polygons_from_json(data)
     theirs = shapely.get_parts(shapely.from_geojson(data))
     assert [g.geom_type for g in mine] == ["Polygon", "MultiPolygon"]
     assert all(shapely.equals_exact(a, b, 0.0) for a, b in zip(mine, theirs, strict=True))

@@ -13,16 +13,23 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
 from geotools.errors import DataError
-from geotools.io import SnapshotRef, date_from_name, load_snapshot, read_raw, resolve_refs
+from geotools.read import (
+    ReadOptions,
+    SnapshotRef,
+    date_from_name,
+    load_snapshot,
+    read_raw,
+    resolve_refs,
+)
+from geotools.read import archive as zip_checks
 from geotools.regions import read_regions
-from geotools.sources import archive as zip_checks
+from tests.synthetic import LAEA_35 as LAEA
 
 from .conftest import data_path, run_cli
 
-LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=35 +datum=WGS84 +units=m +no_defs")
 KML_HEAD = b'<?xml version="1.0" encoding="utf-8"?>\n'
 KML_BODY = (
     b'<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>a</name>'
@@ -117,7 +124,7 @@ def _area_m2(path: Path, date_from: Path) -> float:
     ref = SnapshotRef(
         path=path, date=date_from_name(date_from) or date_from_name("20240101"), date_origin="test"
     )
-    snap = load_snapshot(ref, LAEA, use_cache=False, warn_empty=False)
+    snap = load_snapshot(ref, options=ReadOptions(crs=LAEA), use_cache=False, warn_empty=False)
     return sum(snap.area_m2(s) for s in snap.geometries)
 
 
@@ -163,9 +170,13 @@ def test_kmz_folders_become_the_layer_attribute(tmp_path):
         read_raw(kmz, layer="nope")
     # per-folder areas through the status field = per-layer areas of the GeoJSON
     ref = SnapshotRef(kmz, date_from_name(src), "test")
-    by_folder = load_snapshot(ref, LAEA, status_field="layer", use_cache=False)
+    by_folder = load_snapshot(
+        ref, options=ReadOptions(crs=LAEA, status_field="layer"), use_cache=False
+    )
     by_prop = load_snapshot(
-        SnapshotRef(src, date_from_name(src), "test"), LAEA, "layer", use_cache=False
+        SnapshotRef(src, date_from_name(src), "test"),
+        options=ReadOptions(crs=LAEA, status_field="layer"),
+        use_cache=False,
     )
     assert set(by_folder.geometries) == set(by_prop.geometries)
     for status in by_prop.geometries:
@@ -180,8 +191,12 @@ def test_isw_profile_classifies_kmz_folders_like_the_geojson_layers(tmp_path):
         tmp_path / "20230531.kmz", {"doc.kml": write_kml(folders, tmp_path / "x", "group")}
     )
     day = date_from_name(src)
-    got = load_snapshot(SnapshotRef(kmz, day, "t"), LAEA, use_cache=False, profile="isw")
-    want = load_snapshot(SnapshotRef(src, day, "t"), LAEA, use_cache=False, profile="isw")
+    got = load_snapshot(
+        SnapshotRef(kmz, day, "t"), options=ReadOptions(crs=LAEA, profile="isw"), use_cache=False
+    )
+    want = load_snapshot(
+        SnapshotRef(src, day, "t"), options=ReadOptions(crs=LAEA, profile="isw"), use_cache=False
+    )
     assert got.area_m2("occupied") == pytest.approx(106_726.0e6, rel=1e-5)  # PROVENANCE figure
     assert {s: got.area_m2(s) for s in got.geometries} == pytest.approx(
         {s: want.area_m2(s) for s in want.geometries}, rel=1e-7
@@ -255,8 +270,12 @@ def test_zipped_shapefile_is_classified_by_its_layer_name_not_the_zip_name(tmp_p
     )
     (ref,) = resolve_refs([archive])
     assert str(ref.date) == "2024-08-29"
-    snap = load_snapshot(ref, LAEA, use_cache=False, profile="isw")
-    want = load_snapshot(SnapshotRef(src, ref.date, "t"), LAEA, use_cache=False, profile="isw")
+    snap = load_snapshot(ref, options=ReadOptions(crs=LAEA, profile="isw"), use_cache=False)
+    want = load_snapshot(
+        SnapshotRef(src, ref.date, "t"),
+        options=ReadOptions(crs=LAEA, profile="isw"),
+        use_cache=False,
+    )
     assert snap.classes is not None and snap.classes.features == {"occupied": 8}
     assert snap.area_m2("occupied") == pytest.approx(want.area_m2("occupied"), rel=1e-9)
     assert snap.area_m2("occupied") == pytest.approx(108_526.0e6, rel=1e-5)  # PROVENANCE
@@ -281,14 +300,20 @@ def test_zip_with_several_shapefiles_reads_every_polygon_layer(tmp_path):
     assert got_layers == frame["layer"].value_counts().to_dict()
     day = date_from_name(src)
     assert day is not None
-    got = load_snapshot(SnapshotRef(archive, day, "t"), LAEA, use_cache=False, profile="isw")
-    want = load_snapshot(SnapshotRef(src, day, "t"), LAEA, use_cache=False, profile="isw")
+    got = load_snapshot(
+        SnapshotRef(archive, day, "t"),
+        options=ReadOptions(crs=LAEA, profile="isw"),
+        use_cache=False,
+    )
+    want = load_snapshot(
+        SnapshotRef(src, day, "t"), options=ReadOptions(crs=LAEA, profile="isw"), use_cache=False
+    )
     assert got.area_m2("occupied") == pytest.approx(106_726.0e6, rel=1e-5)  # PROVENANCE
     assert {s: got.area_m2(s) for s in got.geometries} == pytest.approx(
         {s: want.area_m2(s) for s in want.geometries}, rel=1e-9
     )
     one = SnapshotRef(archive, day, "t", layer="VIEW_ClaimedRussianTerritoryinUkraine_V2")
-    claimed = load_snapshot(one, LAEA, use_cache=False, profile="isw")
+    claimed = load_snapshot(one, options=ReadOptions(crs=LAEA, profile="isw"), use_cache=False)
     assert claimed.area_m2("occupied") == 0
     assert claimed.area_m2("claimed_control") == pytest.approx(
         want.area_m2("claimed_control"), rel=1e-9

@@ -6,8 +6,8 @@ import pytest
 import shapely
 
 from geotools.errors import OutputError
-from geotools.io import read_raw
 from geotools.output import atomic_path, write_layer, write_table
+from geotools.read import read_raw
 from geotools.table import TABLE_COLUMNS, make_table
 
 

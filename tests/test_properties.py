@@ -25,7 +25,6 @@ Total 3060 examples: about 30 s on 2 cores (hypothesis runs one example at a tim
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import tempfile
 import warnings
 from pathlib import Path
@@ -42,7 +41,7 @@ from geotools.clean import clean_geometries, revalidate
 from geotools.crs import lonlat_bounds, project, require_equal_area
 from geotools.diff import diff_geometries, diff_snapshots
 from geotools.regions import OUTSIDE, RegionLayer, TilingReport, read_regions
-from geotools.snapshot import Snapshot
+from tests.synthetic import snap
 
 from . import strategies as gs
 
@@ -74,14 +73,8 @@ def tol(*areas: float) -> float:
     return 1.0 + 1e-9 * max([0.0, *(abs(a) for a in areas)])
 
 
-def snap(day: int, geom: shapely.Geometry, crs: CRS = gs.LAEA) -> Snapshot:
-    return Snapshot(
-        date=dt.date(2024, 1, day), source=f"s{day}", crs=crs, geometries={STATUS: geom}
-    )
-
-
 def one_change(before: shapely.Geometry, after: shapely.Geometry, crs: CRS = gs.LAEA):
-    changes = diff_snapshots(snap(1, before, crs), snap(2, after, crs))
+    changes = diff_snapshots(snap(before, 1, crs=crs), snap(after, 2, crs=crs))
     assert [c.status for c in changes] == [STATUS]
     return changes[0]
 

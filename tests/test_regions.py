@@ -3,19 +3,12 @@ import datetime as dt
 import geopandas as gpd
 import pytest
 import shapely
-from pyproj import CRS
 
 from geotools.errors import UsageError
-from geotools.io import read_snapshots
+from geotools.read import ReadOptions, read_snapshots
 from geotools.regions import OUTSIDE, RegionSpec, read_regions, select_codes
 from geotools.series import series
-
-LAEA = CRS.from_proj4("+proj=laea +lat_0=48 +lon_0=37 +datum=WGS84 +units=m")
-KM = 1000.0
-
-
-def box(x0, y0, x1, y1):
-    return shapely.box(x0 * KM, y0 * KM, x1 * KM, y1 * KM)
+from tests.synthetic import LAEA, box
 
 
 @pytest.fixture
@@ -63,7 +56,9 @@ def test_region_rows_sum_to_total_with_overlap_and_gap(tmp_path, grid):
     )
     from geotools.regions import RegionSpec
 
-    table = series([folder], period="day", crs=LAEA, regions=RegionSpec(grid, "name")).table
+    table = series(
+        [folder], options=ReadOptions(crs=LAEA), period="day", regions=RegionSpec(grid, "name")
+    ).table
     for (_, _), rows in table.groupby(["period_start", "status"]):
         total = rows[rows.region == "total"].iloc[0]
         parts = rows[rows.region != "total"]
@@ -123,7 +118,7 @@ def test_allocation_equals_direct_overlay_on_real_changes(boundaries_full, deeps
     layer = read_regions(boundaries_full, LAEA)
     checked = 0
     for i in picks:
-        a, b = read_snapshots(files[i : i + 2], crs=LAEA)
+        a, b = read_snapshots(files[i : i + 2], options=ReadOptions(crs=LAEA))
         before, after = a.geometries["occupied"], b.geometries["occupied"]
         for change in (shapely.difference(after, before), shapely.difference(before, after)):
             if shapely.is_empty(change):
@@ -144,7 +139,9 @@ def test_allocating_a_whole_snapshot_equals_direct_overlay(boundaries_full, deep
     import importlib
 
     regions_module = importlib.import_module("geotools.regions")
-    (snap,) = read_snapshots([deepstate_daily / "20250601.geojson.gz"], crs=LAEA)
+    (snap,) = read_snapshots(
+        [deepstate_daily / "20250601.geojson.gz"], options=ReadOptions(crs=LAEA)
+    )
     occupied = snap.geometries["occupied"]
     assert shapely.get_num_coordinates(occupied) > 5 * regions_module.NEAR_VERTICES
     layer = read_regions(boundaries_full, LAEA)

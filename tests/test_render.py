@@ -19,11 +19,12 @@ from pyproj import CRS
 
 from geotools import demo
 from geotools.errors import OutputError, UsageError
+from geotools.read import ReadOptions
 from geotools.regions import RegionSpec
 from geotools.render import charts, display, style
 from geotools.render import report as report_module
 from geotools.render.assets import head_html, json_for_script
-from geotools.render.data import ReadOptions, from_series_inputs, gather
+from geotools.render.data import from_series, gather
 from geotools.render.maps import build_map, default_title, map_payload, render_map, write_map
 from geotools.render.report import describe_crs, render_report, write_report
 from geotools.series import series
@@ -126,7 +127,7 @@ def test_classes_sharing_a_border_are_simplified_together(tmp_path):
             [left_of(line), between(line, far)],
             [{"side": "occupied"}, {"side": "contested"}],
         )
-    data = gather([folder], read=ReadOptions(status_field="side"), show_progress=False)
+    data = gather([folder], options=ReadOptions(status_field="side"), show_progress=False)
     (step,) = map_payload(data, "t", tolerance_m=300.0)["steps"]
     control = {
         f["properties"]["status"]: decode(f["geometry"]) for f in step["control"]["features"]
@@ -261,7 +262,7 @@ def test_map_draws_only_the_regions_in_the_table(scenario):
     result = series(
         [snaps], period="week", regions=regions, region_filter=["R1A"], keep_changes=True
     )
-    data = from_series_inputs(result, [snaps], ReadOptions(), regions)
+    data = from_series(result)  # the result carries its inputs, options and regions
     payload = map_payload(data, "t")
     assert {f["properties"]["code"] for f in payload["regions"]["features"]} == {"R1A"}
     assert all(set(st["regions"]["occupied"]) == {"R1A"} for st in payload["steps"])
@@ -399,10 +400,10 @@ def test_strings_from_the_data_are_escaped(tmp_path):
         [folder],
         period="month",
         regions=RegionSpec(regions),
-        read=ReadOptions(status_field="side"),
+        options=ReadOptions(status_field="side"),
         show_progress=False,
     )
-    single = gather([folder], regions=RegionSpec(regions), read=ReadOptions(status_field="side"))
+    single = gather([folder], regions=RegionSpec(regions), options=ReadOptions(status_field="side"))
     page = render_map(data, title=XSS)
     assert XSS not in page and "<img" not in page
     assert page.count("</script>") == page.count("<script")  # nothing closes a script early
@@ -426,7 +427,7 @@ def xss_files(tmp_path):
 
 def test_file_names_are_escaped_in_the_default_title(tmp_path):
     files, regions = xss_files(tmp_path)
-    common = {"regions": RegionSpec(regions), "read": ReadOptions(status_field="side")}
+    common = {"regions": RegionSpec(regions), "options": ReadOptions(status_field="side")}
     data = gather(files, period="month", show_progress=False, **common)
     single = gather(files, show_progress=False, **common)
     title = default_title(data)  # built from the file names: no title is given below

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from geotools.demo import DEMO_CRS, expected_area_km2, write_scenario
+from geotools.read import ReadOptions
 from geotools.regions import RegionSpec
 from geotools.series import series
 from geotools.stocks import stocks
@@ -29,7 +30,11 @@ def daily_archive(daily_by_oblast):
 def test_conservation_on_every_consecutive_pair_of_the_real_archive(daily_archive):
     table = daily_archive.total
     assert daily_archive.snapshots == 769
-    assert daily_archive.snapshots_read == 769
+    # the result names every file it read, in date order (what a map of it reads again)
+    refs = daily_archive.refs
+    folder = {p.name for p in refs[0].path.parent.glob("*.geojson.gz")}
+    assert {r.path.name for r in refs} == folder and len(folder) == 769
+    assert [r.date for r in refs] == sorted(r.date for r in refs)
     # 776 calendar days; the last edge (2026-08-22) closes the last row: 775 day rows.
     assert len(table) == 775
     m2 = 1e6
@@ -38,11 +43,20 @@ def test_conservation_on_every_consecutive_pair_of_the_real_archive(daily_archiv
         balance = (row.gained_km2 - row.lost_km2) * m2
         tolerance = 1.0 + 1e-9 * row.area_to_km2 * m2
         assert abs(net - balance) <= tolerance, row
-        assert row.net_km2 == pytest.approx(row.area_to_km2 - row.area_from_km2, abs=1e-9)
     # consecutive rows chain: each row starts from the area the previous one ended with
     assert (
         table["area_from_km2"].iloc[1:].to_numpy() == table["area_to_km2"].iloc[:-1].to_numpy()
     ).all()
+    # the stocks at both ends of a few rows, measured directly from the files
+    from geotools.read import load_snapshot
+
+    by_date = {r.date: r for r in refs}
+    options = daily_archive.options  # the run's own reading options, in its CRS
+    for row in table.iloc[[0, 100, 400, 774]].itertuples():
+        before = load_snapshot(by_date[row.from_date], options=options, use_cache=False)
+        after = load_snapshot(by_date[row.to_date], options=options, use_cache=False)
+        assert row.area_from_km2 == pytest.approx(before.area_km2("occupied"), abs=1e-6)
+        assert row.area_to_km2 == pytest.approx(after.area_km2("occupied"), abs=1e-6)
     # the archive's 7 missing dates show up as gap days, and the zero rows are flagged
     assert table["gap_days"].sum() == 7
     assert (
@@ -84,7 +98,9 @@ def test_real_month_with_gaps_reports_dates_used(deepstate_daily):
 
 def test_demo_scenario_weekly_numbers_are_exact(tmp_path):
     write_scenario(tmp_path / "snaps")
-    table = series([tmp_path / "snaps"], period="week", crs=DEMO_CRS, show_progress=False).table
+    table = series(
+        [tmp_path / "snaps"], options=ReadOptions(crs=DEMO_CRS), period="week", show_progress=False
+    ).table
     assert len(table) == 4
     for row in table.itertuples():
         assert row.area_from_km2 == pytest.approx(expected_area_km2(row.from_date), abs=1e-6)
@@ -124,7 +140,7 @@ def test_carried_stocks_equal_direct_intersection(
     sample = [D(2024, 9, 1), D(2025, 3, 15), D(2025, 11, 30), D(2026, 8, 22)]
     direct = stocks(
         [deepstate_daily],
-        RegionSpec(boundaries_full),
+        regions=RegionSpec(boundaries_full),
         at=sample,
         denominator="boundary",
         show_progress=False,
@@ -144,3 +160,50 @@ def test_carried_stocks_equal_direct_intersection(
     assert regions_sum + last.loc["outside", "area_km2"] == pytest.approx(
         last.loc["total", "area_km2"], rel=1e-9
     )
+
+
+def test_demo_scenario_by_region_is_exact_without_real_data(tmp_path):
+    """The demo's front crosses a 3 × 2 grid of 40 km regions: every region's area at both
+    ends of every week is known exactly, and so are the week of the retaken pocket (40 km²
+    lost in R1A) and the bridgehead (25 km² gained, then lost, in R2C)."""
+    from geotools.demo import MISSING_DAYS, REGION_KM, START, front_km
+
+    folder = tmp_path / "snaps"
+    write_scenario(folder)
+    result = series(
+        [folder],
+        period="week",
+        options=ReadOptions(crs=DEMO_CRS),
+        regions=tmp_path / "regions.gpkg",
+        region_field="code",
+        show_progress=False,
+    )
+    table = result.table
+
+    def exact(code, date):
+        k = (date - START).days
+        assert k not in MISSING_DAYS
+        col, row = ord(code[2]) - ord("A"), int(code[1]) - 1
+        area = min(max(front_km(k) - REGION_KM * col, 0.0), REGION_KM) * REGION_KM
+        if code == "R1A" and k >= 16:
+            area -= 40.0  # the pocket (x 10–14, y 30–40 km) lies in the bottom-left region
+        if code == "R2C" and 10 <= k < 20:
+            area += 25.0  # the bridgehead (x 90–95, y 70–75 km)
+        assert row in (0, 1)
+        return area
+
+    regions = table[table["region"].str.startswith("R")]
+    assert set(regions["region"]) == {"R1A", "R1B", "R1C", "R2A", "R2B", "R2C"}
+    for row in regions.itertuples():
+        assert row.area_from_km2 == pytest.approx(exact(row.region, row.from_date), abs=1e-6)
+        assert row.area_to_km2 == pytest.approx(exact(row.region, row.to_date), abs=1e-6)
+    for _, rows in table.groupby(["period_start", "status"]):
+        total = rows[rows["region"] == "total"].iloc[0]
+        parts = rows[rows["region"] != "total"]
+        for col in ("gained_km2", "lost_km2", "area_to_km2"):
+            assert parts[col].sum() == pytest.approx(total[col], abs=1e-6)
+    week3 = regions[regions["period_start"] == D(2024, 3, 18)].set_index("region")
+    assert week3.loc["R1A", "lost_km2"] == pytest.approx(40.0, abs=1e-6)
+    assert week3.loc["R2C", "lost_km2"] == pytest.approx(25.0, abs=1e-6)
+    week2 = regions[regions["period_start"] == D(2024, 3, 11)].set_index("region")
+    assert week2.loc["R2C", "gained_km2"] == pytest.approx(25.0, abs=1e-6)

@@ -18,7 +18,7 @@ from pyproj import Geod, Transformer
 import geotools
 from geotools.crs import WGS84
 from geotools.errors import DataError, UsageError
-from geotools.io import load_snapshot, resolve_refs
+from geotools.read import ReadOptions, load_snapshot, resolve_refs
 from geotools.regions import RegionSpec
 from geotools.sources.profile import (
     EXCLUDE,
@@ -36,7 +36,7 @@ EXPECTED_OTHER = {"Occupied Tuzla Island", "Острів Тузла", "Бага�
 
 
 def _snap(path: Path, profile: str = "deepstate-raw", crs: object = None) -> geotools.Snapshot:
-    return load_snapshot(resolve_refs([path])[0], crs, profile=profile)  # type: ignore[arg-type]
+    return load_snapshot(resolve_refs([path])[0], options=ReadOptions(crs=crs, profile=profile))  # type: ignore[arg-type]
 
 
 def _raw_files() -> list[Path]:
@@ -241,8 +241,8 @@ def test_year_of_raw_daily_series_with_transitions(boundaries_full: Path) -> Non
     folder = data_path("deepstate_raw", "daily")
     result = geotools.series(
         [folder],
+        options=ReadOptions(profile="deepstate-raw"),
         period="month",
-        profile="deepstate-raw",
         transitions=True,
         regions=RegionSpec(boundaries_full),
     )
@@ -279,8 +279,8 @@ def test_year_of_raw_daily_series_with_transitions(boundaries_full: Path) -> Non
     # the same numbers serially and from the cache
     again = geotools.series(
         [folder],
+        options=ReadOptions(profile="deepstate-raw"),
         period="month",
-        profile="deepstate-raw",
         transitions=True,
         regions=RegionSpec(boundaries_full),
         workers=1,
@@ -298,7 +298,9 @@ def test_transitions_of_a_real_pair_against_direct_intersections() -> None:
     liberated → occupied 0.016. Tolerance 1 m² + 1e-9 relative."""
     folder = data_path("deepstate_raw", "daily")
     pair = [folder / "1730669408.geojson.gz", folder / "1730756730.geojson.gz"]
-    result = geotools.series(pair, period="day", profile="deepstate-raw", transitions=True)
+    result = geotools.series(
+        pair, options=ReadOptions(profile="deepstate-raw"), period="day", transitions=True
+    )
     assert result.transitions is not None and result.crs is not None
     moved = result.transitions
     assert set(moved["period_start"].astype(str)) == {"2024-11-03"}
@@ -335,13 +337,13 @@ def test_transitions_refuse_a_profile_with_overlapping_classes() -> None:
     pair = [root / "data_20230531.geojson.gz", root / "data_20230824.geojson.gz"]
     assert not load_profile("isw").disjoint
     with pytest.raises(UsageError, match=r"profile 'isw' has overlapping classes; transitions"):
-        geotools.series(pair, period="month", profile="isw", transitions=True)
+        geotools.series(pair, options=ReadOptions(profile="isw"), period="month", transitions=True)
     res = run_cli(["transitions", "--profile", "isw", "--period", "month", *map(str, pair)])
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "overlapping classes" in lines[0] and "disjoint" in lines[0]
     # the same files measured without transitions are fine: only the matrix is refused
-    assert not geotools.series(pair, period="month", profile="isw").table.empty
+    assert not geotools.series(pair, options=ReadOptions(profile="isw"), period="month").table.empty
 
 
 def test_history_last_wrapper(tmp_path: Path) -> None:
@@ -354,7 +356,7 @@ def test_history_last_wrapper(tmp_path: Path) -> None:
     )
     ref = resolve_refs([wrapped])[0]
     assert ref.date == dt.date(2025, 8, 3) and ref.date_origin == "snapshot datetime"
-    a = load_snapshot(ref, profile="deepstate-raw")
+    a = load_snapshot(ref, options=ReadOptions(profile="deepstate-raw"))
     b = _snap(src, crs=a.crs)
     for cls in CLASSES:
         assert a.area_m2(cls) == pytest.approx(b.area_m2(cls), abs=1e-3)
@@ -457,7 +459,7 @@ def test_rules_on_dirty_names(tmp_path: Path) -> None:
     assert report.other == {"something new": 1}
     assert report.outside_roi == {"Occupied": 1}
     assert list(report.excluded) == ["The temporarily occupied territory of Karelia."]
-    snap = load_snapshot(resolve_refs([path])[0], profile=profile)
+    snap = load_snapshot(resolve_refs([path])[0], options=ReadOptions(profile=profile))
     assert snap.classes is not None and snap.classes.outside_roi == {"Occupied": 1}
 
 
@@ -496,14 +498,18 @@ def test_disjoint_precedence_and_synthetic_transitions(tmp_path: Path) -> None:
         }
         (tmp_path / name).write_text(json.dumps(doc))
     first = load_snapshot(
-        resolve_refs([tmp_path / "20240501.geojson"])[0], crs, profile="deepstate-raw"
+        resolve_refs([tmp_path / "20240501.geojson"])[0],
+        options=ReadOptions(crs=crs, profile="deepstate-raw"),
     )
     # liberated 15 × 10 km minus what occupied (10 km²… 5×10) and contested (2 km²) hold
     assert first.area_km2("occupied") == pytest.approx(100, abs=1e-6)
     assert first.area_km2("contested") == pytest.approx(2, abs=1e-6)
     assert first.area_km2("liberated") == pytest.approx(150 - 50 - 2, abs=1e-6)
     result = geotools.series(
-        [tmp_path], period="day", crs=crs, profile="deepstate-raw", transitions=True
+        [tmp_path],
+        options=ReadOptions(crs=crs, profile="deepstate-raw"),
+        period="day",
+        transitions=True,
     )
     assert result.transitions is not None
     m = result.transitions.set_index(["from_status", "to_status"])["area_km2"]
@@ -558,6 +564,6 @@ def test_isw_files_classes_and_areas() -> None:
             assert snap.area_km2("occupied") == 0
     assert read == 22
     fixed = resolve_refs(
-        [root / "sdspieg" / "territory_geojson_2202-02-02.geojson.gz"], [dt.date(2024, 2, 2)]
+        [root / "sdspieg" / "territory_geojson_2202-02-02.geojson.gz"], dates=[dt.date(2024, 2, 2)]
     )
     assert fixed[0].date == dt.date(2024, 2, 2)

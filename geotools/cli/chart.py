@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from geotools.cli.options import Settings, reading_options, region_options, region_spec
-from geotools.cli.render_options import chosen_status, range_options, read_options, run_options
+from geotools.cli.options import Settings, reading_options, region_options
+from geotools.cli.render_options import chosen_status, range_options, run_options
 from geotools.errors import OutputError, UsageError
 from geotools.render.style import CHART_FORMATS, CHART_KINDS
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+    from geotools.regions import RegionSpec
+
 
 log = logging.getLogger(__name__)
 
@@ -51,29 +56,27 @@ def command(
     period: str,
     workers: int | None,
     no_cache: bool,
-    by: str | None,
-    region_field: str | None,
-    region_filter: tuple[str, ...],
-    **reading: Any,
+    regions: RegionSpec | None,
+    region_filter: list[str] | None,
+    read: ReadOptions,
 ) -> None:
     """Chart of the Table for snapshot files, folders or globs.
 
     With --kind regions, --status picks the class charted (default: occupied, else the
     first class, as the map's choropleth).
     """
-    from geotools.io import resolve_refs
+    from geotools.read import resolve_refs
     from geotools.render.charts import make_chart, write_chart
     from geotools.render.data import SNAPSHOT, snapshot_edges
     from geotools.series import series
 
     if output.suffix.lower() not in CHART_FORMATS:  # before measuring anything
         raise OutputError(f"unknown chart format {output.suffix!r}; use .png, .svg or .pdf", output)
-    if kind == "regions" and not by:
+    if kind == "regions" and regions is None:
         raise UsageError("--kind regions needs a region layer: --by REGIONS_FILE")
-    read = read_options(reading)
     edges = None
     if period == SNAPSHOT:
-        refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
+        refs = resolve_refs(list(inputs), options=read)
         edges = snapshot_edges([r.date for r in refs], start, end)
     result = series(
         list(inputs),
@@ -81,19 +84,12 @@ def command(
         edges=edges,
         start=start,
         end=end,
-        crs=read.crs,
-        date_field=read.date_field,
-        layer=read.layer,
-        status_field=read.status_field,
-        status=read.status,
-        on_duplicate=read.on_duplicate,
-        force_crs=read.force_crs,
-        profile=read.profile,
+        options=read,
         show_progress=settings.show_progress,
-        regions=region_spec(by, region_field),
-        region_filter=list(region_filter) or None,
+        regions=regions,
+        region_filter=region_filter,
         workers=workers,
         use_cache=not no_cache,
     )
-    write_chart(make_chart(result.table, kind, title, status=chosen_status(reading)), output)
+    write_chart(make_chart(result.table, kind, title, status=chosen_status(read)), output)
     log.info("wrote %s", output)

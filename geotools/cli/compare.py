@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pyproj import CRS
 
 from geotools.cli.display import print_table
 from geotools.cli.front import dates_as_text
-from geotools.cli.options import Settings, reading_options, region_options, region_spec
+from geotools.cli.options import Settings, reading_options, region_options
 from geotools.cli.render_options import map_flag_options
 from geotools.compare import compare, disagreement_frame
 from geotools.errors import UsageError
 from geotools.output import write_layer, write_table
+from geotools.sources.profile import load_profile
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+    from geotools.regions import RegionSpec
+
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +85,9 @@ def command(
     tiles: tuple[str, ...],
     title: str | None,
     profile_b: str | None,
-    crs: CRS | None,
-    force_crs: bool,
-    date_field: str | None,
-    layer: str | None,
-    status_field: str | None,
-    profile: str | None,
-    status: str,
-    on_duplicate: str,
-    by: str | None,
-    region_field: str | None,
-    region_filter: tuple[str, ...],
+    read: ReadOptions,
+    regions: RegionSpec | None,
+    region_filter: list[str] | None,
 ) -> None:
     """Area both sources call controlled, and the area only A or only B does.
 
@@ -104,19 +103,12 @@ def command(
     result = compare(
         [source_a],
         [source_b],
-        regions=region_spec(by, region_field),
+        regions=regions,
         tolerance_days=tolerance_days,
         labels=labels,
-        crs=crs,
-        date_field=date_field,
-        layer_name=layer,
-        status_field=status_field,
-        profile=profile,
-        profile_b=profile_b,
-        status=status,
-        on_duplicate=on_duplicate,  # type: ignore[arg-type]
-        force_crs=force_crs,
-        region_filter=list(region_filter) or None,
+        options=read,
+        options_b=replace(read, profile=load_profile(profile_b)) if profile_b else None,
+        region_filter=region_filter,
         show_progress=settings.show_progress,
     )
     log.info(

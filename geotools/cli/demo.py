@@ -12,6 +12,7 @@ from geotools.cli.options import Settings
 from geotools.demo import DEMO_CRS, self_check, write_scenario
 from geotools.errors import GeotoolsError
 from geotools.output import write_changes, write_table
+from geotools.read import ReadOptions
 from geotools.series import series
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def command(settings: Settings, out: Path, data: Path | None, period: str | None
         result = series(
             [out / "snapshots"],
             period=period or "week",
-            crs=DEMO_CRS,
+            options=ReadOptions(crs=DEMO_CRS),
             keep_changes=True,
             show_progress=settings.show_progress,
         )

@@ -5,18 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pyproj import CRS
 
 from geotools.cli.display import print_table
 from geotools.cli.options import DATES, Settings, reading_options
 from geotools.cli.render_options import chosen_status, map_flag_options
 from geotools.errors import UsageError
-from geotools.io import read_snapshots
 from geotools.output import write_changes, write_table
 from geotools.periods import make_periods
+from geotools.read import read_snapshots
 from geotools.series import summarize
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+
 
 log = logging.getLogger(__name__)
 
@@ -72,29 +76,12 @@ def command(
     title: str | None,
     tolerance_m: float,
     output: Path | None,
-    crs: CRS | None,
-    force_crs: bool,
-    date_field: str | None,
-    layer: str | None,
-    status_field: str | None,
-    profile: str | None,
-    status: str,
-    on_duplicate: str,
+    read: ReadOptions,
 ) -> None:
     """Gained, lost and net km² from BEFORE to AFTER (two snapshot files)."""
     if dates is not None and len(dates) != 2:
         raise UsageError("--dates needs exactly two dates: BEFORE,AFTER")
-    snaps = read_snapshots(
-        [before, after],
-        crs=crs,
-        dates=dates,
-        date_field=date_field,
-        layer=layer,
-        status_field=status_field,
-        status=status,
-        force_crs=force_crs,
-        profile=profile,
-    )
+    snaps = read_snapshots([before, after], options=read, dates=dates)
     if len(snaps) != 2:
         raise UsageError("BEFORE and AFTER are the same file; give two snapshots")
     from geotools.diff import diff_snapshots
@@ -118,5 +105,5 @@ def command(
             title=title,
             tiles=tiles,
             tolerance_m=tolerance_m,
-            status=chosen_status({"status": status}),
+            status=chosen_status(read),
         )

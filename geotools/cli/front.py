@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import pandas as pd
-from pyproj import CRS
 
+from geotools.advance import DEFAULT_STEP_KM
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
-from geotools.front import DEFAULT_STEP_KM, DEFAULT_TOLERANCE_KM, front
+from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
+from geotools.front import front
+from geotools.frontline import DEFAULT_TOLERANCE_KM
 from geotools.output import write_layer, write_table
 from geotools.periods import PERIOD_KINDS
 
@@ -23,6 +25,11 @@ def dates_as_text(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame
         if col in out.columns:
             out[col] = out[col].map(lambda d: d.isoformat() if d is not None else None)
     return out
+
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+    from geotools.regions import RegionSpec
 
 
 @click.command("front")
@@ -107,22 +114,15 @@ def command(
     output: Path | None,
     lengths: Path | None,
     lines: Path | None,
-    crs: CRS | None,
-    force_crs: bool,
-    date_field: str | None,
-    layer: str | None,
-    status_field: str | None,
-    profile: str | None,
-    status: str,
-    on_duplicate: str,
-    by: str | None,
-    region_field: str | None,
-    region_filter: tuple[str, ...],
+    read: ReadOptions,
+    regions: RegionSpec | None,
+    region_filter: list[str] | None,
 ) -> None:
     """Line of contact, its geodesic length (km) and the advance depth per period."""
     result = front(
         list(inputs),
-        regions=region_spec(by, region_field),
+        options=read,
+        regions=regions,
         outline=outline,
         land=land,
         tolerance_km=tolerance_km,
@@ -133,15 +133,7 @@ def command(
         edges=edges,
         include_partial=partial,
         statuses=list(front_status) or None,
-        crs=crs,
-        date_field=date_field,
-        layer_name=layer,
-        status_field=status_field,
-        profile=profile,
-        status=status,
-        on_duplicate=on_duplicate,  # type: ignore[arg-type]
-        force_crs=force_crs,
-        region_filter=list(region_filter) or None,
+        region_filter=region_filter,
         show_progress=settings.show_progress,
     )
     table = result.lengths if len(result.lines) == 1 else result.advance

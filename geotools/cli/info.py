@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import click
-from pyproj import CRS
 
 from geotools.cli.options import Settings, reading_options
 from geotools.crs import WGS84, geodesic_area_m2, project
-from geotools.io import load_snapshot, resolve_refs
+from geotools.read import ReadOptions, load_snapshot, resolve_refs
 from geotools.snapshot import M2_PER_KM2
 
 
@@ -22,20 +21,13 @@ def command(
     settings: Settings,
     inputs: tuple[str, ...],
     as_json: bool,
-    crs: CRS | None,
-    force_crs: bool,
-    date_field: str | None,
-    layer: str | None,
-    status_field: str | None,
-    profile: str | None,
-    status: str,
-    on_duplicate: str,
+    read: ReadOptions,
 ) -> None:
     """Date, repairs, and per-status area (equal-area and geodesic) of snapshot files."""
-    refs = resolve_refs(list(inputs), None, date_field, layer, on_duplicate)  # type: ignore[arg-type]
+    refs = resolve_refs(list(inputs), options=read)
     for ref in refs:
-        snap = load_snapshot(ref, crs, status_field, status, force_crs, profile=profile)
-        crs = snap.crs
+        snap = load_snapshot(ref, options=read)
+        read = read.with_crs(snap.crs)  # one CRS for every file listed
         statuses = {}
         for name, geom in snap.geometries.items():
             area = snap.area_m2(name)

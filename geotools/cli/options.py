@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -89,8 +90,31 @@ DATES = DateListParam()
 CRS_PARAM = CRSParam()
 
 
+#: The command-line names of the ReadOptions fields, as click passes them.
+READING_KEYS = (
+    "crs",
+    "force_crs",
+    "date_field",
+    "layer",
+    "status_field",
+    "profile",
+    "status",
+    "on_duplicate",
+)
+
+
 def reading_options(func: F) -> F:
-    """Options for turning files into Snapshots."""
+    """Options for turning files into Snapshots, converted and checked at parse time into
+    one ReadOptions, passed to the command as ``read``."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        from geotools.read import ReadOptions
+
+        values = {k: kwargs.pop(k) for k in READING_KEYS}
+        kwargs["read"] = ReadOptions(**values)
+        return func(*args, **kwargs)
+
     options = [
         click.option(
             "--crs",
@@ -136,13 +160,25 @@ def reading_options(func: F) -> F:
             help="What to do when two files have the same date.",
         ),
     ]
+    wrapped: Any = command
     for option in reversed(options):
-        func = option(func)
-    return func
+        wrapped = option(wrapped)
+    return wrapped  # type: ignore[no-any-return]
 
 
 def region_options(func: F) -> F:
-    """Options for per-region accounting."""
+    """Options for per-region accounting: ``--by`` and ``--region-field`` become one
+    RegionSpec (or None), passed as ``regions``; ``--region`` as ``region_filter`` (a list,
+    or None)."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        from geotools.regions import region_spec
+
+        kwargs["regions"] = region_spec(kwargs.pop("by"), kwargs.pop("region_field"))
+        kwargs["region_filter"] = list(kwargs.pop("region_filter")) or None
+        return func(*args, **kwargs)
+
     options = [
         click.option(
             "--by",
@@ -163,22 +199,7 @@ def region_options(func: F) -> F:
             help="Only these regions (ISO code or any name spelling); repeatable.",
         ),
     ]
+    wrapped: Any = command
     for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def region_spec(by: str | None, region_field: str | None) -> Any:
-    """A RegionSpec for --by, or None."""
-    from pathlib import Path
-
-    from geotools.regions import RegionSpec
-
-    if not by:
-        return None
-    from geotools.fetch import boundaries
-
-    path = boundaries.resolve(by) if boundaries.is_spec(by) else Path(by)
-    if not path.exists():
-        raise click.BadParameter(f"no such region file {by!r}", param_hint="--by")
-    return RegionSpec(path, region_field)
+        wrapped = option(wrapped)
+    return wrapped  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from pyproj import CRS
 
 from geotools.cli.options import CRS_PARAM, Settings
 from geotools.crs import WGS84, choose_equal_area_crs, lonlat_bounds
-from geotools.io import read_raw
+from geotools.read import read_raw
 from geotools.regions import read_regions
 from geotools.snapshot import M2_PER_KM2
 

@@ -9,7 +9,7 @@ import click
 
 from geotools.cli.options import DATE
 from geotools.periods import PERIOD_KINDS
-from geotools.render.data import ReadOptions
+from geotools.read import ReadOptions
 from geotools.render.style import CHANGE_TOLERANCE_M, TILE_CHOICES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,7 +92,7 @@ def map_flag_options(func: F) -> F:
     return _apply(func, [*_map_option_list(with_map=True), _simplify(with_map=True)])
 
 
-def chosen_status(reading: dict[str, Any]) -> str | None:
+def chosen_status(read: ReadOptions) -> str | None:
     """The --status given on the command line (None for the default): the class a map's
     choropleth and the per-region chart show first (default: occupied, else the first class).
 
@@ -102,8 +102,7 @@ def chosen_status(reading: dict[str, Any]) -> str | None:
     source = click.get_current_context().get_parameter_source("status")
     if source in (None, click.core.ParameterSource.DEFAULT):
         return None
-    status: str = reading["status"]
-    return status
+    return read.status
 
 
 def run_options(func: F) -> F:
@@ -116,18 +115,4 @@ def run_options(func: F) -> F:
             ),
             click.option("--no-cache", is_flag=True, help="Do not read or write the cache."),
         ],
-    )
-
-
-def read_options(opts: dict[str, Any]) -> ReadOptions:
-    """ReadOptions from the reading options of a command (see cli.options.reading_options)."""
-    return ReadOptions(
-        crs=opts["crs"],
-        date_field=opts["date_field"],
-        layer=opts["layer"],
-        status_field=opts["status_field"],
-        status=opts["status"],
-        on_duplicate=opts["on_duplicate"],
-        force_crs=opts["force_crs"],
-        profile=opts.get("profile"),
     )

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from geotools.cli.options import Settings, reading_options, region_options, region_spec
+from geotools.cli.options import Settings, reading_options, region_options
 from geotools.cli.render_options import (
     chosen_status,
     map_options,
     range_options,
-    read_options,
     run_options,
     simplify_option,
 )
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+    from geotools.regions import RegionSpec
+
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +62,9 @@ def command(
     title: str | None,
     workers: int | None,
     no_cache: bool,
-    by: str | None,
-    region_field: str | None,
-    region_filter: tuple[str, ...],
-    **reading: Any,
+    regions: RegionSpec | None,
+    region_filter: list[str] | None,
+    read: ReadOptions,
 ) -> None:
     """Report for a range: summary, change map, timeline, charts and tables.
 
@@ -71,9 +74,9 @@ def command(
     from geotools.render.report import write_report
 
     common: dict[str, Any] = {
-        "regions": region_spec(by, region_field),
-        "region_filter": list(region_filter) or None,
-        "read": read_options(reading),
+        "regions": regions,
+        "region_filter": region_filter,
+        "options": read,
         "show_progress": settings.show_progress,
         "workers": workers,
         "use_cache": not no_cache,
@@ -90,6 +93,6 @@ def command(
         tiles=tiles,
         chart_format=chart_format,
         tolerance_m=tolerance_m,
-        status=chosen_status(reading),
+        status=chosen_status(read),
     )
     log.info("wrote %s (%.2f MB)", output, size / 1e6)

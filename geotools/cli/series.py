@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
-from pyproj import CRS
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
+from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
 from geotools.cli.render_options import chosen_status, map_flag_options
 from geotools.output import write_changes, write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.series import SCHEDULERS, series
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+    from geotools.regions import RegionSpec
+
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +113,9 @@ def command(
     scheduler: str | None,
     address: str | None,
     no_cache: bool,
-    crs: CRS | None,
-    force_crs: bool,
-    date_field: str | None,
-    layer: str | None,
-    status_field: str | None,
-    profile: str | None,
-    status: str,
-    on_duplicate: str,
-    by: str | None,
-    region_field: str | None,
-    region_filter: tuple[str, ...],
+    read: ReadOptions,
+    regions: RegionSpec | None,
+    region_filter: list[str] | None,
 ) -> None:
     """Table of km² gained, lost and net per period for snapshot files, folders or globs."""
     result = series(
@@ -129,18 +125,11 @@ def command(
         end=end,
         edges=edges,
         include_partial=partial,
-        crs=crs,
-        date_field=date_field,
-        layer=layer,
-        status_field=status_field,
-        profile=profile,
-        status=status,
-        on_duplicate=on_duplicate,  # type: ignore[arg-type]
-        force_crs=force_crs,
+        options=read,
         keep_changes=changes is not None or map_path is not None,
         show_progress=settings.show_progress,
-        regions=region_spec(by, region_field),
-        region_filter=list(region_filter) or None,
+        regions=regions,
+        region_filter=region_filter,
         workers=workers,
         use_cache=not no_cache,
         scheduler=scheduler,
@@ -162,17 +151,14 @@ def command(
         written = write_changes(result.changes, result.crs, changes, min_area)
         log.info("wrote %s (%d features)", changes, written)
     if map_path is not None:  # maps (geotools.render)
-        from geotools.render.data import ReadOptions, from_series_inputs
+        from geotools.render.data import from_series
         from geotools.render.maps import write_map
 
-        dup: Any = on_duplicate
-        read = ReadOptions(crs, date_field, layer, status_field, status, dup, force_crs, profile)
-        spec = region_spec(by, region_field)
         write_map(
-            from_series_inputs(result, inputs, read, spec, not no_cache),
+            from_series(result),
             map_path,
             title=title,
             tiles=tiles,
             tolerance_m=tolerance_m,
-            status=chosen_status({"status": status}),
+            status=chosen_status(read),
         )

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pyproj import CRS
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATES, Settings, reading_options, region_options, region_spec
+from geotools.cli.options import DATES, Settings, reading_options, region_options
 from geotools.errors import UsageError
 from geotools.output import write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.stocks import stocks
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+    from geotools.regions import RegionSpec
 
 
 @click.command("stocks")
@@ -57,38 +61,22 @@ def command(
     denominator: str,
     land: str | None,
     output: Path | None,
-    crs: CRS | None,
-    force_crs: bool,
-    date_field: str | None,
-    layer: str | None,
-    status_field: str | None,
-    profile: str | None,
-    status: str,
-    on_duplicate: str,
-    by: str | None,
-    region_field: str | None,
-    region_filter: tuple[str, ...],
+    read: ReadOptions,
+    regions: RegionSpec | None,
+    region_filter: list[str] | None,
 ) -> None:
     """Area per region and status at chosen dates, and its share of the region (--by needed)."""
-    spec = region_spec(by, region_field)
-    if spec is None:
+    if regions is None:
         raise UsageError("stocks needs a region layer: --by REGIONS_FILE")
     table = stocks(
         list(inputs),
-        spec,
+        regions=regions,
+        options=read,
         at=at,
         period=None if period == "snapshot" else period,
         denominator=denominator,  # type: ignore[arg-type]
         land=land,
-        crs=crs,
-        date_field=date_field,
-        layer_name=layer,
-        status_field=status_field,
-        profile=profile,
-        status=status,
-        on_duplicate=on_duplicate,  # type: ignore[arg-type]
-        force_crs=force_crs,
-        region_filter=list(region_filter) or None,
+        region_filter=region_filter,
         show_progress=settings.show_progress,
     )
     if output is not None:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pyproj import CRS
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
+from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
 from geotools.output import write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.series import series
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
+    from geotools.regions import RegionSpec
+
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +65,9 @@ def command(
     output: Path | None,
     workers: int | None,
     no_cache: bool,
-    crs: CRS | None,
-    force_crs: bool,
-    date_field: str | None,
-    layer: str | None,
-    status_field: str | None,
-    profile: str | None,
-    status: str,
-    on_duplicate: str,
-    by: str | None,
-    region_field: str | None,
-    region_filter: tuple[str, ...],
+    read: ReadOptions,
+    regions: RegionSpec | None,
+    region_filter: list[str] | None,
 ) -> None:
     """Transition matrix per period: km² from each status class to each other one.
 
@@ -85,17 +82,10 @@ def command(
         end=end,
         edges=edges,
         include_partial=partial,
-        crs=crs,
-        date_field=date_field,
-        layer=layer,
-        status_field=status_field,
-        profile=profile,
-        status=status,
-        on_duplicate=on_duplicate,  # type: ignore[arg-type]
-        force_crs=force_crs,
+        options=read,
         show_progress=settings.show_progress,
-        regions=region_spec(by, region_field),
-        region_filter=list(region_filter) or None,
+        regions=regions,
+        region_filter=region_filter,
         workers=workers,
         use_cache=not no_cache,
         transitions=True,

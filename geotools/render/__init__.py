@@ -1,7 +1,8 @@
 """Maps (folium), charts (matplotlib) and one-file HTML reports of a Table and its changes.
 
-Everything here draws; nothing measures: the numbers come from the Table. folium and
-matplotlib are imported only when a map or chart is drawn.
+Everything here draws; nothing measures: the numbers come from the Table. The palette of
+the maps (``GAINED``, ``LOST``, ``NET``, ``STATUS_COLORS``) is public, for plots of one's
+own. folium and matplotlib are imported only when a map or chart is drawn.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from geotools.render.data import MapData, ReadOptions, Step, from_pair, from_series, gather
+from geotools.read import ReadOptions
+from geotools.render.data import MapData, Step, from_pair, from_series, gather
+from geotools.render.style import GAINED, LOST, NET, STATUS_COLORS
 
 _LAZY = {
     "build_map": "geotools.render.maps",
@@ -29,6 +32,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "GAINED",
+    "LOST",
+    "NET",
+    "STATUS_COLORS",
     "MapData",
     "ReadOptions",
     "Step",

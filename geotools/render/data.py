@@ -10,15 +10,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from pyproj import CRS
 
 from geotools.errors import DataError, UsageError
-from geotools.io import OnDuplicate, SnapshotRef, load_snapshot, resolve_refs
 from geotools.pairs import region_layer
 from geotools.periods import Period
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs
 from geotools.regions import RegionLayer, RegionSpec
 from geotools.series import SeriesResult, series
 from geotools.snapshot import Change, Snapshot
@@ -54,20 +53,6 @@ class MapData:
         return self.steps[-1].period.end
 
 
-@dataclass(frozen=True)
-class ReadOptions:
-    """How files become Snapshots (the reading options of the CLI)."""
-
-    crs: CRS | None = None
-    date_field: str | None = None
-    layer: str | None = None
-    status_field: str | None = None
-    status: str = "occupied"
-    on_duplicate: OnDuplicate = "error"
-    force_crs: bool = False
-    profile: str | None = None  # a source profile (deepstate-raw, isw, a .json file)
-
-
 #: ``period`` value for one step per snapshot (the edges are the snapshots' dates).
 SNAPSHOT = "snapshot"
 
@@ -94,51 +79,38 @@ def source_names(inputs: Sequence[str | Path | SnapshotRef]) -> list[str]:
     return out
 
 
-def from_series(
-    result: SeriesResult,
-    refs: Sequence[SnapshotRef],
-    read: ReadOptions,
-    regions: RegionSpec | None = None,
-    use_cache: bool = True,
-) -> MapData:
-    """MapData of a series run made with ``keep_changes=True`` (snapshots read for the ends)."""
+def from_series(result: SeriesResult) -> MapData:
+    """MapData of a series run made with ``keep_changes=True``: the snapshot at each
+    period's end is read with the run's own options, in its CRS, so the map draws what the
+    table measured.
+
+    Examples
+    --------
+    >>> result = geotools.series(["daily/"], keep_changes=True)  # doctest: +SKIP
+    >>> write_map(from_series(result), "map.html")  # doctest: +SKIP
+    """
     if result.crs is None:
         raise UsageError("the series has no CRS (no snapshots); nothing to map")
     if not result.changes:
         raise UsageError(
-            "no complete period to map; choose a range inside the data (--start/--end) or "
-            "a shorter --period"
+            "no complete period to map; choose a range inside the data (start=/end=, "
+            "--start/--end) or a shorter period= (--period)"
         )
-    by_date = {r.date: r for r in refs}
+    by_date = {r.date: r for r in result.refs}
     steps = []
     for period, changes in result.changes:
         snap = load_snapshot(
             by_date[period.to_date],
-            result.crs,
-            read.status_field,
-            read.status,
-            read.force_crs,
-            use_cache=use_cache,
+            options=result.options,
+            use_cache=result.use_cache,
             warn_empty=False,
-            profile=read.profile,
         )
         steps.append(Step(period, list(changes), snap))
-    layer = region_layer(regions, result.crs.to_wkt()) if regions is not None else None
-    return MapData(steps, result.table, result.crs, layer, source_names(refs[:1]))
-
-
-def from_series_inputs(
-    result: SeriesResult,
-    inputs: Sequence[str | Path],
-    read: ReadOptions,
-    regions: RegionSpec | None = None,
-    use_cache: bool = True,
-) -> MapData:
-    """MapData of a finished series run over ``inputs`` (for ``series --map``)."""
-    refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
-    data = from_series(result, refs, read, regions, use_cache)
-    data.sources = source_names(inputs)
-    return data
+    layer = None
+    if result.regions is not None:
+        layer = region_layer(result.regions, result.crs.to_wkt(), result.use_cache)
+    sources = source_names(result.inputs) if result.inputs else source_names(result.refs[:1])
+    return MapData(steps, result.table, result.crs, layer, sources)
 
 
 def gather(
@@ -148,9 +120,9 @@ def gather(
     end: dt.date | None = None,
     period: str | None = None,
     edges: Sequence[dt.date] | None = None,
-    regions: RegionSpec | None = None,
+    regions: RegionSpec | str | Path | None = None,
     region_filter: Sequence[str] | None = None,
-    read: ReadOptions | None = None,
+    options: ReadOptions | None = None,
     show_progress: bool | None = None,
     workers: int | None = None,
     use_cache: bool = True,
@@ -161,8 +133,8 @@ def gather(
     the change from S(start) to S(end), where start and end default to the first and the
     last snapshot.
     """
-    read = read or ReadOptions()
-    refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
+    opts = options if options is not None else ReadOptions()
+    refs = resolve_refs(list(inputs), options=opts)
     if not refs:
         raise DataError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
     days = [r.date for r in refs]
@@ -173,16 +145,6 @@ def gather(
         if hi <= lo:
             raise UsageError(f"the map's end {hi} is not after its start {lo}; check --start/--end")
         edges = [lo, hi]
-    kwargs: dict[str, Any] = {
-        "crs": read.crs,
-        "date_field": read.date_field,
-        "layer": read.layer,
-        "status_field": read.status_field,
-        "status": read.status,
-        "on_duplicate": read.on_duplicate,
-        "force_crs": read.force_crs,
-        "profile": read.profile,
-    }
     result = series(
         refs,
         period=None if edges else period,
@@ -195,9 +157,9 @@ def gather(
         region_filter=region_filter,
         workers=workers,
         use_cache=use_cache,
-        **kwargs,
+        options=opts,
     )
-    data = from_series(result, refs, read, regions, use_cache)
+    data = from_series(result)
     data.sources = source_names(inputs)
     return data
 

@@ -3,7 +3,7 @@
 A KMZ is a zip archive: an entry whose name is absolute or climbs out with ``..`` is refused
 (zip-slip), and the KML entry is decompressed in chunks against a size cap and a compression
 ratio cap measured on the bytes actually produced and consumed (zip bombs; the sizes in the
-zip header are not trusted: see geotools.sources.archive). The KML itself must parse
+zip header are not trusted: see geotools.read.archive). The KML itself must parse
 as XML without a DOCTYPE: entity declarations (billion laughs) and external entities (XXE)
 are refused before GDAL sees the bytes. Every folder (GDAL layer) is read; its name is kept
 in the ``layer`` attribute so source profiles can classify by it.
@@ -21,15 +21,15 @@ import shapely
 
 from geotools.crs import WGS84
 from geotools.errors import DataError
-from geotools.io import RawLayer
-from geotools.sources.archive import read_entry, safe_entries
+from geotools.read.archive import read_entry, safe_entries
+from geotools.read.layer import RawLayer
 
 LAYER_FIELD = "layer"
 
 
 def kmz_kml_bytes(path: Path) -> bytes:
     """The KML document inside a KMZ (doc.kml, else the first .kml entry), checked (see
-    geotools.sources.archive: names, size and ratio caps on the bytes actually decompressed)."""
+    geotools.read.archive: names, size and ratio caps on the bytes actually decompressed)."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = safe_entries(archive, path)

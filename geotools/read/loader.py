@@ -1,0 +1,270 @@
+"""The Snapshot loader: one dated file → read, classified, cleaned, dissolved and projected
+to the equal-area CRS (through the parsed-snapshot cache)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from geotools import cache
+from geotools.clean import clean_geometries, revalidate
+from geotools.crs import (
+    WGS84,
+    choose_equal_area_crs,
+    lonlat_bounds,
+    project,
+    require_equal_area,
+    wkt,
+)
+from geotools.errors import DataError, GeotoolsError
+from geotools.read.checks import check_coordinates
+from geotools.read.files import stem
+from geotools.read.options import ReadOptions
+from geotools.read.raw import read_raw
+from geotools.read.refs import SnapshotRef, resolve_refs
+from geotools.snapshot import ClassReport, RepairReport, Snapshot
+from geotools.sources.profile import classify, settle
+
+log = logging.getLogger(__name__)
+
+
+def _extent(
+    dissolved: dict[str, shapely.Geometry], src: CRS
+) -> tuple[float, float, float, float] | None:
+    bounds = [lonlat_bounds(g, src) for g in dissolved.values() if not shapely.is_empty(g)]
+    if not bounds:
+        return None
+    b = np.array(bounds)
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+
+def _default_crs(src: CRS, extent: tuple[float, float, float, float] | None) -> CRS:
+    """The file's own CRS when it is already equal-area (no reprojection), else LAEA on the data."""
+    if src.is_projected:
+        try:
+            require_equal_area(src, extent)
+            return src
+        except GeotoolsError:
+            pass
+    if extent is None:
+        return CRS.from_epsg(6933)  # an empty snapshot: any equal-area CRS measures its 0 km²
+    return choose_equal_area_crs(extent)
+
+
+def load_snapshot(
+    ref: SnapshotRef,
+    /,
+    *,
+    options: ReadOptions | None = None,
+    use_cache: bool = True,
+    warn_empty: bool = True,
+    cache_key: str | None = None,
+) -> Snapshot:
+    """Read, clean, dissolve and project one file into a Snapshot.
+
+    ``options.crs`` is the equal-area target (chosen from the data when None); a
+    ``status_field`` names a property whose values are the status classes, else every feature
+    counts as ``status``; a ``profile`` sorts the features into its status classes instead
+    (see geotools.sources.profile). With ``use_cache`` the parsed result is kept in the cache,
+    keyed by the file's bytes and the options (``cache_key``: the caller's key, when it has it).
+
+    Examples
+    --------
+    >>> ref = resolve_refs(["20240801.geojson.gz"])[0]  # doctest: +SKIP
+    >>> load_snapshot(ref, options=ReadOptions(crs="EPSG:3035"))  # doctest: +SKIP
+    """
+    opts = options if options is not None else ReadOptions()
+    if not use_cache:
+        return parse_snapshot(ref, opts, warn_empty)
+    key = cache_key or snapshot_cache_key(ref, opts)
+    hit = cache.load_parsed(key)
+    if hit is not None:
+        meta, blobs = hit
+        if warn_empty and meta["repairs"].get("features") == 0:
+            log.warning("%s has no features: read as an empty snapshot (no territory)", ref.path)
+        return Snapshot(
+            date=ref.date,
+            source=str(ref.path),
+            crs=CRS.from_wkt(meta["crs"]),
+            geometries={k: shapely.from_wkb(v) for k, v in blobs.items()},
+            repairs=RepairReport(**meta["repairs"]),
+            m2_per_unit=float(meta["m2_per_unit"]),
+            classes=ClassReport(**meta["classes"]) if meta.get("classes") else None,
+        )
+    snap = parse_snapshot(ref, opts, warn_empty)
+    meta = {
+        "crs": wkt(snap.crs),
+        "m2_per_unit": snap.m2_per_unit,
+        "repairs": snap.repairs.as_dict(),
+        "classes": snap.classes.as_dict() if snap.classes is not None else None,
+    }
+    cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in snap.geometries.items()})
+    return snap
+
+
+def snapshot_cache_key(ref: SnapshotRef, options: ReadOptions) -> str:
+    """Cache key of a parsed snapshot: the file's bytes and every option that shapes it."""
+    return cache.snapshot_key(ref.path, options.cache_text())
+
+
+def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = True) -> Snapshot:
+    """Read, classify, clean, dissolve and project one file (no cache)."""
+    path = ref.path
+    crs, profile, force_crs = options.crs, options.profile, options.force_crs
+    status_field, status = options.status_field, options.status
+    if profile is not None:
+        raw = read_raw(path, ref.layer, profile.properties, missing_ok=True)
+    else:
+        raw = read_raw(path, ref.layer, [status_field] if status_field else [])
+    src = raw.crs
+    if src is None:
+        log.info("%s declares no CRS; assuming WGS84 lon/lat", path)
+        src = WGS84
+    check_coordinates(path, raw.geometries, src)
+    classes = None
+    geometries = raw.geometries
+    if profile is not None:
+        statuses, classes = classify(
+            profile,
+            raw.geometries,
+            raw.attributes,
+            src,
+            path.name,
+            ref.layer or raw.layer or stem(path),
+        )
+        keep = np.isin(statuses, profile.classes)
+        geometries, statuses = raw.geometries[keep], statuses[keep]
+        log.debug("%s: %s", path, classes.summary())
+    elif status_field:
+        values = raw.attributes[status_field]
+        statuses = np.array(
+            ["unknown" if v is None else str(v).strip() for v in values], dtype=object
+        )
+    else:
+        statuses = np.full(len(raw.geometries), status, dtype=object)
+    if profile is None and _already_clean(geometries, statuses):
+        fast = _project_clean(ref, geometries, statuses, src, crs, force_crs)
+        if fast is not None:
+            fast.repairs.m_dropped += raw.m_dropped
+            return fast
+    dissolved, report = clean_geometries(geometries, statuses)
+    report.m_dropped += raw.m_dropped
+    if profile is not None:
+        report.features = len(raw.geometries)
+        if report.polygon_parts == 0 and report.features:
+            assert classes is not None
+            raise DataError(
+                f"no feature is in a status class of profile {profile.name!r} "
+                f"({classes.summary()}); check the profile (--profile)",
+                path,
+            )
+    if report.features == 0:
+        if warn_empty:
+            log.warning("%s has no features: read as an empty snapshot (no territory)", path)
+    elif report.polygon_parts == 0:
+        dropped = report.summary()
+        raise DataError(
+            f"has no polygons ({dropped}); geotools measures areas: use a polygon layer"
+            + (" (pass --layer)" if ref.layer is None else ""),
+            path,
+        )
+    extent = _extent(dissolved, src)
+    if crs is None:
+        crs = _default_crs(src, extent)
+    m2_per_unit = require_equal_area(crs, extent, force=force_crs)
+    projected: dict[str, shapely.Geometry] = {}
+    for name, geom in dissolved.items():
+        geom = project(geom, src, crs)
+        geom, changed = revalidate(geom)
+        report.invalid_after_projection += int(changed)
+        projected[name] = geom
+    if profile is not None:  # in the equal-area CRS, so the classes stay disjoint there
+        projected = settle(profile, projected)
+    log.debug("%s: %s", path, report.summary())
+    return Snapshot(
+        date=ref.date,
+        source=str(path),
+        crs=crs,
+        geometries=projected,
+        repairs=report,
+        m2_per_unit=m2_per_unit,
+        classes=classes,
+    )
+
+
+def _already_clean(geoms: np.ndarray, statuses: np.ndarray) -> bool:
+    """One non-empty 2-D (Multi)Polygon per status (a flattened export): nothing to dissolve."""
+    return (
+        len(geoms) > 0
+        and len(set(statuses.tolist())) == len(geoms)
+        and bool(np.isin(shapely.get_type_id(geoms), (3, 6)).all())
+        and not bool(shapely.is_empty(geoms).any())
+        and not bool(shapely.has_z(geoms).any())
+        and not (hasattr(shapely, "has_m") and bool(shapely.has_m(geoms).any()))
+    )
+
+
+def _project_clean(
+    ref: SnapshotRef,
+    geoms: np.ndarray,
+    statuses: np.ndarray,
+    src: CRS,
+    crs: CRS | None,
+    force_crs: bool,
+) -> Snapshot | None:
+    """Project first and check validity once, in the CRS the areas are measured in; None when
+    a geometry is invalid there (the caller then takes the full repair route)."""
+    pre = {str(s): g for s, g in zip(statuses, geoms, strict=True)}
+    extent = _extent(pre, src)
+    if crs is None:
+        crs = _default_crs(src, extent)
+    m2_per_unit = require_equal_area(crs, extent, force=force_crs)
+    projected = {name: project(g, src, crs) for name, g in pre.items()}
+    if not bool(shapely.is_valid(np.asarray(list(projected.values()), dtype=object)).all()):
+        return None
+    report = RepairReport(
+        features=len(geoms), polygon_parts=int(shapely.get_num_geometries(geoms).sum())
+    )
+    log.debug("%s: %s", ref.path, report.summary())
+    return Snapshot(
+        date=ref.date,
+        source=str(ref.path),
+        crs=crs,
+        geometries=projected,
+        repairs=report,
+        m2_per_unit=m2_per_unit,
+    )
+
+
+def read_snapshots(
+    inputs: Sequence[str | Path],
+    /,
+    *,
+    options: ReadOptions | None = None,
+    dates: Sequence[dt.date] | None = None,
+) -> list[Snapshot]:
+    """Read files / folders / globs into Snapshots sorted by date, all in one equal-area CRS.
+
+    When ``options.crs`` is None the first snapshot's extent chooses it (see
+    choose_equal_area_crs).
+
+    Examples
+    --------
+    >>> snaps = read_snapshots(["A.geojson", "B.geojson"])  # doctest: +SKIP
+    >>> opts = ReadOptions(profile="deepstate-raw")
+    >>> raw = read_snapshots(["raw/"], options=opts)  # doctest: +SKIP
+    """
+    opts = options if options is not None else ReadOptions()
+    refs = resolve_refs(inputs, options=opts, dates=dates)
+    snapshots: list[Snapshot] = []
+    for ref in refs:
+        snap = load_snapshot(ref, options=opts)
+        opts = opts.with_crs(snap.crs)
+        snapshots.append(snap)
+    return snapshots
