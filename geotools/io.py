@@ -33,6 +33,7 @@ from geotools.crs import (
     require_equal_area,
     wkt,
 )
+from geotools.dating import DatingRule, apply_dating
 from geotools.errors import DataError, DateError, GeotoolsError, UsageError
 from geotools.snapshot import ClassReport, RepairReport, Snapshot
 from geotools.sources.profile import Profile, classify, load_profile, settle
@@ -71,7 +72,7 @@ class SnapshotRef:
 
     path: Path
     date: dt.date
-    date_origin: str  # "argument", "property <name>", "file name"
+    date_origin: str  # "argument", "property <name>", "file name", "file name …, dating <rule>…"
     layer: str | None = None
 
 
@@ -272,8 +273,14 @@ def resolve_refs(
     layer: str | None = None,
     on_duplicate: OnDuplicate = "error",
     today: dt.date | None = None,
+    *,
+    dating: DatingRule | str | None = None,
 ) -> list[SnapshotRef]:
-    """Discover files and date them; sorted by date, duplicates handled by ``on_duplicate``."""
+    """Discover files and date them; sorted by date, duplicates handled by ``on_duplicate``.
+
+    ``dating`` (a rule of geotools.dating, e.g. ``deepstate-daily``) re-dates name dates by
+    the day the map shows; None or ``file`` keeps them.
+    """
     paths = discover(inputs)
     if dates is not None and len(dates) != len(paths):
         raise UsageError(f"{len(dates)} dates given for {len(paths)} files; give one date per file")
@@ -288,6 +295,7 @@ def resolve_refs(
                 path,
             )
         refs.append(SnapshotRef(path=path, date=date, date_origin=origin, layer=layer))
+    refs = apply_dating(refs, dating)  # dating rules (geotools.dating); None: unchanged
     by_date: dict[dt.date, list[SnapshotRef]] = {}
     for ref in refs:
         by_date.setdefault(ref.date, []).append(ref)

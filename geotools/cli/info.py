@@ -7,6 +7,7 @@ import json
 import click
 from pyproj import CRS
 
+from geotools.cli.dating_option import dating_option
 from geotools.cli.options import Settings, reading_options
 from geotools.crs import WGS84, geodesic_area_m2, project
 from geotools.io import load_snapshot, resolve_refs
@@ -17,6 +18,7 @@ from geotools.snapshot import M2_PER_KM2
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
 @reading_options
+@dating_option
 @click.pass_obj
 def command(
     settings: Settings,
@@ -30,9 +32,10 @@ def command(
     profile: str | None,
     status: str,
     on_duplicate: str,
+    dating: str | None,
 ) -> None:
     """Date, repairs, and per-status area (equal-area and geodesic) of snapshot files."""
-    refs = resolve_refs(list(inputs), None, date_field, layer, on_duplicate)  # type: ignore[arg-type]
+    refs = resolve_refs(list(inputs), None, date_field, layer, on_duplicate, dating=dating)  # type: ignore[arg-type]
     for ref in refs:
         snap = load_snapshot(ref, crs, status_field, status, force_crs, profile=profile)
         crs = snap.crs

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from pyproj import CRS
 
+from geotools.cli.dating_option import dating_option
 from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options, region_spec
 from geotools.cli.render_options import chosen_status, map_flag_options
@@ -88,6 +89,7 @@ log = logging.getLogger(__name__)
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @reading_options
+@dating_option
 @region_options
 @click.pass_obj
 def command(
@@ -117,13 +119,20 @@ def command(
     profile: str | None,
     status: str,
     on_duplicate: str,
+    dating: str | None,
     by: str | None,
     region_field: str | None,
     region_filter: tuple[str, ...],
 ) -> None:
     """Table of km² gained, lost and net per period for snapshot files, folders or globs."""
+    sources: list[Any] = list(inputs)
+    if dating is not None:  # dated here by the rule; series() takes the dated refs as they are
+        from geotools.io import resolve_refs
+
+        on_dup: Any = on_duplicate
+        sources = resolve_refs(sources, None, date_field, layer, on_dup, dating=dating)
     result = series(
-        list(inputs),
+        sources,
         period=None if edges else period,
         start=start,
         end=end,
