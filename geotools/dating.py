@@ -11,14 +11,14 @@ for (``dating=`` / ``--dating``); ``file`` (the default) keeps the name's date.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,25 +56,26 @@ class DatingRule:
     name: str
     description: str
     periods: tuple[DatingPeriod, ...]
+    #: With Unix-second names: a publication before this UTC hour shows the day before.
+    late_before_hour_utc: int | None = None
 
     def period_of(self, named: dt.date) -> DatingPeriod | None:
         """The period covering a file-name date, or None."""
         return next((p for p in self.periods if p.covers(named)), None)
 
-    def shown_day(self, named: dt.date) -> dt.date | None:
-        """The day whose evening map a file named ``named`` holds (None: no period covers it)."""
-        period = self.period_of(named)
-        return None if period is None else named - dt.timedelta(days=period.shows_days_before)
 
-    def date_of(self, named: dt.date) -> dt.date | None:
-        """The geotools date (control at 00:00 UTC) of a file named ``named``: shown day + 1."""
-        shown = self.shown_day(named)
-        return None if shown is None else shown + dt.timedelta(days=1)
+def _rules_folder() -> Traversable:
+    # A source checkout's own shapes/ first: an editable install maps geotools.shapes to the
+    # checkout it was installed from, which need not be the one this package was imported from.
+    checkout = Path(__file__).resolve().parent.parent / "shapes" / "dating"
+    if checkout.is_dir():
+        return checkout
+    return resources.files("geotools.shapes").joinpath("dating")
 
 
 def available() -> list[str]:
     """Names of the shipped dating rules, ``file`` first."""
-    folder = resources.files("geotools.shapes").joinpath("dating")
+    folder = _rules_folder()
     names = sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
     return [FILE_DATING, *names]
 
@@ -99,7 +100,7 @@ def load_dating(spec: str | Path | DatingRule | None) -> DatingRule | None:
 
 @lru_cache(maxsize=8)
 def _shipped(name: str) -> DatingRule:
-    item = resources.files("geotools.shapes").joinpath("dating", f"{name}.json")
+    item = _rules_folder().joinpath(f"{name}.json")
     if not item.is_file():
         raise UsageError(
             f"unknown dating rule {name!r}; use one of {', '.join(available())} "
@@ -126,37 +127,62 @@ def _parse(text: str, where: str) -> DatingRule:
         )
         if not periods:
             raise ValueError("no periods")
-        return DatingRule(str(doc["name"]), str(doc.get("description", "")), periods)
+        late = doc.get("late_before_hour_utc")
+        return DatingRule(
+            str(doc["name"]),
+            str(doc.get("description", "")),
+            periods,
+            None if late is None else int(late),
+        )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(
             f"dating rule {where} is malformed ({exc}); see shapes/dating/deepstate-daily.json"
         ) from exc
 
 
-def describe(rule: DatingRule, named: dt.date) -> str:
-    """The ``date_origin`` text of a file dated by ``rule``: name, rule, shown day."""
+def _published(ref: SnapshotRef) -> dt.datetime | None:
+    """The publication time of a file named by Unix seconds (DeepState's history ids)."""
+    stem = ref.path.name.split(".")[0]
+    if not (stem.isdigit() and len(stem) in (9, 10)):
+        return None
+    return dt.datetime.fromtimestamp(int(stem), tz=dt.timezone.utc)
+
+
+def shown_day(rule: DatingRule, ref: SnapshotRef) -> tuple[dt.date, str] | None:
+    """The day whose evening map a file holds under ``rule``, and why (None: not covered)."""
+    named = ref.date
     period = rule.period_of(named)
-    assert period is not None
-    shown = named - dt.timedelta(days=period.shows_days_before)
-    return (
-        f"file name {named.isoformat()}, dating {rule.name}: file D shows the map of "
-        f"D-{period.shows_days_before} ({shown.isoformat()})"
-    )
+    if period is None:
+        return None
+    lag = period.shows_days_before
+    why = f"file name {named.isoformat()}, dating {rule.name}: file D holds the map of "
+    why += f"the evening of D-{lag}" if lag else "the evening of D"
+    published = _published(ref) if rule.late_before_hour_utc is not None else None
+    if published is not None and published.hour < (rule.late_before_hour_utc or 0):
+        lag += 1
+        why = (
+            f"file name {named.isoformat()}, dating {rule.name}: published "
+            f"{published:%H:%M} UTC, before {rule.late_before_hour_utc}:00, so the map of "
+            "the evening before"
+        )
+    shown = named - dt.timedelta(days=lag)
+    return shown, f"{why} ({shown.isoformat()}), the control at 00:00 UTC of the next day"
 
 
 def apply_dating(
     refs: Sequence[SnapshotRef], spec: str | Path | DatingRule | None
 ) -> list[SnapshotRef]:
-    """Refs re-dated by a rule (``file`` / None: unchanged).
+    """Refs re-dated by a rule (``file`` / None: unchanged): date = the day shown + 1.
 
     Only dates taken from file names are re-dated; a file dated otherwise, or named outside
-    the rule's periods, is a DateError. Where a change of lag gives two files one date (the
-    first file of a longer lag shows the map its predecessor showed), the later file is kept.
+    the rule's periods, is a DateError. Where the rule gives two files of different names one
+    date (the first file of a longer lag shows the map its predecessor showed; a late
+    publication repeats the evening before), the later name is kept and the other logged.
     """
     rule = load_dating(spec)
     if rule is None:
         return list(refs)
-    dated: list[tuple[dt.date, SnapshotRef]] = []  # (name date, re-dated ref)
+    dated: list[tuple[tuple[dt.date, str], SnapshotRef]] = []  # (name order, re-dated ref)
     for ref in refs:
         if ref.date_origin != "file name":
             raise DateError(
@@ -164,29 +190,30 @@ def apply_dating(
                 "names; leave out --dating or rename the file",
                 ref.path,
             )
-        date = rule.date_of(ref.date)
-        if date is None:
+        found = shown_day(rule, ref)
+        if found is None:
             raise DateError(
                 f"name date {ref.date.isoformat()} is outside every period of dating rule "
                 f"{rule.name!r}; leave out --dating or extend the rule",
                 ref.path,
             )
-        dated.append(
-            (ref.date, dataclasses.replace(ref, date=date, date_origin=describe(rule, ref.date)))
-        )
+        shown, why = found
+        date = shown + dt.timedelta(days=1)
+        dated.append(((ref.date, ref.path.name), replace(ref, date=date, date_origin=why)))
     # Files sharing a name date stay for on_duplicate; files the rule brought together do not.
-    latest_name: dict[dt.date, dt.date] = {}
-    for named, ref in dated:
-        latest_name[ref.date] = max(named, latest_name.get(ref.date, named))
+    latest: dict[dt.date, dt.date] = {}
+    for (named, _), ref in dated:
+        latest[ref.date] = max(named, latest.get(ref.date, named))
     kept = []
-    for named, ref in dated:
-        if named < latest_name[ref.date]:
+    for (named, name), ref in dated:
+        if named < latest[ref.date]:
             log.info(
-                "dating %s: %s shows the same day (%s) as the file named %s; keeping the later",
+                "dating %s: %s shows the same day as a file named %s (both dated %s); "
+                "keeping the later",
                 rule.name,
-                ref.path.name,
+                name,
+                latest[ref.date],
                 ref.date,
-                latest_name[ref.date],
             )
             continue
         kept.append(ref)
