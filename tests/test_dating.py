@@ -130,7 +130,7 @@ def test_info_says_which_rule_dated_a_file(tmp_path: Path) -> None:
 def test_series_with_and_without_dating(tmp_path: Path) -> None:
     _files(tmp_path, ["20250101.geojson", "20250201.geojson", "20250301.geojson"])
     rows = {}
-    for dating in ([], ["--dating", "deepstate-daily"]):
+    for dating in ([], ["--dating", "deepstate-daily", "--map", str(tmp_path / "map.html")]):
         out = tmp_path / f"out{len(dating)}.csv"
         args = ["series", str(tmp_path), "--period", "month", "-o", str(out), *dating]
         res = run_cli(args, module=True)
@@ -148,3 +148,4 @@ def test_series_with_and_without_dating(tmp_path: Path) -> None:
         ("2025-01-01", "2024-12-31", "2025-01-31"),
     ]
     assert dated[0]["net_km2"] == plain[0]["net_km2"]
+    assert "2024-12-31" in (tmp_path / "map.html").read_text("utf-8")  # the map's dates too

@@ -171,14 +171,19 @@ def command(
         written = write_changes(result.changes, result.crs, changes, min_area)
         log.info("wrote %s (%d features)", changes, written)
     if map_path is not None:  # maps (geotools.render)
-        from geotools.render.data import ReadOptions, from_series_inputs
+        from geotools.render.data import ReadOptions, from_series, from_series_inputs, source_names
         from geotools.render.maps import write_map
 
         dup: Any = on_duplicate
         read = ReadOptions(crs, date_field, layer, status_field, status, dup, force_crs, profile)
         spec = region_spec(by, region_field)
+        if dating is not None:  # the refs dated above, not the inputs' name dates
+            data = from_series(result, sources, read, spec, not no_cache)
+            data.sources = source_names(inputs)
+        else:
+            data = from_series_inputs(result, inputs, read, spec, not no_cache)
         write_map(
-            from_series_inputs(result, inputs, read, spec, not no_cache),
+            data,
             map_path,
             title=title,
             tiles=tiles,
