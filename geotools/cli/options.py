@@ -100,6 +100,7 @@ READING_KEYS = (
     "profile",
     "status",
     "on_duplicate",
+    "dating",
 )
 
 
@@ -151,6 +152,14 @@ def reading_options(func: F) -> F:
             default="occupied",
             show_default=True,
             help="Status class of every feature when there is no --status-field.",
+        ),
+        click.option(
+            "--dating",
+            default=None,
+            metavar="RULE",
+            help="How files are dated: file (the name's date, default), deepstate-daily (the "
+            "flattened DeepState archive, by the day its map shows), deepstate-raw, or a rule "
+            ".json file (see README, 'Dates').",
         ),
         click.option(
             "--on-duplicate",

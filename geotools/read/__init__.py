@@ -3,7 +3,8 @@
 One job a module, in the order data flows through them:
 
 - ``inputs``: discovery of input files (folders, globs);
-- ``dates`` and ``refs``: the date a file stands for, and SnapshotRef;
+- ``ref``, ``dates``, ``dating`` and ``refs``: SnapshotRef, the date a file stands for, the
+  dating rules (the day a source's map shows), dating a set of inputs;
 - ``options``: ReadOptions, the one object every reading setting travels in;
 - format families, which know nothing of Snapshots: ``files`` (paths GDAL opens, bytes,
   error wording), ``gdal``, ``geojson`` (fast path, DeepState's wrapper), ``zipped``
@@ -14,20 +15,24 @@ One job a module, in the order data flows through them:
 """
 
 from geotools.read.dates import date_from_name, parse_date
+from geotools.read.dating import DatingRule, load_dating
 from geotools.read.inputs import discover
 from geotools.read.layer import RawLayer
 from geotools.read.loader import load_snapshot, read_snapshots, snapshot_cache_key
 from geotools.read.options import OnDuplicate, ReadOptions
 from geotools.read.raw import read_fields, read_raw
-from geotools.read.refs import SnapshotRef, resolve_refs
+from geotools.read.ref import SnapshotRef
+from geotools.read.refs import resolve_refs
 
 __all__ = [
+    "DatingRule",
     "OnDuplicate",
     "RawLayer",
     "ReadOptions",
     "SnapshotRef",
     "date_from_name",
     "discover",
+    "load_dating",
     "load_snapshot",
     "parse_date",
     "read_fields",

@@ -27,7 +27,8 @@ from geotools.read.checks import check_coordinates
 from geotools.read.files import stem
 from geotools.read.options import ReadOptions
 from geotools.read.raw import read_raw
-from geotools.read.refs import SnapshotRef, resolve_refs
+from geotools.read.ref import SnapshotRef
+from geotools.read.refs import resolve_refs
 from geotools.snapshot import ClassReport, RepairReport, Snapshot
 from geotools.sources.profile import classify, settle
 

@@ -11,6 +11,7 @@ from pyproj import CRS
 
 from geotools.crs import parse_crs, wkt
 from geotools.errors import UsageError
+from geotools.read.dating import DatingRule, load_dating
 from geotools.sources.profile import Profile, load_profile
 
 OnDuplicate = Literal["error", "first", "last"]
@@ -33,6 +34,9 @@ class ReadOptions:
     force_crs : accept a ``crs`` that is not equal-area (``--force-crs``).
     profile : a source profile sorting raw features into classes (``--profile``): a shipped
         name (``"deepstate-raw"``, ``"isw"``), a profile JSON file, or a Profile.
+    dating : a dating rule re-dating files by the day their map shows (``--dating``): a
+        shipped name (``"deepstate-daily"``, ``"deepstate-raw"``), a rule JSON file, a
+        DatingRule; None or ``"file"`` keeps the file name's date (see geotools.read.dating).
 
     Examples
     --------
@@ -48,6 +52,7 @@ class ReadOptions:
     on_duplicate: OnDuplicate = "error"
     force_crs: bool = False
     profile: Profile | None = None
+    dating: DatingRule | None = None
 
     def __post_init__(self) -> None:
         crs: object = self.crs
@@ -56,6 +61,9 @@ class ReadOptions:
         profile: object = self.profile
         if isinstance(profile, (str, Path)):
             object.__setattr__(self, "profile", load_profile(profile))
+        dating: object = self.dating
+        if isinstance(dating, (str, Path)):
+            object.__setattr__(self, "dating", load_dating(dating))
         if self.profile is not None and self.status_field:
             raise UsageError(
                 "give either profile= (--profile) or status_field= (--status-field), not both"
@@ -72,7 +80,8 @@ class ReadOptions:
 
     def cache_text(self) -> str:
         """Every setting that shapes a parsed snapshot, as text: the options' part of the
-        snapshot cache key (``on_duplicate`` and ``date_field`` choose files, not shapes)."""
+        snapshot cache key (``on_duplicate``, ``date_field`` and ``dating`` choose files and
+        dates, not shapes)."""
         prof = self.profile
         return "|".join(
             [

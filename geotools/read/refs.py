@@ -1,29 +1,20 @@
-"""SnapshotRef: a file and the date it stands for; dating a set of inputs (duplicates too)."""
+"""Dating a set of inputs: discovery, each file's date (and a dating rule), duplicates."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from geotools.errors import DateError, UsageError
 from geotools.read.dates import resolve_date
+from geotools.read.dating import apply_dating
 from geotools.read.inputs import discover
 from geotools.read.options import ReadOptions
+from geotools.read.ref import SnapshotRef
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SnapshotRef:
-    """A file and the date it stands for, before its geometry is read."""
-
-    path: Path
-    date: dt.date
-    date_origin: str  # "argument", "property <name>", "file name"
-    layer: str | None = None
 
 
 def resolve_refs(
@@ -55,6 +46,7 @@ def resolve_refs(
                 path,
             )
         refs.append(SnapshotRef(path=path, date=date, date_origin=origin, layer=layer))
+    refs = apply_dating(refs, opts.dating)  # a dating rule (read.dating); None: unchanged
     by_date: dict[dt.date, list[SnapshotRef]] = {}
     for ref in refs:
         by_date.setdefault(ref.date, []).append(ref)
