@@ -11,6 +11,8 @@ from geotools.front import front, front_line
 from geotools.io import SnapshotRef, discover, load_snapshot, read_snapshots, resolve_refs
 from geotools.output import changes_frame
 from geotools.periods import Period, make_periods
+from geotools.place_changes import place_changes, place_counts, places_at
+from geotools.places import Places, default_places, load_places, read_places
 from geotools.regions import RegionSpec
 from geotools.series import series, summarize
 from geotools.snapshot import Change, RepairReport, Snapshot
@@ -24,6 +26,7 @@ __all__ = [
     "DateError",
     "GeotoolsError",
     "Period",
+    "Places",
     "RegionSpec",
     "RepairReport",
     "Snapshot",
@@ -34,15 +37,21 @@ __all__ = [
     "choose_equal_area_crs",
     "compare",
     "compare_snapshots",
+    "default_places",
     "diff_snapshots",
     "disagreement_frame",
     "discover",
     "front",
     "front_line",
     "geodesic_area_m2",
+    "load_places",
     "load_snapshot",
     "make_periods",
     "match_dates",
+    "place_changes",
+    "place_counts",
+    "places_at",
+    "read_places",
     "read_snapshots",
     "require_equal_area",
     "resolve_refs",
