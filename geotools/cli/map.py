@@ -12,6 +12,7 @@ from geotools.cli.options import Settings, reading_options, region_options, regi
 from geotools.cli.render_options import (
     chosen_status,
     map_options,
+    place_options,
     range_options,
     read_options,
     run_options,
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
     help="One step per --period with a time slider (default: one change, start → end).",
 )
 @simplify_option
+@place_options
 @range_options
 @map_options
 @run_options
@@ -59,6 +61,8 @@ def command(
     by: str | None,
     region_field: str | None,
     region_filter: tuple[str, ...],
+    places: str | None,
+    min_population: float | None,
     **reading: Any,
 ) -> None:
     """Map of gained / lost polygons, control areas and net change by region (--by)."""
@@ -77,6 +81,23 @@ def command(
         workers=workers,
         use_cache=not no_cache,
     )
+    overlay = None
+    if places:  # places (issue 17): labels, search, the places that changed per step
+        from geotools.render.places_layer import place_overlay
+
+        edges = [s.period.start for s in data.steps] + [data.steps[-1].period.end]
+        overlay = place_overlay(
+            edges,
+            list(inputs),
+            read_options(reading),
+            places=places,
+            min_population=min_population,
+            regions=region_spec(by, region_field),
+            crs=data.crs,
+            use_cache=not no_cache,
+            workers=workers,
+            show_progress=settings.show_progress,
+        )
     size = write_map(
         data,
         output,
@@ -84,5 +105,6 @@ def command(
         tiles=tiles,
         tolerance_m=tolerance_m,
         status=chosen_status(reading),
+        places=overlay,
     )
     log.info("wrote %s (%.2f MB, %d periods)", output, size / 1e6, len(data.steps))

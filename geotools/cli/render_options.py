@@ -131,3 +131,26 @@ def read_options(opts: dict[str, Any]) -> ReadOptions:
         force_crs=opts["force_crs"],
         profile=opts.get("profile"),
     )
+
+
+def place_options(func: F) -> F:
+    """--places and --min-population: place labels, search and changed places (issue 17)."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--places",
+                "places",
+                default=None,
+                metavar="default|FILE",
+                help="Add place labels, a place search and the places that changed hands: "
+                "'default' (GeoNames' Ukrainian places) or a point/polygon layer.",
+            ),
+            click.option(
+                "--min-population",
+                type=float,
+                default=None,
+                help="With --places: only places with at least N people.",
+            ),
+        ],
+    )
