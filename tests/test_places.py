@@ -23,7 +23,7 @@ from geotools.places import (
     read_places,
 )
 
-from .conftest import run_cli, write_geojson
+from .conftest import data_path, run_cli, write_geojson
 
 OCT, NOV = dt.date(2024, 10, 1), dt.date(2024, 11, 1)
 
@@ -307,3 +307,31 @@ def test_reverted_places_are_listed_on_request(tmp_path):
     assert bool(last["changed_back"]) and last["status_changes"] == 2
     assert last["changed_on"] == dt.date(2024, 1, 3)
     assert json.dumps(int(last["status_changes"])) == "2"
+
+
+def test_regions_from_a_layer_and_the_region_filter(tmp_path, deepstate_daily, boundaries_full):
+    out = tmp_path / "kharkiv.csv"
+    res = run_cli(
+        ["places", str(deepstate_daily), "--start", "2024-10-01", "--end", "2024-11-01",
+         "--by", str(boundaries_full), "--region", "Kharkiv", "-o", str(out)],
+        module=True,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["place"], r["region"]) for r in rows] == [("Kruhliakivka", "UA-63")]
+    units = gpd.read_file(f"/vsigzip/{boundaries_full}")
+    kharkiv = units[units["shapeISO"] == "UA-63"].geometry.iloc[0]
+    assert kharkiv.contains(shapely.Point(float(rows[0]["lon"]), float(rows[0]["lat"])))
+
+
+def test_profile_classes_on_raw_deepstate():
+    """With the deepstate-raw profile the statuses are its classes (Selydove went to occupied
+    in October 2024 on the raw maps too)."""
+    raw = data_path("deepstate_raw", "daily")
+    table = place_changes([raw], "month", start=OCT, end=NOV, profile="deepstate-raw")
+    statuses = set(table["status_from"]) | set(table["status_to"])
+    assert statuses <= {"occupied_pre2022", "occupied", "contested", "liberated", "unmarked"}
+    assert "contested" in statuses
+    selydove = table[table["place"] == "Selydove"].iloc[0]
+    assert selydove["status_to"] == "occupied"
