@@ -68,7 +68,7 @@ def test_search_flies_to_the_place_and_labels_show_by_zoom(browser, november):
     assert wide > 0
     # the big cities' labels at the first (wide) view
     labels = page.locator(".leaflet-gt-places-pane .gt-place")
-    assert "Donetsk" in labels.all_inner_texts()
+    assert {"Kharkiv", "Dnipro", "Zaporizhzhya"} <= set(labels.all_inner_texts())
     # a spelling GeoNames does not use, and a Cyrillic one
     for query, name in (("Selidove", "Selydove"), ("Покровськ", "Pokrovsk")):
         _search(page, query, name)

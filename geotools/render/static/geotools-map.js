@@ -234,12 +234,24 @@
         icon: L.divIcon({ className: "gt-place-icon", html: node, iconSize: null })
       });
     }
+    // Greedy placement, biggest first: a label whose box would overlap one already placed
+    // waits for a closer zoom (the changed places are placed first and always shown).
     function refresh() {
-      var z = map.getZoom(), view = map.getBounds().pad(0.2), want = {}, n = 0;
-      Object.keys(changed).forEach(function (i) { want[i] = true; });
+      var z = map.getZoom(), view = map.getBounds().pad(0.2), want = {}, n = 0, boxes = [];
+      function fits(i, force) {
+        var pt = map.latLngToContainerPoint([P.lat[i], P.lon[i]]);
+        var w = 9 + 6.5 * P.names[i].length, box = [pt.x - 4, pt.y - 8, pt.x - 4 + w, pt.y + 8];
+        var free = boxes.every(function (b) {
+          return box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3];
+        });
+        if (free || force) { boxes.push(box); }
+        return free || force;
+      }
+      Object.keys(changed).forEach(function (i) { want[i] = true; fits(Number(i), true); });
       for (var k = 0; k < order.length && n < MAX_LABELS; k++) {
         var i = order[k];
-        if (P.zoom[i] > z || !view.contains([P.lat[i], P.lon[i]])) { continue; }
+        if (want[i] || P.zoom[i] > z || !view.contains([P.lat[i], P.lon[i]])) { continue; }
+        if (!fits(i, false)) { continue; }
         want[i] = true; n++;
       }
       Object.keys(onMap).forEach(function (i) {
