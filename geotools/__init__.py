@@ -17,6 +17,8 @@ from geotools.front import FrontResult, front
 from geotools.frontline import front_line
 from geotools.output import ChangesLayer, changes_frame
 from geotools.periods import Period, make_periods
+from geotools.place_changes import place_changes, place_counts, places_at
+from geotools.places import Places, default_places, load_places, read_places
 from geotools.read import (
     ReadOptions,
     SnapshotRef,
@@ -42,6 +44,7 @@ __all__ = [
     "FrontResult",
     "GeotoolsError",
     "Period",
+    "Places",
     "ReadOptions",
     "RegionLayer",
     "RegionSpec",
@@ -55,15 +58,21 @@ __all__ = [
     "choose_equal_area_crs",
     "compare",
     "compare_snapshots",
+    "default_places",
     "diff_snapshots",
     "disagreement_frame",
     "discover",
     "front",
     "front_line",
     "geodesic_area_m2",
+    "load_places",
     "load_snapshot",
     "make_periods",
     "match_dates",
+    "place_changes",
+    "place_counts",
+    "places_at",
+    "read_places",
     "read_snapshots",
     "region_spec",
     "require_equal_area",

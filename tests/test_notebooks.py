@@ -12,12 +12,17 @@ from .conftest import DATA, REPO, data_path
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 #: The notebooks issue 9 asks for: each must exist and is executed by test_notebook_executes.
-REQUIRED = ["01_month_of_change", "02_status_transitions", "03_deepstate_vs_isw"]
+REQUIRED = [
+    "01_month_of_change",
+    "02_status_transitions",
+    "03_deepstate_vs_isw",
+    "04_places",  # issue 17
+]
 #: Per-cell limit; each notebook takes well under a minute.
 CELL_TIMEOUT_S = 300
 
 
-def test_the_three_notebooks_exist_and_are_executed():
+def test_the_required_notebooks_exist_and_are_executed():
     executed = [p.stem for p in NOTEBOOKS]  # the parameters of test_notebook_executes
     for name in REQUIRED:
         assert (REPO / "notebooks" / f"{name}.ipynb").is_file(), f"notebooks/{name}.ipynb missing"

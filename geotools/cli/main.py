@@ -75,6 +75,11 @@ def _register() -> None:
     for module in (map_command, chart, report):
         cli.add_command(module.command)
     # --- end maps, charts, report ---
+    # --- places (issue 17) ---
+    from geotools.cli import places
+
+    cli.add_command(places.command)
+    # --- end places ---
 
 
 _register()

@@ -12,6 +12,7 @@ from geotools.cli.options import Settings, reading_options, region_options
 from geotools.cli.render_options import (
     chosen_status,
     map_options,
+    place_options,
     range_options,
     run_options,
     simplify_option,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
     help="One step per --period with a time slider (default: one change, start → end).",
 )
 @simplify_option
+@place_options
 @range_options
 @map_options
 @run_options
@@ -63,6 +65,8 @@ def command(
     regions: RegionSpec | None,
     region_filter: list[str] | None,
     read: ReadOptions,
+    places: str | None,
+    min_population: float | None,
 ) -> None:
     """Map of gained / lost polygons, control areas and net change by region (--by)."""
     from geotools.render.data import gather
@@ -80,6 +84,23 @@ def command(
         workers=workers,
         use_cache=not no_cache,
     )
+    overlay = None
+    if places:  # places (issue 17): labels, search, the places that changed per step
+        from geotools.render.places_layer import place_overlay
+
+        edges = [s.period.start for s in data.steps] + [data.steps[-1].period.end]
+        overlay = place_overlay(
+            edges,
+            list(inputs),
+            read,
+            places=places,
+            min_population=min_population,
+            regions=regions,
+            crs=data.crs,
+            use_cache=not no_cache,
+            workers=workers,
+            show_progress=settings.show_progress,
+        )
     size = write_map(
         data,
         output,
@@ -87,5 +108,6 @@ def command(
         tiles=tiles,
         tolerance_m=tolerance_m,
         status=chosen_status(read),
+        places=overlay,
     )
     log.info("wrote %s (%.2f MB, %d periods)", output, size / 1e6, len(data.steps))

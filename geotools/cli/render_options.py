@@ -116,3 +116,26 @@ def run_options(func: F) -> F:
             click.option("--no-cache", is_flag=True, help="Do not read or write the cache."),
         ],
     )
+
+
+def place_options(func: F) -> F:
+    """--places and --min-population: place labels, search and changed places (issue 17)."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--places",
+                "places",
+                default=None,
+                metavar="default|FILE",
+                help="Add place labels, a place search and the places that changed hands: "
+                "'default' (GeoNames' Ukrainian places) or a point/polygon layer.",
+            ),
+            click.option(
+                "--min-population",
+                type=float,
+                default=None,
+                help="With --places: only places with at least N people.",
+            ),
+        ],
+    )

@@ -12,6 +12,7 @@ from geotools.cli.options import Settings, reading_options, region_options
 from geotools.cli.render_options import (
     chosen_status,
     map_options,
+    place_options,
     range_options,
     run_options,
     simplify_option,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
     help="How charts are embedded.",
 )
 @simplify_option
+@place_options
 @range_options
 @map_options
 @run_options
@@ -65,6 +67,8 @@ def command(
     regions: RegionSpec | None,
     region_filter: list[str] | None,
     read: ReadOptions,
+    places: str | None,
+    min_population: float | None,
 ) -> None:
     """Report for a range: summary, change map, timeline, charts and tables.
 
@@ -85,6 +89,23 @@ def command(
     timeline = gather(
         list(inputs), start=range_data.start, end=range_data.end, period=period, **common
     )
+    overlay = None
+    if places:  # places (issue 17): the changes of the timeline's periods
+        from geotools.render.places_layer import place_overlay
+
+        edges = [s.period.start for s in timeline.steps] + [timeline.steps[-1].period.end]
+        overlay = place_overlay(
+            edges,
+            list(inputs),
+            common["read"],
+            places=places,
+            min_population=min_population,
+            regions=common["regions"],
+            crs=timeline.crs,
+            use_cache=not no_cache,
+            workers=workers,
+            show_progress=settings.show_progress,
+        )
     size = write_report(
         timeline,
         range_data,
@@ -94,5 +115,6 @@ def command(
         chart_format=chart_format,
         tolerance_m=tolerance_m,
         status=chosen_status(read),
+        places=overlay,
     )
     log.info("wrote %s (%.2f MB)", output, size / 1e6)

@@ -27,6 +27,7 @@ from geotools.render.assets import json_for_script
 from geotools.render.data import MapData, Step
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
 from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
+from geotools.render.places_layer import PlaceOverlay
 from geotools.render.style import (
     CHANGE_TOLERANCE_M,
     GAINED,
@@ -113,7 +114,11 @@ class RegionFinder:
 
 
 def _step_json(
-    step: Step, finder: RegionFinder, table: pd.DataFrame, tol_m: float
+    step: Step,
+    finder: RegionFinder,
+    table: pd.DataFrame,
+    tol_m: float,
+    places: PlaceOverlay | None = None,
 ) -> dict[str, Any]:
     snap = step.snapshot
     changes = {c.status: c for c in step.changes}
@@ -150,12 +155,18 @@ def _step_json(
         for kind, where in (("gained", gained_s), ("lost", lost_s)):
             originals = pieces[where]
             codes = finder.codes(originals)
-            for original, display, in_regions in zip(originals, simple[where], codes, strict=True):
+            # places: the names of the places inside each polygon (issue 17)
+            inside = places.inside(originals, snap.crs) if places else [[] for _ in originals]
+            for original, display, in_regions, names in zip(
+                originals, simple[where], codes, inside, strict=True
+            ):
                 geom = geometry_json(lonlat(display, snap.crs))
                 if geom is None:
                     continue
                 area = float(shapely.area(original)) * snap.m2_per_unit / M2_PER_KM2
                 props = {"change": kind, "status": status, "area_km2": area, "regions": in_regions}
+                if names:
+                    props["places"] = names
                 change_features.append({"type": "Feature", "properties": props, "geometry": geom})
     rows = _period_rows(table, step)
     p = step.period
@@ -214,13 +225,17 @@ def map_payload(
     title: str,
     tolerance_m: float = CHANGE_TOLERANCE_M,
     region_tolerance_m: float = REGION_TOLERANCE_M,
+    places: PlaceOverlay | None = None,
 ) -> dict[str, Any]:
-    """The JSON the map script draws (plain data; every string is shown as text)."""
+    """The JSON the map script draws (plain data; every string is shown as text).
+
+    ``places``: the place labels, their search keys, the places changed per step and the
+    places inside each change polygon (see geotools.render.places_layer)."""
     finder = RegionFinder(data.regions)
     steps = []
     previous: tuple[bytes, dict[str, Any]] | None = None
     for i, step in enumerate(data.steps):
-        js = _step_json(step, finder, data.table, tolerance_m)
+        js = _step_json(step, finder, data.table, tolerance_m, places)
         # unchanged control areas (a period without change) are stored once
         key = shapely.to_wkb(shapely.GeometryCollection(list(step.snapshot.geometries.values())))
         if previous is not None and previous[0] == key and not js["changes"]["features"]:
@@ -251,6 +266,11 @@ def map_payload(
         if data.regions
         else {},
         "outline": outline,
+        "places": places.payload(
+            [(s.period.start.isoformat(), s.period.end.isoformat()) for s in data.steps]
+        )
+        if places
+        else None,
     }
 
 
@@ -293,16 +313,20 @@ def build_map(
     tolerance_m: float = CHANGE_TOLERANCE_M,
     region_tolerance_m: float = REGION_TOLERANCE_M,
     status: str | None = None,
+    places: PlaceOverlay | None = None,
 ) -> folium.Map:
     """The folium Map (self-contained once rendered: every script and style is inlined).
 
-    ``status``: the class whose choropleth is on at first (default: see ``main_status``).
+    ``status``: the class whose choropleth is on at first (default: see ``main_status``);
+    ``places``: place labels, search and the places that changed hands (issue 17).
     """
     tiles = check_tiles(tiles)
     if not data.steps:
         raise UsageError("nothing to map: no complete period in the range")
     title = title or default_title(data)
-    payload = map_payload(data, title, tolerance_m, region_tolerance_m)
+    if places is not None:
+        places = places.within(_bounds(data, {}))
+    payload = map_payload(data, title, tolerance_m, region_tolerance_m, places)
     bounds = _bounds(data, payload)
     payload["bounds"] = bounds
     m = base_map(title, tiles, bounds, payload["outline"])
@@ -327,6 +351,10 @@ def build_map(
         fg = folium.FeatureGroup(name=f"{kind.capitalize()} in the period")
         fg.add_to(m)
         groups[kind] = fg.get_name()
+    if payload["places"] is not None:
+        fg = folium.FeatureGroup(name="Places")
+        fg.add_to(m)
+        groups["places"] = fg.get_name()
     groups["control"] = js_object(control_groups)
     groups["regions"] = js_object(region_groups)
     m.add_child(_GeotoolsLayers(js_object(groups), json_for_script(payload)))

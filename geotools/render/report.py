@@ -24,6 +24,7 @@ from geotools.regions import OUTSIDE
 from geotools.render.charts import chart_bytes, make_chart
 from geotools.render.data import MapData
 from geotools.render.maps import render_map
+from geotools.render.places_layer import PlaceOverlay, range_changes
 from geotools.render.style import CHANGE_TOLERANCE_M, main_status
 from geotools.table import TOTAL
 
@@ -81,6 +82,19 @@ the sum of the periods below.</p>
 {% if regions is not none %}
 <h2>By region: {{ range_label }}</h2>
 {{ table(regions) }}
+{% endif %}
+
+{% if settlements is not none %}
+<h2 id="settlements">Settlements that changed hands</h2>
+<p class="note">Places of {{ places_source }} whose status differs between the snapshots at a
+period's start and end (a place is in a class when its point lies inside it);
+<em>first changed</em> is the first snapshot on which it differed. Places listed in the layer
+only: villages it lacks are not here (see the README, "Places").</p>
+{% for label, rows in settlements %}
+<h3 class="settlements-period">{{ label }}</h3>
+{% if rows is not none %}{{ table(rows) }}
+{% else %}<p class="note">No place changed status.</p>{% endif %}
+{% endfor %}
 {% endif %}
 
 <p class="note">Areas are planar areas in an equal-area projection, measured on the
@@ -207,6 +221,7 @@ def render_report(
     chart_format: str = "svg",
     tolerance_m: float = CHANGE_TOLERANCE_M,
     status: str | None = None,
+    places: PlaceOverlay | None = None,
 ) -> str:
     """The report as one HTML document.
 
@@ -214,7 +229,8 @@ def render_report(
     map, per-region table); ``timeline`` holds the periods (timeline map, charts, per-period
     table). ``tolerance_m``: display simplification of the maps; ``status``: the class of the
     per-region chart and of the maps' choropleth shown first (default: occupied, else the
-    first class, as on a map).
+    first class, as on a map). ``places``: labels and search on the maps, and the section
+    "Settlements that changed hands" from its changes table (periods of ``timeline``).
     """
     start, end = range_data.start.isoformat(), range_data.end.isoformat()
     title = title or f"Change of control, {start} → {end}"
@@ -235,6 +251,14 @@ def render_report(
     n = len(timeline.steps)
     periods = "period" if n == 1 else "periods"
     regions = region_table(range_data.table) if range_data.regions is not None else None
+    range_places = None
+    settlements = None
+    if places is not None:
+        table = places.changes if places.changes is not None else pd.DataFrame()
+        range_places = PlaceOverlay(
+            places.places, range_changes(table, range_data.start, range_data.end)
+        )
+        settlements = settlement_tables(timeline, table)
     env = _env()
     env.globals["table"] = _render_table
     return env.from_string(_TEMPLATE).render(
@@ -248,10 +272,15 @@ def render_report(
             range_data,
             title=f"Change {start} → {end}",
             status=choropleth(range_data),
+            places=range_places,
             **maps,
         ),
         timeline_map=render_map(
-            timeline, title=f"Timeline {start} → {end}", status=choropleth(timeline), **maps
+            timeline,
+            title=f"Timeline {start} → {end}",
+            status=choropleth(timeline),
+            places=places,
+            **maps,
         )
         if n > 1
         else None,
@@ -260,7 +289,48 @@ def render_report(
         periods=period_table(timeline.table),
         regions=regions,
         crs=describe_crs(range_data.crs),
+        settlements=settlements,
+        places_source=places.places.source if places is not None else "",
     )
+
+
+_SETTLEMENT_COLUMNS = {
+    "place": "place",
+    "region_name": "region",
+    "population": "population",
+    "status_from": "from",
+    "status_to": "to",
+    "changed_on": "first changed",
+    "changed_back": "changed back",
+}
+
+
+def settlement_tables(
+    timeline: MapData, changes: pd.DataFrame
+) -> list[tuple[str, pd.DataFrame | None]]:
+    """Per period of the timeline: its label and the places that changed (None: none)."""
+    out: list[tuple[str, pd.DataFrame | None]] = []
+    for step in timeline.steps:
+        p = step.period
+        label = f"{p.start.isoformat()} → {p.end.isoformat()}"
+        rows = (
+            changes[(changes["period_start"] == p.start) & (changes["period_end"] == p.end)]
+            if len(changes)
+            else changes
+        )
+        if not len(rows):
+            out.append((label, None))
+            continue
+        cols = [c for c in _SETTLEMENT_COLUMNS if c in rows.columns]
+        if "share_to" in rows.columns:
+            cols += ["share_from", "share_to"]
+        shown = rows[cols].rename(columns=_SETTLEMENT_COLUMNS)
+        shown["population"] = [
+            "unknown" if pd.isna(v) else f"{int(v):,d}" for v in shown["population"]
+        ]
+        shown["changed back"] = ["yes" if v else "" for v in shown["changed back"]]
+        out.append((label, shown.reset_index(drop=True)))
+    return out
 
 
 def write_report(timeline: MapData, range_data: MapData, dest: str | Path, **kwargs: Any) -> int:

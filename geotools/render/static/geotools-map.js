@@ -163,6 +163,172 @@
     }).addTo(map);
   }
 
+  // --- places (issue 17): labels by zoom, offline search, the places that changed hands ---
+  // The search key of geotools.places.name_key: case, diacritics, apostrophes and separators
+  // folded, Cyrillic romanised, transliteration variants merged, doubled letters single.
+  var CYRILLIC = "\u0430\u0431\u0432\u0433\u0491\u0434\u0435\u0454\u0436\u0437\u0438\u0456\u0457\u0439" +
+    "\u043a\u043b\u043c\u043d\u043e\u043f\u0440\u0441\u0442\u0443\u0444\u0445\u0446\u0447\u0448\u0449" +
+    "\u044c\u044e\u044f\u044b\u044d\u0451\u044a";
+  var LATIN = "a b v h g d e ie zh z y i i i k l m n o p r s t u f kh ts ch sh shch - iu ia y e io -".split(" ");
+  var VARIANTS = [["kh", "h"], ["ch", "c"], ["sh", "s"], ["zh", "z"], ["ts", "c"], ["w", "v"],
+    ["j", "i"], ["y", "i"], ["g", "h"]];
+  function nameKey(text) {
+    var s = String(text).toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    s = s.replace(/['\u2019\u02bc`\u00b4\u02b9"]/g, "").replace(/[\s\-_.,\/()]+/g, " ").trim();
+    var out = "";
+    Array.from(s).forEach(function (ch) {
+      var at = CYRILLIC.indexOf(ch);
+      out += at < 0 ? ch : (LATIN[at] === "-" ? "" : LATIN[at]);
+    });
+    VARIANTS.forEach(function (v) { out = out.split(v[0]).join(v[1]); });
+    return out.replace(/(.)\1+/g, "$1");
+  }
+
+  // Indexes of the places matching a query: exact keys, then prefixes, then substrings;
+  // biggest places first in each group.
+  function searchPlaces(P, query, limit) {
+    var key = nameKey(query);
+    if (!key) { return []; }
+    var groups = [[], [], []];
+    P.keys.forEach(function (keys, i) {
+      var rank = -1;
+      keys.forEach(function (k) {
+        var r = k === key ? 0 : k.indexOf(key) === 0 ? 1 : k.indexOf(key) > 0 ? 2 : -1;
+        if (r >= 0 && (rank < 0 || r < rank)) { rank = r; }
+      });
+      if (rank >= 0) { groups[rank].push(i); }
+    });
+    var pop = function (i) { return P.population[i] || 0; };
+    var out = [];
+    groups.forEach(function (g) {
+      g.sort(function (a, b) { return pop(b) - pop(a); });
+      out = out.concat(g);
+    });
+    return out.slice(0, limit || 8);
+  }
+
+  // Labels shown by zoom, the changed places of the step shown marked; a search box that
+  // flies to a place and opens its popup. Returns show(step) for the timeline.
+  function addPlaces(map, group, P, statusNoun) {
+    map.createPane("gt-places").style.zIndex = 640;  // over every layer, under tooltips
+    var order = P.names.map(function (_, i) { return i; });
+    order.sort(function (a, b) { return (P.population[b] || 0) - (P.population[a] || 0); });
+    var markers = {}, onMap = {}, changed = {}, step = 0;
+    var MAX_LABELS = 350;
+
+    function placePairs(i) {
+      var pairs = [["Population", P.population[i] === null ? "unknown" :
+        Number(P.population[i]).toLocaleString("en-US")]];
+      var c = changed[i];
+      if (c) {
+        pairs.push(["Changed", c[1] + " \u2192 " + c[2]], ["First on", c[3]]);
+      }
+      pairs.push(["Location", P.lat[i].toFixed(4) + ", " + P.lon[i].toFixed(4)]);
+      return pairs;
+    }
+    function marker(i) {
+      var node = el("span", "gt-place" + (changed[i] ? " gt-place-changed" : ""), P.names[i]);
+      if (changed[i]) { node.title = changed[i][1] + " \u2192 " + changed[i][2] + " (" + statusNoun + ")"; }
+      return L.marker([P.lat[i], P.lon[i]], {
+        pane: "gt-places", keyboard: false, interactive: false,
+        icon: L.divIcon({ className: "gt-place-icon", html: node, iconSize: null })
+      });
+    }
+    // Greedy placement, biggest first: a label whose box would overlap one already placed
+    // waits for a closer zoom (the changed places are placed first and always shown).
+    function refresh() {
+      var z = map.getZoom(), view = map.getBounds().pad(0.2), want = {}, n = 0, boxes = [];
+      function fits(i, force) {
+        var pt = map.latLngToContainerPoint([P.lat[i], P.lon[i]]);
+        var w = 9 + 6.5 * P.names[i].length, box = [pt.x - 4, pt.y - 8, pt.x - 4 + w, pt.y + 8];
+        var free = boxes.every(function (b) {
+          return box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3];
+        });
+        if (free || force) { boxes.push(box); }
+        return free || force;
+      }
+      Object.keys(changed).forEach(function (i) { want[i] = true; fits(Number(i), true); });
+      for (var k = 0; k < order.length && n < MAX_LABELS; k++) {
+        var i = order[k];
+        if (want[i] || P.zoom[i] > z || !view.contains([P.lat[i], P.lon[i]])) { continue; }
+        if (!fits(i, false)) { continue; }
+        want[i] = true; n++;
+      }
+      Object.keys(onMap).forEach(function (i) {
+        if (!want[i]) { group.removeLayer(onMap[i]); delete onMap[i]; }
+      });
+      Object.keys(want).forEach(function (i) {
+        if (!onMap[i]) { onMap[i] = markers[i] || (markers[i] = marker(Number(i))); group.addLayer(onMap[i]); }
+      });
+      map.getContainer().setAttribute("data-place-labels", String(Object.keys(onMap).length));
+    }
+    function show(i) {
+      step = i;
+      Object.keys(changed).forEach(function (j) {  // labels restyled: rebuilt on demand
+        if (onMap[j]) { group.removeLayer(onMap[j]); delete onMap[j]; }
+        delete markers[j];
+      });
+      changed = {};
+      (P.changed[i] || []).forEach(function (c) { changed[c[0]] = c; delete markers[c[0]]; });
+      Object.keys(changed).forEach(function (j) {
+        if (onMap[j]) { group.removeLayer(onMap[j]); delete onMap[j]; }
+      });
+      refresh();
+    }
+    map.on("zoomend moveend", refresh);
+
+    var popup = null;
+    function go(i) {
+      map.getContainer().setAttribute("data-place", P.names[i]);
+      var target = L.latLng(P.lat[i], P.lon[i]);
+      var zoom = Math.max(map.getZoom(), 12);
+      if (popup) { map.closePopup(popup); }
+      popup = L.popup({ autoPan: false, className: "gt-place-popup" }).setLatLng(target)
+        .setContent(tip(P.names[i], placePairs(i)));
+      map.once("moveend", function () { popup.openOn(map); });
+      map.flyTo(target, zoom, { duration: 0.6 });
+    }
+    var Search = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = el("div", "gt-search leaflet-bar");
+        var input = el("input", "gt-search-input");
+        input.type = "search"; input.placeholder = "Find a place\u2026";
+        input.setAttribute("aria-label", "find a place");
+        input.setAttribute("autocomplete", "off");
+        var list = el("div", "gt-search-results");
+        box.appendChild(input); box.appendChild(list);
+        function render() {
+          list.textContent = "";
+          searchPlaces(P, input.value, 8).forEach(function (i) {
+            var item = el("button", "gt-search-hit", P.names[i]);
+            item.type = "button";
+            var pop = P.population[i];
+            if (pop) { item.appendChild(el("span", "gt-search-pop", " " + Number(pop).toLocaleString("en-US"))); }
+            item.addEventListener("click", function () { list.textContent = ""; go(i); });
+            list.appendChild(item);
+          });
+        }
+        input.addEventListener("input", render);
+        input.addEventListener("keydown", function (e) {
+          if (e.key !== "Enter") { return; }
+          e.preventDefault();
+          var hits = searchPlaces(P, input.value, 1);
+          list.textContent = "";
+          if (hits.length) { go(hits[0]); }
+        });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    map.addControl(new Search());
+    window.geotoolsPlaceKey = nameKey;
+    window.geotoolsFindPlace = function (q) { return searchPlaces(P, q, 8).map(function (i) { return P.names[i]; }); };
+    return show;
+  }
+  // --- end places ---
+
   window.geotoolsDecode = decodeCollection;
   // for the other geotools pages (the compare map): the same text-only builders
   window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap };
@@ -286,9 +452,10 @@
           onEachFeature: function (feature, layer) {
             var p = feature.properties;
             layer.bindTooltip(function () {
+              var pairs = periodPairs(step).concat([["This polygon", km2(p.area_km2)]]);
+              if (p.places && p.places.length) { pairs.push(["Places inside", p.places.join(", ")]); }
               return tip((kind === "gained" ? "Gained" : "Lost") + ": " + p.status,
-                periodPairs(step).concat([["This polygon", km2(p.area_km2)]])
-                  .concat(changeFigures(step, p)));
+                pairs.concat(changeFigures(step, p)));
             }, { sticky: true });
           }
         });
@@ -299,6 +466,8 @@
 
     var shown = null;
     var info = null;  // the info box's parts (addInfo, below)
+    var showPlaces = data.places && groups.places ?
+      addPlaces(map, groups.places, data.places, "in the period") : null;
 
     function show(i) {
       var made = build(i);
@@ -318,6 +487,7 @@
       shown = made;
       current = i;
       styleRegions(i);
+      if (showPlaces) { showPlaces(i); }
       var step = steps[i];
       info.label.textContent = step.start + " \u2192 " + step.end;
       info.label.title = "snapshots " + step.from + " \u2192 " + step.to +
