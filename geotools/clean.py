@@ -76,7 +76,7 @@ def clean_geometries(
     invalid = ~shapely.is_valid(parts)
     report.invalid_repaired = int(invalid.sum())
     if invalid.any():
-        fixed = shapely.make_valid(parts[invalid], method="structure", keep_collapsed=False)
+        fixed = np.array([_fix_rings(p, report) for p in parts[invalid]], dtype=object)
         sub, sub_idx = polygon_parts(fixed, RepairReport())
         report.collapsed_parts = int(
             (shapely.is_empty(fixed) | ~np.isin(shapely.get_type_id(fixed), (3, 6, 7))).sum()
@@ -88,6 +88,35 @@ def clean_geometries(
     for status in sorted(set(part_status.tolist())):
         dissolved[str(status)] = polygonal(shapely.union_all(parts[part_status == status]))
     return dissolved, report
+
+
+def _fix_rings(poly: shapely.Polygon, report: RepairReport) -> shapely.Geometry:
+    """A valid geometry for an invalid polygon that never holds more than its exterior.
+
+    make_valid's structure method keeps a hole that lies outside its shell as territory of
+    its own (a 10 km square with a 5 km "hole" beside it became 150 km²). Here each ring is
+    made valid on its own and a hole only cuts what lies inside the exterior; a hole that
+    holds the exterior means the rings came in the wrong order (the largest ring is then the
+    exterior). Both are counted in the report.
+    """
+    rings = [poly.exterior, *poly.interiors]
+    shapes = [
+        polygonal(shapely.make_valid(shapely.Polygon(r), method="structure", keep_collapsed=False))
+        for r in rings
+    ]
+    outer, holes = shapes[0], shapes[1:]
+    if holes and any(shapely.covers(h, outer) and not shapely.is_empty(outer) for h in holes):
+        report.rings_reordered += 1
+        k = int(np.argmax([shapely.area(s) for s in shapes]))
+        outer, holes = shapes[k], shapes[:k] + shapes[k + 1 :]
+    cut = []
+    for hole in holes:
+        if not shapely.covers(outer, hole):
+            report.holes_outside += 1
+        cut.append(shapely.intersection(hole, outer))
+    if not cut:
+        return outer
+    return polygonal(shapely.difference(outer, shapely.union_all(cut)))
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:

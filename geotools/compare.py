@@ -26,7 +26,7 @@ from geotools.crs import WGS84, project
 from geotools.errors import UsageError
 from geotools.frontline import control_geometry
 from geotools.progress import progress
-from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
 from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, region_spec, select_codes
 from geotools.snapshot import M2_PER_KM2, Snapshot
 from geotools.sources.profile import control_statuses
@@ -255,7 +255,7 @@ def compare(
         raise UsageError(
             "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
         )
-    prof_a, prof_b = opts_a.profile, opts_b.profile
+    opts_a, opts_b = settle(inputs_a, opts_a), settle(inputs_b, opts_b)
     refs_a = resolve_refs(inputs_a, options=opts_a)
     refs_b = resolve_refs(inputs_b, options=opts_b)
     by_a = {r.date: r for r in refs_a}
@@ -277,6 +277,7 @@ def compare(
     def load(ref: SnapshotRef, opts: ReadOptions) -> Snapshot:
         return load_snapshot(ref, options=replace(opts, crs=crs))
 
+    prof_a, prof_b = opts_a.profile, opts_b.profile
     wanted_a = control_statuses(prof_a) if prof_a is not None else None
     wanted_b = control_statuses(prof_b) if prof_b is not None else None
 

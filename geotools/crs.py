@@ -18,6 +18,9 @@ WGS84 = CRS.from_epsg(4326)
 _GEOD = Geod(ellps="WGS84")
 #: |areal scale − 1| allowed for a CRS to count as equal-area (projections are exact to ~1e-12).
 AREAL_SCALE_TOLERANCE = 1e-6
+#: Largest relative difference between a CRS's areas and WGS84 geodesic areas (see
+#: _ellipsoid_bias): an equal-area CRS on another ellipsoid is off by about 1e-4.
+ELLIPSOID_TOLERANCE = 1e-6
 
 
 def parse_crs(text: str) -> CRS:
@@ -91,6 +94,17 @@ def require_equal_area(
         min(90.0, np.ceil(y1 * 2) / 2),
     )
     worst = _areal_error(crs.srs or crs.to_wkt(), rounded)
+    bias = _ellipsoid_bias(wkt(crs), rounded)
+    if abs(bias) > ELLIPSOID_TOLERANCE:
+        msg = (
+            f"CRS {crs.name!r} is equal-area on its own ellipsoid "
+            f"({crs.ellipsoid.name if crs.ellipsoid else 'unknown'}), but its areas differ from "
+            f"the WGS84 ellipsoid's by {bias:+.2e} over the data; pick an equal-area CRS on "
+            "WGS84 (drop --crs, or e.g. EPSG:3035 on GRS80), or add --force-crs"
+        )
+        if not force:
+            raise CRSError(msg)
+        log.warning("forced: %s", msg)
     if worst > AREAL_SCALE_TOLERANCE:
         msg = (
             f"CRS {crs.name!r} is not equal-area over the data (areal scale off by {worst:.2g}); "
@@ -101,6 +115,26 @@ def require_equal_area(
             raise CRSError(msg)
         log.warning("forced: %s", msg)
     return m2_per_unit
+
+
+@lru_cache(maxsize=64)
+def _ellipsoid_bias(crs_wkt: str, bounds_lonlat: tuple[float, float, float, float]) -> float:
+    """Relative difference between the area of a 1° square at the extent's centre measured in
+    the CRS and its geodesic area on the WGS84 ellipsoid (0 for CRSs on WGS84 or GRS80,
+    whose areas agree to 1e-10; about 1e-4 for one on Clarke 1866 or International 1924)."""
+    x0, y0, x1, y1 = bounds_lonlat
+    cx, cy = (x0 + x1) / 2, max(-88.0, min(88.0, (y0 + y1) / 2))
+    square = shapely.box(cx - 0.5, cy - 0.5, cx + 0.5, cy + 0.5).segmentize(0.05)
+    crs = CRS.from_wkt(crs_wkt)
+    try:
+        there = project(square, WGS84, crs)
+    except Exception as exc:  # outside the CRS's domain: the areal-scale check decides
+        log.debug("ellipsoid check of %s skipped: %s", crs.name, exc)
+        return 0.0
+    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    measured = float(shapely.area(there)) * float(unit) ** 2
+    geodesic = geodesic_area_m2(square)
+    return measured / geodesic - 1.0 if geodesic else 0.0
 
 
 @lru_cache(maxsize=256)

@@ -30,7 +30,7 @@ from geotools.frontline import (
 )
 from geotools.periods import Period, make_periods
 from geotools.progress import progress
-from geotools.read import ReadOptions, load_snapshot, resolve_refs
+from geotools.read import ReadOptions, load_snapshot, resolve_refs, settle
 from geotools.regions import (
     OUTSIDE,
     RegionLayer,
@@ -191,7 +191,7 @@ def front(
     ...                period="month")  # doctest: +SKIP
     >>> result.lengths.query("region == 'total'")  # doctest: +SKIP
     """
-    opts = options if options is not None else ReadOptions()
+    opts = settle(inputs, options if options is not None else ReadOptions())
     spec = region_spec(regions, region_field)
     if spec is None and outline is None:
         raise UsageError(

@@ -29,7 +29,7 @@ from pyproj import CRS, Transformer
 from geotools.errors import DataError
 from geotools.periods import Period, make_periods, snapshot_at
 from geotools.places import Places, check_area, default_places
-from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
 from geotools.regions import OUTSIDE, RegionSpec, region_spec
 from geotools.registry import load_registry
 from geotools.series import series
@@ -311,7 +311,7 @@ def place_changes(
     places = places if places is not None else default_places()
     opts = options if options is not None else ReadOptions()
     spec = region_spec(regions, region_field)
-    refs = _refs(inputs, opts)
+    refs, opts = _refs(inputs, opts)
     dates = [r.date for r in refs]
     periods = make_periods(dates, period, start, end, edges, include_partial)
     columns = CHANGE_COLUMNS + (["share_from", "share_to"] if places.polygonal else [])
@@ -391,14 +391,18 @@ def _share(hist: StatusHistory, i: int, codes: np.ndarray, idx: np.ndarray) -> n
     return np.asarray(np.round(full[codes, idx], 4))
 
 
-def _refs(inputs: Sequence[str | Path | SnapshotRef], options: ReadOptions) -> list[SnapshotRef]:
+def _refs(
+    inputs: Sequence[str | Path | SnapshotRef], options: ReadOptions
+) -> tuple[list[SnapshotRef], ReadOptions]:
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
     paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
+    if paths:
+        options = settle(paths, options)
     refs = given + (resolve_refs(paths, options=options) if paths else [])
     by_date = {r.date: r for r in refs}
     if not by_date:
         raise DataError("no snapshots: nothing to look at")
-    return [by_date[d] for d in sorted(by_date)]
+    return [by_date[d] for d in sorted(by_date)], options
 
 
 def places_at(
@@ -418,7 +422,7 @@ def places_at(
     opts = options if options is not None else ReadOptions()
     prof = opts.profile
     spec = region_spec(regions, region_field)
-    refs = _refs(inputs, opts)
+    refs, opts = _refs(inputs, opts)
     by_date = {r.date: r for r in refs}
     days = sorted(by_date)
     crs = opts.crs

@@ -31,7 +31,7 @@ from geotools.pairs import (
 )
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
-from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs
+from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
@@ -128,6 +128,8 @@ def series(
         )
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
     paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
+    if paths:  # which source the files come from, when no profile was given
+        opts = settle(paths, opts)
     refs = given + (resolve_refs(paths, options=opts) if paths else [])
     by_date = {r.date: r for r in sorted(refs, key=lambda r: r.date)}
     dates = sorted(by_date)

@@ -25,6 +25,8 @@ class RepairReport:
     invalid_after_projection: int = 0
     polygon_parts: int = 0
     collapsed_parts: int = 0
+    holes_outside: int = 0  # holes not inside their exterior: only their inside part is cut
+    rings_reordered: int = 0  # polygons whose first ring lay inside another (ring order)
 
     @property
     def non_polygonal_total(self) -> int:
@@ -43,6 +45,8 @@ class RepairReport:
         self.invalid_after_projection += other.invalid_after_projection
         self.polygon_parts += other.polygon_parts
         self.collapsed_parts += other.collapsed_parts
+        self.holes_outside += other.holes_outside
+        self.rings_reordered += other.rings_reordered
 
     def summary(self) -> str:
         """One line for logs and `geotools info`."""
@@ -60,6 +64,13 @@ class RepairReport:
             bits.append(f"{self.invalid_repaired} invalid geometries repaired (make_valid)")
         if self.collapsed_parts:
             bits.append(f"{self.collapsed_parts} parts collapsed to lines/points in repair")
+        if self.holes_outside:
+            bits.append(
+                f"{self.holes_outside} holes outside their exterior dropped (only the part "
+                "inside cuts the polygon)"
+            )
+        if self.rings_reordered:
+            bits.append(f"{self.rings_reordered} polygons with the exterior ring not first")
         if self.invalid_after_projection:
             bits.append(f"{self.invalid_after_projection} repaired again after projection")
         return "; ".join(bits)
@@ -76,6 +87,8 @@ class RepairReport:
             "invalid_after_projection": self.invalid_after_projection,
             "polygon_parts": self.polygon_parts,
             "collapsed_parts": self.collapsed_parts,
+            "holes_outside": self.holes_outside,
+            "rings_reordered": self.rings_reordered,
         }
 
 
@@ -90,6 +103,19 @@ class ClassReport:
     points: int = 0  # points / lines: labels, arrows (other)
     excluded: dict[str, int] = field(default_factory=dict)  # label → count (by a rule)
     outside_roi: dict[str, int] = field(default_factory=dict)  # label → count (geometric rule)
+
+    def merge(self, other: ClassReport) -> None:
+        """Add another file's counts (the layers of one snapshot, read one file each)."""
+        for mine, theirs in (
+            (self.features, other.features),
+            (self.other, other.other),
+            (self.ignored, other.ignored),
+            (self.excluded, other.excluded),
+            (self.outside_roi, other.outside_roi),
+        ):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+        self.points += other.points
 
     def summary(self) -> str:
         """One line for logs and ``geotools info``."""

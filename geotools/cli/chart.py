@@ -65,7 +65,7 @@ def command(
     With --kind regions, --status picks the class charted (default: occupied, else the
     first class, as the map's choropleth).
     """
-    from geotools.read import resolve_refs
+    from geotools.read import resolve_refs, settle
     from geotools.render.charts import make_chart, write_chart
     from geotools.render.data import SNAPSHOT, snapshot_edges
     from geotools.series import series
@@ -76,6 +76,7 @@ def command(
         raise UsageError("--kind regions needs a region layer: --by REGIONS_FILE")
     edges = None
     if period == SNAPSHOT:
+        read = settle(list(inputs), read)
         refs = resolve_refs(list(inputs), options=read)
         edges = snapshot_edges([r.date for r in refs], start, end)
     result = series(

@@ -8,7 +8,7 @@ import click
 
 from geotools.cli.options import Settings, reading_options
 from geotools.crs import WGS84, geodesic_area_m2, project
-from geotools.read import ReadOptions, load_snapshot, resolve_refs
+from geotools.read import ReadOptions, load_snapshot, resolve_refs, settle
 from geotools.snapshot import M2_PER_KM2
 
 
@@ -24,6 +24,7 @@ def command(
     read: ReadOptions,
 ) -> None:
     """Date, repairs, and per-status area (equal-area and geodesic) of snapshot files."""
+    read = settle(list(inputs), read)
     refs = resolve_refs(list(inputs), options=read)
     for ref in refs:
         snap = load_snapshot(ref, options=read)
@@ -45,6 +46,9 @@ def command(
             "crs": snap.crs.srs,
             "repairs": snap.repairs.as_dict(),
             "classes": snap.classes.as_dict() if snap.classes is not None else None,
+            "profile": read.profile.name if read.profile is not None else None,
+            "profile_detected": read.detected or None,
+            "parts": [str(p) for p in ref.parts],
             "statuses": statuses,
         }
         if as_json:
@@ -52,6 +56,11 @@ def command(
             continue
         click.echo(f"{ref.path}")
         click.echo(f"  date      {ref.date.isoformat()} (from {ref.date_origin})")
+        for part in ref.parts:
+            click.echo(f"  layer     {part} (read with it: one snapshot)")
+        if read.profile is not None:
+            how = f"detected: {read.detected}" if read.detected else "--profile"
+            click.echo(f"  profile   {read.profile.name} ({how})")
         click.echo(f"  crs       {snap.crs.srs}")
         click.echo(f"  repairs   {snap.repairs.summary()}")
         if snap.classes is not None:

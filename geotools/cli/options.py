@@ -101,6 +101,7 @@ READING_KEYS = (
     "status",
     "on_duplicate",
     "dating",
+    "allow",
 )
 
 
@@ -113,6 +114,7 @@ def reading_options(func: F) -> F:
         from geotools.read import ReadOptions
 
         values = {k: kwargs.pop(k) for k in READING_KEYS}
+        values["allow"] = frozenset(values["allow"])
         kwargs["read"] = ReadOptions(**values)
         return func(*args, **kwargs)
 
@@ -145,13 +147,23 @@ def reading_options(func: F) -> F:
             "--profile",
             default=None,
             help="Source profile sorting raw features into status classes: deepstate-raw, "
-            "isw, or a profile .json file (see README, 'Source profiles').",
+            "isw, or a profile .json file (see README, 'Source profiles'); default: detected "
+            "from the files; 'none': every polygon is one class, no detection.",
         ),
         click.option(
             "--status",
             default="occupied",
             show_default=True,
             help="Status class of every feature when there is no --status-field.",
+        ),
+        click.option(
+            "--allow",
+            "allow",
+            multiple=True,
+            type=click.Choice(["old-dates", "region-layer", "area-jump", "outside-region"]),
+            help="Turn off one check (repeatable): old-dates (before 1990), region-layer "
+            "(input that looks like a region layer), area-jump and outside-region (warnings). "
+            "See README, 'What geotools assumes, and checks'.",
         ),
         click.option(
             "--dating",

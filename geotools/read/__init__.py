@@ -23,6 +23,7 @@ from geotools.read.options import OnDuplicate, ReadOptions
 from geotools.read.raw import read_fields, read_raw
 from geotools.read.ref import SnapshotRef
 from geotools.read.refs import resolve_refs
+from geotools.read.sniff import settle
 
 __all__ = [
     "DatingRule",
@@ -39,5 +40,6 @@ __all__ = [
     "read_raw",
     "read_snapshots",
     "resolve_refs",
+    "settle",
     "snapshot_cache_key",
 ]

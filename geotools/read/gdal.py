@@ -92,7 +92,9 @@ def gdal_column(path: Path, layer: str | None, name: str) -> Any:
 
     source = gdal_path(path)  # outside the try: a refused zip's DataError is worded
     try:
-        _, _, _, values = read(source, layer=layer, columns=[name], read_geometry=False)
+        _, _, _, values = read(
+            source, layer=layer, columns=[name], read_geometry=False, datetime_as_string=True
+        )
     except Exception as exc:
         raise read_error(path, exc) from exc
     return values[0]

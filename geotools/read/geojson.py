@@ -96,6 +96,13 @@ def polygons_from_json(data: bytes) -> np.ndarray | None:
     GEOS's reader; the same doubles, bit for bit: tested on the whole archive); None for
     anything else (other types, 3-D, nulls, malformed), which ``shapely.from_geojson`` reads.
     """
+    found = parse_polygons(data)
+    return None if found is None else found[0]
+
+
+def parse_polygons(data: bytes) -> tuple[np.ndarray, list[str]] | None:
+    """polygons_from_json's geometries and the names of the features' properties (what
+    source detection and the region-layer check look at); None as polygons_from_json."""
     import gc
 
     import orjson
@@ -105,7 +112,14 @@ def polygons_from_json(data: bytes) -> np.ndarray | None:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _ragged(orjson.loads(data)["features"])
+        features = orjson.loads(data)["features"]
+        geoms = _ragged(features)
+        if geoms is None:
+            return None
+        names: dict[str, None] = {}
+        for feature in features:
+            names.update(dict.fromkeys(feature.get("properties") or ()))
+        return geoms, list(names)
     except Exception:  # any surprise: the reader that words errors takes over
         return None
     finally:
@@ -170,9 +184,9 @@ def read_geojson_fast(data: bytes) -> RawLayer | None:
                 return None
             epsg = crs.to_epsg()
             crs = CRS.from_epsg(epsg) if epsg else crs
-    plain = polygons_from_json(data)
+    plain = parse_polygons(data)
     if plain is not None:
-        return RawLayer(plain, {}, crs, [])
+        return RawLayer(plain[0], {}, crs, plain[1])
     m_dropped = 0
     try:
         collection = shapely.from_geojson(data)

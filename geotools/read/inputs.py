@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def discover(inputs: Sequence[str | Path]) -> list[Path]:
         text = str(item)
         path = Path(text)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and is_vector(p))
+            files = sorted(_checked(p) for p in path.iterdir() if is_vector(p))
             if not files:
                 raise DataError(
                     "folder has no vector files (.geojson, .geojson.gz, .gpkg, .fgb, .shp, "
@@ -49,10 +50,12 @@ def discover(inputs: Sequence[str | Path]) -> list[Path]:
                     path,
                 )
             found.extend(files)
-        elif path.is_file():
-            found.append(path)
+        elif path.is_file() or path.is_symlink():
+            found.append(_checked(path))
         elif any(ch in text for ch in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            matches = sorted(
+                _checked(Path(p)) for p in glob.glob(text, recursive=True) if not Path(p).is_dir()
+            )
             if not matches:
                 raise DataError(f"no file matches the pattern {text!r}; check the path")
             found.extend(matches)
@@ -66,3 +69,20 @@ def discover(inputs: Sequence[str | Path]) -> list[Path]:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def _checked(path: Path) -> Path:
+    """``path`` when it is a readable regular file; DataError naming it otherwise (a broken
+    link, a folder or a device named like a vector file, a file that cannot be read), so a
+    folder never loses a snapshot without a word."""
+    if path.is_symlink() and not path.exists():
+        raise DataError("is a broken symbolic link; fix or remove it", path)
+    if not path.is_file():
+        raise DataError(
+            "is not a regular file (a folder, device or pipe named like a vector file); "
+            "remove it from the input folder",
+            path,
+        )
+    if not os.access(path, os.R_OK):
+        raise DataError("cannot be read (permission denied); fix its permissions", path)
+    return path

@@ -29,8 +29,10 @@ from geotools.read.options import ReadOptions
 from geotools.read.raw import read_raw
 from geotools.read.ref import SnapshotRef
 from geotools.read.refs import resolve_refs
+from geotools.read.sniff import check_plain, settle
 from geotools.snapshot import ClassReport, RepairReport, Snapshot
-from geotools.sources.profile import classify, settle
+from geotools.sources.profile import Profile, classify
+from geotools.sources.profile import settle as settle_classes
 
 log = logging.getLogger(__name__)
 
@@ -110,54 +112,42 @@ def load_snapshot(
 
 
 def snapshot_cache_key(ref: SnapshotRef, options: ReadOptions) -> str:
-    """Cache key of a parsed snapshot: the file's bytes and every option that shapes it."""
-    return cache.snapshot_key(ref.path, options.cache_text())
+    """Cache key of a parsed snapshot: the file's (files') bytes and every option that
+    shapes it."""
+    parts = "".join(f"|part:{cache.file_digest(p)}" for p in ref.parts)
+    return cache.snapshot_key(ref.path, options.cache_text() + parts)
 
 
 def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = True) -> Snapshot:
-    """Read, classify, clean, dissolve and project one file (no cache)."""
+    """Read, classify, clean, dissolve and project one snapshot's file(s) (no cache)."""
     path = ref.path
     crs, profile, force_crs = options.crs, options.profile, options.force_crs
     status_field, status = options.status_field, options.status
+    classes: ClassReport | None = None
     if profile is not None:
-        raw = read_raw(path, ref.layer, profile.properties, missing_ok=True)
+        geometries, statuses, classes, src, m_dropped, features = _read_profiled(ref, profile)
     else:
         raw = read_raw(path, ref.layer, [status_field] if status_field else [])
-    src = raw.crs
-    if src is None:
-        log.info("%s declares no CRS; assuming WGS84 lon/lat", path)
-        src = WGS84
-    check_coordinates(path, raw.geometries, src)
-    classes = None
-    geometries = raw.geometries
-    if profile is not None:
-        statuses, classes = classify(
-            profile,
-            raw.geometries,
-            raw.attributes,
-            src,
-            path.name,
-            ref.layer or raw.layer or stem(path),
-        )
-        keep = np.isin(statuses, profile.classes)
-        geometries, statuses = raw.geometries[keep], statuses[keep]
-        log.debug("%s: %s", path, classes.summary())
-    elif status_field:
-        values = raw.attributes[status_field]
-        statuses = np.array(
-            ["unknown" if v is None else str(v).strip() for v in values], dtype=object
-        )
-    else:
-        statuses = np.full(len(raw.geometries), status, dtype=object)
+        src = _source_crs(path, raw.crs)
+        check_coordinates(path, raw.geometries, src)
+        check_plain(path, ref.layer, raw, options)
+        geometries, m_dropped, features = raw.geometries, raw.m_dropped, len(raw.geometries)
+        if status_field:
+            values = raw.attributes[status_field]
+            statuses = np.array(
+                ["unknown" if v is None else str(v).strip() for v in values], dtype=object
+            )
+        else:
+            statuses = np.full(len(raw.geometries), status, dtype=object)
     if profile is None and _already_clean(geometries, statuses):
         fast = _project_clean(ref, geometries, statuses, src, crs, force_crs)
         if fast is not None:
-            fast.repairs.m_dropped += raw.m_dropped
+            fast.repairs.m_dropped += m_dropped
             return fast
     dissolved, report = clean_geometries(geometries, statuses)
-    report.m_dropped += raw.m_dropped
+    report.m_dropped += m_dropped
     if profile is not None:
-        report.features = len(raw.geometries)
+        report.features = features
         if report.polygon_parts == 0 and report.features:
             assert classes is not None
             raise DataError(
@@ -186,7 +176,7 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
         report.invalid_after_projection += int(changed)
         projected[name] = geom
     if profile is not None:  # in the equal-area CRS, so the classes stay disjoint there
-        projected = settle(profile, projected)
+        projected = settle_classes(profile, projected)
     log.debug("%s: %s", path, report.summary())
     return Snapshot(
         date=ref.date,
@@ -196,6 +186,62 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
         repairs=report,
         m2_per_unit=m2_per_unit,
         classes=classes,
+    )
+
+
+def _source_crs(path: Path, declared: CRS | None) -> CRS:
+    if declared is None:
+        log.info("%s declares no CRS; assuming WGS84 lon/lat", path)
+        return WGS84
+    return declared
+
+
+def _read_profiled(
+    ref: SnapshotRef, profile: Profile
+) -> tuple[np.ndarray, np.ndarray, ClassReport, CRS, int, int]:
+    """The features of a snapshot's file(s) in a profile's classes, classified file by file
+    (each file's own name and layer), in the first file's CRS: geometries, statuses, the
+    class report, that CRS, the features that had M dropped, and the features read."""
+    geoms: list[np.ndarray] = []
+    statuses: list[np.ndarray] = []
+    report: ClassReport | None = None
+    first: CRS | None = None
+    m_dropped = features = 0
+    for path in ref.paths:
+        raw = read_raw(path, ref.layer, profile.properties, missing_ok=True)
+        src = _source_crs(path, raw.crs)
+        check_coordinates(path, raw.geometries, src)
+        found, classes = classify(
+            profile,
+            raw.geometries,
+            raw.attributes,
+            src,
+            path.name,
+            ref.layer or raw.layer or stem(path),
+        )
+        log.debug("%s: %s", path, classes.summary())
+        keep = np.isin(found, profile.classes)
+        part = raw.geometries[keep]
+        if first is None:
+            first = src
+        elif not src.equals(first):
+            part = np.asarray([project(g, src, first) for g in part], dtype=object)
+        geoms.append(part)
+        statuses.append(found[keep])
+        m_dropped += raw.m_dropped
+        features += len(raw.geometries)
+        if report is None:
+            report = classes
+        else:
+            report.merge(classes)
+    assert report is not None and first is not None
+    return (
+        np.concatenate(geoms) if geoms else np.empty(0, dtype=object),
+        np.concatenate(statuses) if statuses else np.empty(0, dtype=object),
+        report,
+        first,
+        m_dropped,
+        features,
     )
 
 
@@ -261,7 +307,7 @@ def read_snapshots(
     >>> opts = ReadOptions(profile="deepstate-raw")
     >>> raw = read_snapshots(["raw/"], options=opts)  # doctest: +SKIP
     """
-    opts = options if options is not None else ReadOptions()
+    opts = settle(inputs, options if options is not None else ReadOptions())
     refs = resolve_refs(inputs, options=opts, dates=dates)
     snapshots: list[Snapshot] = []
     for ref in refs:

@@ -16,6 +16,11 @@ from geotools.sources.profile import Profile, load_profile
 
 OnDuplicate = Literal["error", "first", "last"]
 _ON_DUPLICATE = ("error", "first", "last")
+#: Checks a user may turn off (``allow=`` / ``--allow``), each documented in the README
+#: ("What geotools assumes, and checks").
+ALLOW_CHECKS = ("old-dates", "region-layer", "area-jump", "outside-region")
+#: ``profile="none"``: read every polygon as one class, without source detection.
+NO_PROFILE = "none"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,13 @@ class ReadOptions:
     dating : a dating rule re-dating files by the day their map shows (``--dating``): a
         shipped name (``"deepstate-daily"``, ``"deepstate-raw"``), a rule JSON file, a
         DatingRule; None or ``"file"`` keeps the file name's date (see geotools.read.dating).
+    detect : with no profile and no status field, recognise the source (a shipped profile's
+        ``detect`` signals) and refuse files that look like another source or a region
+        layer; ``profile="none"`` (``--profile none``) turns it off.
+    allow : checks turned off (``--allow``): ``old-dates`` (dates before 1990),
+        ``region-layer`` (input that looks like a region layer), ``area-jump`` and
+        ``outside-region`` (their warnings).
+    detected : why the profile was detected (set by geotools, for ``info`` and reports).
 
     Examples
     --------
@@ -53,14 +65,29 @@ class ReadOptions:
     force_crs: bool = False
     profile: Profile | None = None
     dating: DatingRule | None = None
+    detect: bool = True
+    allow: frozenset[str] = frozenset()
+    detected: str = ""
 
     def __post_init__(self) -> None:
         crs: object = self.crs
         if isinstance(crs, str):
             object.__setattr__(self, "crs", parse_crs(crs))
         profile: object = self.profile
-        if isinstance(profile, (str, Path)):
+        if isinstance(profile, str) and profile == NO_PROFILE:
+            object.__setattr__(self, "profile", None)
+            object.__setattr__(self, "detect", False)
+        elif isinstance(profile, (str, Path)):
             object.__setattr__(self, "profile", load_profile(profile))
+        allow: object = self.allow
+        if not isinstance(allow, frozenset):
+            object.__setattr__(self, "allow", frozenset(str(a) for a in allow))  # type: ignore[attr-defined]
+        unknown = sorted(self.allow - set(ALLOW_CHECKS))
+        if unknown:
+            raise UsageError(
+                f"allow= (--allow) names unknown check {unknown[0]!r}; use one of "
+                + ", ".join(ALLOW_CHECKS)
+            )
         dating: object = self.dating
         if isinstance(dating, (str, Path)):
             object.__setattr__(self, "dating", load_dating(dating))
@@ -73,6 +100,15 @@ class ReadOptions:
                 f"on_duplicate= (--on-duplicate) is {self.on_duplicate!r}; use one of "
                 + ", ".join(_ON_DUPLICATE)
             )
+
+    @property
+    def auto(self) -> bool:
+        """Whether sources are detected (no profile, no status field, not ``--profile none``)."""
+        return self.detect and self.profile is None and not self.status_field
+
+    def allows(self, check: str) -> bool:
+        """Whether ``check`` (one of ALLOW_CHECKS) was turned off."""
+        return check in self.allow
 
     def with_crs(self, crs: CRS) -> ReadOptions:
         """The same options in a fixed target CRS (what a run's workers read with)."""
@@ -92,6 +128,8 @@ class ReadOptions:
                 self.layer or "",
                 str(self.force_crs),
                 "",  # formerly an unused source-CRS override; kept so keys stay comparable
+                "auto" if self.auto else ("none" if self.profile is None else ""),
+                ",".join(sorted(self.allow & {"region-layer"})),
             ]
         )
 

@@ -67,6 +67,13 @@ class Profile:
     roi_min_inside: float = 0.5
     digest: str = ""
     description: str = ""
+    #: How to recognise the source's files: (field, pattern, least share of polygon features
+    #: whose field matches); the first signal is the key (see geotools.sources.detect).
+    detect: tuple[tuple[str, re.Pattern[str], float], ...] = ()
+    detect_why: str = ""
+    #: The source ships one file per layer: files of one date with other layers are one
+    #: snapshot (ISW), files of one date and one layer are duplicates.
+    layered: bool = False
 
     @property
     def statuses(self) -> list[str]:
@@ -173,6 +180,11 @@ def _parse_profile(text: str, where: str) -> Profile:
             s = doc["split"]
             split = (str(s["property"]), str(s["separator"]), tuple(str(p) for p in s["parts"]))
         roi = doc.get("region_of_interest")
+        detect = doc.get("detect") or {}
+        signals = tuple(
+            (str(s["field"]), re.compile(str(s["pattern"]), re.IGNORECASE), float(s["min_share"]))
+            for s in detect.get("signals", [])
+        )
         return Profile(
             name=str(doc.get("name", where)),
             properties=tuple(str(p) for p in doc.get("properties", [])),
@@ -188,6 +200,9 @@ def _parse_profile(text: str, where: str) -> Profile:
             roi_min_inside=float(roi.get("min_inside", 0.5)) if roi else 0.5,
             digest=hashlib.sha256(text.encode()).hexdigest()[:16],
             description=str(doc.get("description", "")),
+            detect=signals,
+            detect_why=str(detect.get("why", "")),
+            layered=bool(doc.get("layered", False)),
         )
     except (ValueError, KeyError, TypeError, re.error) as exc:
         raise UsageError(
