@@ -1,6 +1,7 @@
 """The `geotools` command group, logging set-up and the exit-code contract.
 
-Exit codes: 0 ok, 1 data error, 2 usage error, 3 internal error, 130 interrupted.
+Exit codes: 0 ok, 1 data error, 2 usage error, 3 internal error, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).
 Errors print one line to stderr; a traceback only with --debug.
 """
 
@@ -13,7 +14,15 @@ import click
 
 from geotools import __version__
 from geotools.cli.options import Settings
-from geotools.errors import EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GeotoolsError
+from geotools.errors import (
+    EXIT_DATA,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    GeotoolsError,
+)
+from geotools.workers import Terminated, install_sigterm
 
 log = logging.getLogger("geotools")
 
@@ -83,6 +92,7 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every failure into one line and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    install_sigterm()
     try:
         cli.main(args=argv, prog_name="geotools", standalone_mode=False)
     except GeotoolsError as exc:
@@ -98,10 +108,11 @@ def main(argv: list[str] | None = None) -> None:
         message = " ".join(exc.format_message().split())
         click.echo(f"geotools: error: {message} (see geotools --help)", err=True)
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_DATA)
-    except click.exceptions.Abort:
-        click.echo("geotools: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        # click wraps Ctrl-C (and SIGTERM, raised as Terminated) in Abort
+        if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):
+            click.echo("geotools: terminated", err=True)
+            sys.exit(EXIT_TERMINATED)
         click.echo("geotools: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
