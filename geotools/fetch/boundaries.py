@@ -53,6 +53,8 @@ def resolve(
     attempts: int = 4,
     delay: float = 0.0,
     backoff: float = 1.0,
+    max_bytes: int = http.DEFAULT_MAX_BYTES,
+    deadline: float = http.DEFAULT_DEADLINE,
 ) -> Path:
     """Local path of a geoBoundaries layer: from the cache, else downloaded and verified.
 
@@ -74,6 +76,8 @@ def resolve(
             "attempts": attempts,
             "backoff": backoff,
             "session": http.session(),
+            "max_bytes": max_bytes,
+            "deadline": deadline,
         }
         meta = http.get_json(api.format(release=release, iso=iso, adm=adm), **options)
         if isinstance(meta, list):
