@@ -2,7 +2,9 @@
 
 ``GEOTOOLS_CACHE`` relocates it (default: the user cache dir). Entries are written under a
 temporary name and renamed, and writers of one entry hold a file lock, so two runs sharing a
-cache never see or leave half an entry.
+cache never see or leave half an entry. Every entry starts with a checksum line (blake2b of
+the rest), verified on read: an entry altered on disk (a flipped bit, a changed digit) is
+logged, removed and computed again, never served.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -21,6 +24,8 @@ from filelock import FileLock
 from platformdirs import user_cache_dir
 
 from geotools.errors import OutputError
+
+log = logging.getLogger(__name__)
 
 #: Temporaries older than this are leftovers of a killed run (a live write takes seconds).
 STALE_TEMPORARY_S = 3600.0
@@ -94,7 +99,7 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 #: Bump when the parsed form of a snapshot changes meaning (cleaning rules, format).
-SNAPSHOT_CACHE_VERSION = "4"
+SNAPSHOT_CACHE_VERSION = "5"  # 5: entries carry a checksum (seal / unseal)
 
 
 #: Digests of files this process has hashed, by (path, size, mtime): a series keys each file
@@ -133,9 +138,45 @@ def snapshot_key(path: str | Path, settings: str) -> str:
     return h.hexdigest()
 
 
+#: First bytes of every entry: the format tag, then the checksum of what follows the line.
+SEAL = b"GTC1 "
+
+
+def _checksum(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=16).hexdigest().encode()
+
+
+def seal(payload: bytes) -> bytes:
+    """An entry's bytes: a checksum line, then ``payload``."""
+    return SEAL + _checksum(payload) + b"\n" + payload
+
+
+def unseal(data: bytes, path: Path) -> bytes | None:
+    """The payload of an entry read from ``path``, or None when its checksum does not match
+    (then the entry is logged and removed, and the caller computes it again)."""
+    head, sep, payload = data.partition(b"\n")
+    if sep and head.startswith(SEAL) and head[len(SEAL) :] == _checksum(payload):
+        return payload
+    log.warning("cache entry %s is damaged (checksum mismatch); discarded, computed again", path)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return None
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """A verified entry's payload; None when absent, unreadable or damaged."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return unseal(data, path)
+
+
 def _write_entry(path: Path, data: bytes) -> None:
     """Write an entry atomically; a folder removed behind this process's back is made again."""
     from geotools.output import write_bytes
+
+    data = seal(data)
 
     try:
         write_bytes(path, data, durable=False)
@@ -157,8 +198,10 @@ def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -
 def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
     """A parsed snapshot from the cache, or None (absent or unreadable: then re-parse)."""
     path = cache_dir() / "snapshots" / key[:2] / f"{key}.snap"
+    data = _read_entry(path)
+    if data is None:
+        return None
     try:
-        data = path.read_bytes()
         head, _, rest = data.partition(b"\n")
         meta = json.loads(head)
         out: dict[str, bytes] = {}
@@ -169,7 +212,7 @@ def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
         if offset != len(rest):
             return None
         return meta, out
-    except (OSError, ValueError, KeyError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
@@ -186,7 +229,10 @@ def store_json(kind: str, key: str, value: Any) -> None:
 
 def load_json(kind: str, key: str) -> Any | None:
     """A JSON cache entry, or None when absent or unreadable."""
+    data = _read_entry(cache_dir() / kind / key[:2] / f"{key}.json")
+    if data is None:
+        return None
     try:
-        return json.loads((cache_dir() / kind / key[:2] / f"{key}.json").read_bytes())
-    except (OSError, ValueError):
+        return json.loads(data)
+    except ValueError:
         return None
