@@ -142,20 +142,21 @@ def snapshot_key(path: str | Path, settings: str) -> str:
 SEAL = b"GTC1 "
 
 
-def _checksum(payload: bytes) -> bytes:
+def checksum(payload: bytes) -> bytes:
+    """The checksum entries carry (blake2b, as hexadecimal ASCII)."""
     return hashlib.blake2b(payload, digest_size=16).hexdigest().encode()
 
 
 def seal(payload: bytes) -> bytes:
     """An entry's bytes: a checksum line, then ``payload``."""
-    return SEAL + _checksum(payload) + b"\n" + payload
+    return SEAL + checksum(payload) + b"\n" + payload
 
 
 def unseal(data: bytes, path: Path) -> bytes | None:
     """The payload of an entry read from ``path``, or None when its checksum does not match
     (then the entry is logged and removed, and the caller computes it again)."""
     head, sep, payload = data.partition(b"\n")
-    if sep and head.startswith(SEAL) and head[len(SEAL) :] == _checksum(payload):
+    if sep and head.startswith(SEAL) and head[len(SEAL) :] == checksum(payload):
         return payload
     log.warning("cache entry %s is damaged (checksum mismatch); discarded, computed again", path)
     with contextlib.suppress(OSError):
