@@ -9,11 +9,14 @@ logged, removed and computed again, never served.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,15 +53,50 @@ def using(root: str | None) -> Iterator[None]:
         _LOCAL.root = before
 
 
+#: Cache roots found unusable (a file, a folder not writable), each with the temporary folder
+#: this process uses instead (removed at exit): the run goes on as without a cache.
+_STANDINS: dict[Path, Path] = {}
+
+
 def cache_dir() -> Path:
-    """The cache root (created if missing; leftovers of killed runs removed once per process)."""
+    """The cache root (created if missing; leftovers of killed runs removed once per process).
+
+    A root that cannot be used (``GEOTOOLS_CACHE`` names a file, or a folder this user cannot
+    write) is a warning naming it, and the run goes on without a cache (in a temporary folder
+    of its own, removed at exit)."""
     override = getattr(_LOCAL, "root", None)
     root = Path(override or os.environ.get("GEOTOOLS_CACHE") or user_cache_dir("geotools"))
+    if root in _STANDINS:
+        return _STANDINS[root]
     if root not in _SWEPT:
-        root.mkdir(parents=True, exist_ok=True)
+        problem = _unusable(root)
+        if problem is not None:
+            standin = Path(tempfile.mkdtemp(prefix="geotools-nocache-"))
+            atexit.register(shutil.rmtree, standin, True)
+            _STANDINS[root] = standin
+            log.warning(
+                "cache %s is not usable (%s); going on without a cache "
+                "(set GEOTOOLS_CACHE to a writable folder)",
+                root,
+                problem,
+            )
+            return standin
         _SWEPT.add(root)
         sweep_temporaries(root)
     return root
+
+
+def _unusable(root: Path) -> str | None:
+    """Why ``root`` cannot hold the cache, or None when it can."""
+    if root.exists() and not root.is_dir():
+        return "it is a file, not a folder"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root, prefix=".probe.tmp"):
+            pass
+    except OSError as exc:
+        return (exc.strerror or type(exc).__name__).lower()
+    return None
 
 
 def sweep_temporaries(root: Path, older_than_s: float = STALE_TEMPORARY_S) -> int:
@@ -173,19 +211,34 @@ def _read_entry(path: Path) -> bytes | None:
     return unseal(data, path)
 
 
-def _write_entry(path: Path, data: bytes) -> None:
-    """Write an entry atomically; a folder removed behind this process's back is made again."""
+_UNWRITABLE: set[Path] = set()
+
+
+def _write_entry(*parts: str, data: bytes) -> None:
+    """Write an entry atomically; a folder removed behind this process's back is made again.
+    An entry that cannot be written (a folder of the cache made read-only) is a warning, once
+    per folder: the run goes on without storing it."""
     from geotools.output import write_bytes
 
     data = seal(data)
-
     try:
-        write_bytes(path, data, durable=False)
-    except OutputError:
-        _MADE.clear()
-        _SWEPT.clear()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(path, data, durable=False)
+        path = entry_path(*parts)
+        try:
+            write_bytes(path, data, durable=False)
+        except OutputError:
+            _MADE.clear()
+            _SWEPT.clear()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes(path, data, durable=False)
+    except OSError as exc:
+        folder = Path(exc.filename or cache_dir()).parent
+        if folder not in _UNWRITABLE:
+            _UNWRITABLE.add(folder)
+            log.warning(
+                "cannot store cache entries in %s (%s); going on without storing them",
+                folder,
+                (exc.strerror or type(exc).__name__).lower(),
+            )
 
 
 def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -> None:
@@ -193,7 +246,7 @@ def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -
     names = sorted(geometries)
     header = dict(meta, statuses=names, sizes=[len(geometries[n]) for n in names])
     blob = json.dumps(header).encode() + b"\n" + b"".join(geometries[n] for n in names)
-    _write_entry(entry_path("snapshots", key[:2], f"{key}.snap"), blob)
+    _write_entry("snapshots", key[:2], f"{key}.snap", data=blob)
 
 
 def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
@@ -225,7 +278,7 @@ def parsed_exists(key: str) -> bool:
 def store_json(kind: str, key: str, value: Any) -> None:
     """A small JSON cache entry (atomic, content-addressed)."""
     data = json.dumps(value, separators=(",", ":")).encode()
-    _write_entry(entry_path(kind, key[:2], f"{key}.json"), data)
+    _write_entry(kind, key[:2], f"{key}.json", data=data)
 
 
 def load_json(kind: str, key: str) -> Any | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import NoReturn
 
 import click
 
@@ -117,17 +118,42 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.filename is None:  # no file to name: not the user's to mend
+            _internal(exc)
+        click.echo(f"geotools: error: {os_error_line(exc)}", err=True)
+        sys.exit(EXIT_DATA)
     except Exception as exc:
         if debug:
             raise
-        text = " ".join(str(exc).split())[:300]
-        click.echo(
-            f"geotools: internal error: {type(exc).__name__}: {text} "
-            "(rerun with --debug and report it)",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+        _internal(exc)
     sys.exit(0)
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file the system refused (unreadable input, missing folder…): the path,
+    what the system said, what to do."""
+    name = str(exc.filename)
+    reason = (exc.strerror or type(exc).__name__).lower()
+    if isinstance(exc, PermissionError):
+        advice = "check its permissions (this user must be able to read it, or write there)"
+    elif isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        advice = "check the path"
+    else:
+        advice = "check the file and the disk"
+    return " ".join(f"{name}: {reason}; {advice}".split())
+
+
+def _internal(exc: BaseException) -> NoReturn:
+    text = " ".join(str(exc).split())[:300]
+    click.echo(
+        f"geotools: internal error: {type(exc).__name__}: {text} "
+        "(rerun with --debug and report it)",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)
 
 
 __all__ = ["EXIT_DATA", "cli", "main"]
