@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from geotools.cli.options import DATE, Settings
+from geotools.cli.terminal import say
 from geotools.errors import UsageError
 from geotools.fetch.http import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES
 from geotools.fetch.store import FetchSummary
@@ -65,7 +66,7 @@ def _http_options(func: click.decorators.FC) -> click.decorators.FC:
 
 
 def _report(summary: FetchSummary, dest: Path) -> None:
-    click.echo(f"{summary.line()} → {dest}")
+    say(f"{summary.line()} → {dest}")
     summary.raise_for_failures()
 
 
@@ -207,4 +208,4 @@ def boundaries(
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / source.name
     write_bytes(target, source.read_bytes())
-    click.echo(f"{spec} → {target}")
+    say(f"{spec} → {target}")

@@ -15,6 +15,7 @@ import click
 
 from geotools import __version__
 from geotools.cli.options import Settings
+from geotools.cli.terminal import VisibleFormatter, visible
 from geotools.errors import (
     EXIT_DATA,
     EXIT_INTERNAL,
@@ -37,7 +38,7 @@ def _configure_logging(verbose: int, quiet: bool, debug: bool) -> None:
     if verbose >= 2 or debug:
         level = logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("geotools: %(message)s"))
+    handler.setFormatter(VisibleFormatter("geotools: %(message)s"))
     root = logging.getLogger("geotools")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -99,14 +100,14 @@ def main(argv: list[str] | None = None) -> None:
     except GeotoolsError as exc:
         if debug:
             raise
-        click.echo(f"geotools: error: {exc}", err=True)
+        click.echo(f"geotools: error: {visible(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         if debug:
             raise
-        message = " ".join(exc.format_message().split())
+        message = visible(" ".join(exc.format_message().split()))
         click.echo(f"geotools: error: {message} (see geotools --help)", err=True)
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_DATA)
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if exc.filename is None:  # no file to name: not the user's to mend
             _internal(exc)
-        click.echo(f"geotools: error: {os_error_line(exc)}", err=True)
+        click.echo(f"geotools: error: {visible(os_error_line(exc))}", err=True)
         sys.exit(EXIT_DATA)
     except Exception as exc:
         if debug:
@@ -147,7 +148,7 @@ def os_error_line(exc: OSError) -> str:
 
 
 def _internal(exc: BaseException) -> NoReturn:
-    text = " ".join(str(exc).split())[:300]
+    text = visible(" ".join(str(exc).split())[:300])
     click.echo(
         f"geotools: internal error: {type(exc).__name__}: {text} "
         "(rerun with --debug and report it)",
