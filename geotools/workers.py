@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import multiprocessing as mp
 import os
 import signal
 import sys
@@ -88,8 +87,11 @@ def stop(pool: Executor) -> None:
     For an interrupted run: waiting for the chunks under way (``shutdown(wait=True)``) would
     hold Ctrl-C or SIGTERM for as long as a chunk takes.
     """
+    # the pool's own processes (shutdown forgets them); other children of this process, such
+    # as a library user's, are left alone
+    processes = getattr(pool, "_processes", None)
+    children = list(processes.values()) if processes else []
     pool.shutdown(wait=False, cancel_futures=True)
-    children = mp.active_children()
     for child in children:
         child.terminate()
     for child in children:

@@ -86,10 +86,16 @@ def test_kill_9_ends_the_workers(tmp_path: Path) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-def test_sigterm_ends_the_run_like_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sig", "code", "said"),
+    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_sigterm_ends_the_run_like_ctrl_c(
+    tmp_path: Path, sig: signal.Signals, code: int, said: str
+) -> None:
     proc, workers = _start(tmp_path)
-    proc.terminate()
+    proc.send_signal(sig)
     _out, err = _ends(proc, workers)
-    assert proc.returncode == 143, err.decode()[-500:]
-    assert err.decode().strip().splitlines()[-1] == "geotools: terminated"
+    assert proc.returncode == code, err.decode()[-500:]
+    assert err.decode().strip().splitlines()[-1] == f"geotools: {said}"
     assert list(tmp_path.iterdir()) == []  # no table, no temporary left behind
