@@ -16,7 +16,8 @@ class Reply:
     """One scripted answer: status, body, headers, optional delay (for timeouts) and a declared
     Content-Length other than the body's (a connection cut mid-body; -1: no Content-Length, the
     body ends when the connection closes). The body is sent ``repeat`` times (a big answer
-    without a big buffer); with ``drip``, one byte every ``drip`` seconds."""
+    without a big buffer); with ``drip``, one byte every ``drip`` seconds (of the status line
+    and headers too, with ``drip_head``)."""
 
     status: int = 200
     body: bytes = b""
@@ -25,6 +26,7 @@ class Reply:
     content_length: int | None = None
     repeat: int = 1
     drip: float = 0.0
+    drip_head: bool = False
 
 
 @dataclass
@@ -68,6 +70,13 @@ def serve(routes: Routes) -> Iterator[str]:
             if reply.delay:
                 time.sleep(reply.delay)
             try:
+                if reply.drip_head:
+                    head = f"HTTP/1.0 {reply.status} OK\r\n" + "X-Pad: y\r\n" * 1000
+                    for i in range(len(head)):
+                        self.wfile.write(head[i : i + 1].encode())
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                    return
                 self.send_response(reply.status)
                 for k, v in reply.headers.items():
                     self.send_header(k, v)

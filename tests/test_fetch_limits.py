@@ -36,6 +36,11 @@ CASES = {
         ["--deadline", "2", "--timeout", "5"],
         "took longer than the --deadline",
     ),
+    "dripping headers": (
+        Reply(200, b"[]", drip=0.5, drip_head=True),
+        ["--deadline", "2", "--timeout", "5"],
+        "took longer than the --deadline",
+    ),
     "redirect loop": (
         Reply(302, headers={"Location": LIST}),
         [],

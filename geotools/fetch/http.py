@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import math
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from types import FrameType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -101,6 +105,33 @@ def _read1(resp: requests.Response) -> bytes:
         raise requests.exceptions.SSLError(exc) from exc
 
 
+@contextlib.contextmanager
+def _alarm(seconds: float, url: str) -> Iterator[None]:
+    """Bound the whole request, headers included, by a SIGALRM timer (the body is also
+    bounded read by read): in the main thread, when no other timer is in use; elsewhere the
+    body's bound alone holds."""
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    )
+    if not usable:
+        yield
+        return
+
+    def _expired(signum: int, frame: FrameType | None) -> None:
+        raise _RefusedError(_too_slow(), url)
+
+    signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
 def _too_slow() -> str:
     return "answer took longer than the --deadline for one request; retry later or raise it"
 
@@ -149,7 +180,10 @@ def get(
         wait = backoff * 2 ** (attempt - 1)
         ends = time.monotonic() + deadline
         try:
-            with http.get(url, timeout=min(timeout, deadline), stream=True) as resp:
+            with (
+                _alarm(deadline, url),
+                http.get(url, timeout=min(timeout, deadline), stream=True) as resp,
+            ):
                 if resp.status_code < 400:
                     body = _read_body(resp, url, max_bytes, ends)
                     return Fetched(resp.url, resp.status_code, resp.headers, body)
