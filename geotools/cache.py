@@ -217,7 +217,7 @@ _UNWRITABLE: set[Path] = set()
 def _write_entry(*parts: str, data: bytes) -> None:
     """Write an entry atomically; a folder removed behind this process's back is made again.
     An entry that cannot be written (a folder of the cache made read-only) is a warning, once
-    per folder: the run goes on without storing it."""
+    per process: the run goes on without storing it."""
     from geotools.output import write_bytes
 
     data = seal(data)
@@ -232,7 +232,7 @@ def _write_entry(*parts: str, data: bytes) -> None:
             write_bytes(path, data, durable=False)
     except OSError as exc:
         folder = Path(exc.filename or cache_dir()).parent
-        if folder not in _UNWRITABLE:
+        if not _UNWRITABLE:
             _UNWRITABLE.add(folder)
             log.warning(
                 "cannot store cache entries in %s (%s); going on without storing them",
