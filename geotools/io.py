@@ -621,7 +621,7 @@ def _load_json(data: bytes) -> Any:
 
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply: not a document to read
         return None
 
 

@@ -178,3 +178,12 @@ def test_outputs_appear_only_when_the_whole_run_succeeded(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no table, no temporary
     res = run_cli(["series", str(folder), "--period", "day", "-o", str(table)], module=True)
     assert res.returncode == 0 and table.exists()
+
+
+@pytest.mark.parametrize("head", ['{"map":', '{"type":"FeatureCollection","features":'])
+def test_deeply_nested_json_file_is_one_line(tmp_path: Path, head: str) -> None:
+    path = tmp_path / "20240101.geojson"
+    path.write_text(head + "[" * 100_000 + "]" * 100_000 + "}")
+    res = run_cli(["info", str(path)], module=True)
+    assert res.returncode == 1, res.stderr
+    assert str(path) in _one_line(res.stderr)
