@@ -98,3 +98,16 @@ def stop(pool: Executor) -> None:
         child.join(timeout=5)
         if child.is_alive():
             child.kill()
+    # The pool's threads now find their workers gone and tear down; a queue feeder stuck
+    # writing a job to a pipe no worker reads is unblocked by closing it, and prints the
+    # resulting "Bad file descriptor" traceback (CPython gh-107219): no news after Ctrl-C,
+    # so it goes nowhere. Bounded, in case an older Python's teardown blocks.
+    saved = sys.stderr
+    with open(os.devnull, "w") as quiet:
+        sys.stderr = quiet
+        try:
+            closing = threading.Thread(target=pool.shutdown, daemon=True)
+            closing.start()
+            closing.join(timeout=5)
+        finally:
+            sys.stderr = saved
