@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import io
 import os
 import signal
 import sys
@@ -102,12 +103,10 @@ def stop(pool: Executor) -> None:
     # writing a job to a pipe no worker reads is unblocked by closing it, and prints the
     # resulting "Bad file descriptor" traceback (CPython gh-107219): no news after Ctrl-C,
     # so it goes nowhere. Bounded, in case an older Python's teardown blocks.
-    saved = sys.stderr
-    with open(os.devnull, "w") as quiet:
-        sys.stderr = quiet
-        try:
-            closing = threading.Thread(target=pool.shutdown, daemon=True)
-            closing.start()
-            closing.join(timeout=5)
-        finally:
-            sys.stderr = saved
+    saved, sys.stderr = sys.stderr, io.StringIO()
+    try:
+        closing = threading.Thread(target=pool.shutdown, daemon=True)
+        closing.start()
+        closing.join(timeout=5)
+    finally:
+        sys.stderr = saved
