@@ -2,15 +2,21 @@
 
 ``GEOTOOLS_CACHE`` relocates it (default: the user cache dir). Entries are written under a
 temporary name and renamed, and writers of one entry hold a file lock, so two runs sharing a
-cache never see or leave half an entry.
+cache never see or leave half an entry. Every entry starts with a checksum line (blake2b of
+the rest), verified on read: an entry altered on disk (a flipped bit, a changed digit) is
+logged, removed and computed again, never served.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +27,8 @@ from filelock import FileLock
 from platformdirs import user_cache_dir
 
 from geotools.errors import OutputError
+
+log = logging.getLogger(__name__)
 
 #: Temporaries older than this are leftovers of a killed run (a live write takes seconds).
 STALE_TEMPORARY_S = 3600.0
@@ -45,15 +53,50 @@ def using(root: str | None) -> Iterator[None]:
         _LOCAL.root = before
 
 
+#: Cache roots found unusable (a file, a folder not writable), each with the temporary folder
+#: this process uses instead (removed at exit): the run goes on as without a cache.
+_STANDINS: dict[Path, Path] = {}
+
+
 def cache_dir() -> Path:
-    """The cache root (created if missing; leftovers of killed runs removed once per process)."""
+    """The cache root (created if missing; leftovers of killed runs removed once per process).
+
+    A root that cannot be used (``GEOTOOLS_CACHE`` names a file, or a folder this user cannot
+    write) is a warning naming it, and the run goes on without a cache (in a temporary folder
+    of its own, removed at exit)."""
     override = getattr(_LOCAL, "root", None)
     root = Path(override or os.environ.get("GEOTOOLS_CACHE") or user_cache_dir("geotools"))
+    if root in _STANDINS:
+        return _STANDINS[root]
     if root not in _SWEPT:
-        root.mkdir(parents=True, exist_ok=True)
+        problem = _unusable(root)
+        if problem is not None:
+            standin = Path(tempfile.mkdtemp(prefix="geotools-nocache-"))
+            atexit.register(shutil.rmtree, standin, True)
+            _STANDINS[root] = standin
+            log.warning(
+                "cache %s is not usable (%s); going on without a cache "
+                "(set GEOTOOLS_CACHE to a writable folder)",
+                root,
+                problem,
+            )
+            return standin
         _SWEPT.add(root)
         sweep_temporaries(root)
     return root
+
+
+def _unusable(root: Path) -> str | None:
+    """Why ``root`` cannot hold the cache, or None when it can."""
+    if root.exists() and not root.is_dir():
+        return "it is a file, not a folder"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root, prefix=".probe.tmp"):
+            pass
+    except OSError as exc:
+        return (exc.strerror or type(exc).__name__).lower()
+    return None
 
 
 def sweep_temporaries(root: Path, older_than_s: float = STALE_TEMPORARY_S) -> int:
@@ -94,7 +137,7 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 
 
 #: Bump when the parsed form of a snapshot changes meaning (cleaning rules, format).
-SNAPSHOT_CACHE_VERSION = "4"
+SNAPSHOT_CACHE_VERSION = "5"  # 5: entries carry a checksum (seal / unseal)
 
 
 #: Digests of files this process has hashed, by (path, size, mtime): a series keys each file
@@ -133,17 +176,69 @@ def snapshot_key(path: str | Path, settings: str) -> str:
     return h.hexdigest()
 
 
-def _write_entry(path: Path, data: bytes) -> None:
-    """Write an entry atomically; a folder removed behind this process's back is made again."""
+#: First bytes of every entry: the format tag, then the checksum of what follows the line.
+SEAL = b"GTC1 "
+
+
+def checksum(payload: bytes) -> bytes:
+    """The checksum entries carry (blake2b, as hexadecimal ASCII)."""
+    return hashlib.blake2b(payload, digest_size=16).hexdigest().encode()
+
+
+def seal(payload: bytes) -> bytes:
+    """An entry's bytes: a checksum line, then ``payload``."""
+    return SEAL + checksum(payload) + b"\n" + payload
+
+
+def unseal(data: bytes, path: Path) -> bytes | None:
+    """The payload of an entry read from ``path``, or None when its checksum does not match
+    (then the entry is logged and removed, and the caller computes it again)."""
+    head, sep, payload = data.partition(b"\n")
+    if sep and head.startswith(SEAL) and head[len(SEAL) :] == checksum(payload):
+        return payload
+    log.warning("cache entry %s is damaged (checksum mismatch); discarded, computed again", path)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return None
+
+
+def _read_entry(path: Path) -> bytes | None:
+    """A verified entry's payload; None when absent, unreadable or damaged."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return unseal(data, path)
+
+
+_UNWRITABLE: set[Path] = set()
+
+
+def _write_entry(*parts: str, data: bytes) -> None:
+    """Write an entry atomically; a folder removed behind this process's back is made again.
+    An entry that cannot be written (a folder of the cache made read-only) is a warning, once
+    per process: the run goes on without storing it."""
     from geotools.output import write_bytes
 
+    data = seal(data)
     try:
-        write_bytes(path, data, durable=False)
-    except OutputError:
-        _MADE.clear()
-        _SWEPT.clear()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(path, data, durable=False)
+        path = entry_path(*parts)
+        try:
+            write_bytes(path, data, durable=False)
+        except OutputError:
+            _MADE.clear()
+            _SWEPT.clear()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes(path, data, durable=False)
+    except OSError as exc:
+        folder = Path(exc.filename or cache_dir()).parent
+        if not _UNWRITABLE:
+            _UNWRITABLE.add(folder)
+            log.warning(
+                "cannot store cache entries in %s (%s); going on without storing them",
+                folder,
+                (exc.strerror or type(exc).__name__).lower(),
+            )
 
 
 def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -> None:
@@ -151,14 +246,16 @@ def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -
     names = sorted(geometries)
     header = dict(meta, statuses=names, sizes=[len(geometries[n]) for n in names])
     blob = json.dumps(header).encode() + b"\n" + b"".join(geometries[n] for n in names)
-    _write_entry(entry_path("snapshots", key[:2], f"{key}.snap"), blob)
+    _write_entry("snapshots", key[:2], f"{key}.snap", data=blob)
 
 
 def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
     """A parsed snapshot from the cache, or None (absent or unreadable: then re-parse)."""
     path = cache_dir() / "snapshots" / key[:2] / f"{key}.snap"
+    data = _read_entry(path)
+    if data is None:
+        return None
     try:
-        data = path.read_bytes()
         head, _, rest = data.partition(b"\n")
         meta = json.loads(head)
         out: dict[str, bytes] = {}
@@ -169,7 +266,7 @@ def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
         if offset != len(rest):
             return None
         return meta, out
-    except (OSError, ValueError, KeyError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 
@@ -181,12 +278,15 @@ def parsed_exists(key: str) -> bool:
 def store_json(kind: str, key: str, value: Any) -> None:
     """A small JSON cache entry (atomic, content-addressed)."""
     data = json.dumps(value, separators=(",", ":")).encode()
-    _write_entry(entry_path(kind, key[:2], f"{key}.json"), data)
+    _write_entry(kind, key[:2], f"{key}.json", data=data)
 
 
 def load_json(kind: str, key: str) -> Any | None:
     """A JSON cache entry, or None when absent or unreadable."""
+    data = _read_entry(cache_dir() / kind / key[:2] / f"{key}.json")
+    if data is None:
+        return None
     try:
-        return json.loads((cache_dir() / kind / key[:2] / f"{key}.json").read_bytes())
-    except (OSError, ValueError):
+        return json.loads(data)
+    except ValueError:
         return None

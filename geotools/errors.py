@@ -10,6 +10,7 @@ EXIT_DATA = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15): ended like Ctrl-C, nothing written
 
 
 class GeotoolsError(Exception):

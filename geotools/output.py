@@ -1,12 +1,14 @@
 """Atomic writers for tables and change layers: temporary name first, rename on success.
 
 Every file geotools writes goes through :func:`atomic_path`, so an interrupted run leaves
-either the previous file or the new one, never half of one.
+either the previous file or the new one, never half of one. Within :func:`staged`, the outputs
+of a run are renamed together at its end, and only when the whole run succeeded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import logging
 import os
@@ -33,9 +35,49 @@ TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
 LAYER_FORMATS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf"}
 
 
+#: The outputs written so far in the innermost :func:`staged` block (temporary, destination).
+_STAGE: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar(
+    "geotools_output_stage", default=None
+)
+
+
+@contextlib.contextmanager
+def staged() -> Iterator[None]:
+    """Within the block, outputs are written under temporary names and renamed onto their
+    destinations together when the block succeeds; when it fails, none appears (a run that
+    fails after writing its ``-o`` table does not leave the table)."""
+    pending: list[tuple[Path, Path]] = []
+    token = _STAGE.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    finally:
+        _STAGE.reset(token)
+    for tmp, dest in pending:
+        os.replace(tmp, dest)
+
+
+def check_writable(dest: str | Path | None) -> None:
+    """OutputError (one line naming the folder) when ``dest``'s folder is missing or not
+    writable: said before a run, not after it."""
+    if dest is None:
+        return
+    dest = Path(dest)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"folder {folder} does not exist; create it first", dest)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"folder {folder} is not writable; choose another output", dest)
+
+
 @contextlib.contextmanager
 def atomic_path(dest: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest`` (same extension); rename onto ``dest`` on success."""
+    """Yield a temporary path beside ``dest`` (same extension); rename onto ``dest`` on success
+    (at the end of the :func:`staged` block, if one is open)."""
     dest = Path(dest)
     folder = dest.parent if str(dest.parent) else Path(".")
     if not folder.is_dir():
@@ -44,18 +86,31 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
     # the temporary's name is plain ASCII: GDAL writers cut a path at ';' (so "a;b.gpkg"
     # would be written to "a"); the rename gives the file the name asked for, whatever it is
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", dest.stem)[:60]
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".tmp{suffix}", dir=folder)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".tmp{suffix}", dir=folder)
+    except OSError as exc:  # read-only folder or file system, full disk…
+        raise OutputError(
+            f"cannot write in folder {folder} ({exc.strerror or exc}); choose another output",
+            dest,
+        ) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL especially) want to create the file themselves
+    stage = _STAGE.get()
+    kept = False
     try:
         yield tmp
         if not tmp.exists():
             raise OutputError("writer produced no file", dest)
-        os.replace(tmp, dest)
+        if stage is not None:
+            stage.append((tmp, dest))  # renamed when the whole run has succeeded
+            kept = True
+        else:
+            os.replace(tmp, dest)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        if not kept:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
 
 def write_bytes(dest: str | Path, data: bytes, durable: bool = True) -> None:

@@ -36,6 +36,7 @@ from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
 from geotools.transitions import make_transition_table, transition_rows
+from geotools.workers import stop, worker_init
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +405,14 @@ def _run(
                 advance()
             return results
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # --- workers end with the run (issue 16): initializer, and stop() on interrupt ---
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=worker_init,
+            initargs=(os.getpid(),),
+        )
+        try:
             warming = []
             first = jobs[0]
             if first.use_cache and not layer_built(first.regions, first.crs_wkt):
@@ -420,6 +428,11 @@ def _run(
                 advance()
             for each in warming:
                 each.result()
+        except BaseException:
+            stop(pool)
+            raise
+        pool.shutdown()
+        # --- end workers ---
     return results
 
 

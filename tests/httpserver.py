@@ -14,13 +14,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 @dataclass
 class Reply:
     """One scripted answer: status, body, headers, optional delay (for timeouts) and a declared
-    Content-Length other than the body's (a connection cut mid-body)."""
+    Content-Length other than the body's (a connection cut mid-body; -1: no Content-Length, the
+    body ends when the connection closes). The body is sent ``repeat`` times (a big answer
+    without a big buffer); with ``drip``, one byte every ``drip`` seconds (of the status line
+    and headers too, with ``drip_head``)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     content_length: int | None = None
+    repeat: int = 1
+    drip: float = 0.0
+    drip_head: bool = False
 
 
 @dataclass
@@ -64,13 +70,30 @@ def serve(routes: Routes) -> Iterator[str]:
             if reply.delay:
                 time.sleep(reply.delay)
             try:
+                if reply.drip_head:
+                    head = f"HTTP/1.0 {reply.status} OK\r\n" + "X-Pad: y\r\n" * 1000
+                    for i in range(len(head)):
+                        self.wfile.write(head[i : i + 1].encode())
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                    return
                 self.send_response(reply.status)
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
-                length = len(reply.body) if reply.content_length is None else reply.content_length
-                self.send_header("Content-Length", str(length))
+                length = len(reply.body) * reply.repeat
+                if reply.content_length is not None:
+                    length = reply.content_length
+                if length >= 0:
+                    self.send_header("Content-Length", str(length))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                for _ in range(reply.repeat):
+                    if reply.drip:
+                        for i in range(len(reply.body)):
+                            self.wfile.write(reply.body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    else:
+                        self.wfile.write(reply.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass
 

@@ -117,3 +117,25 @@ def test_cli_by_spec_uses_prefilled_cache(
     assert "UA-14,Donetsk Oblast" in out.read_text()
     res = run_cli(["series", *files, "--by", "geoboundaries:UKR"])
     assert res.returncode == 2 and "bad region spec" in res.stderr
+
+
+def test_unpinned_layer_altered_in_the_cache_is_downloaded_again(cache, adm1_bytes, monkeypatch):
+    """A pinned layer is checked against its pin; an unpinned one against the checksum stored
+    beside it: one changed digit is caught, logged and downloaded again."""
+    routes = Routes()
+    with serve(routes) as base:
+        monkeypatch.setenv("GEOTOOLS_GEOBOUNDARIES_API", base + "/api/{release}/{iso}/{adm}/")
+        routes.set("/api/gbOpen/XYZ/ADM1/", Reply(200, _api(base)))
+        routes.set("/file.geojson", Reply(200, adm1_bytes))
+        path = boundaries.resolve("geoboundaries:XYZ:ADM1", attempts=1)
+        assert boundaries.resolve("geoboundaries:XYZ:ADM1", attempts=1) == path
+        assert len(routes.log) == 2  # the second call came from the cache
+        data = bytearray(path.read_bytes())
+        at = data.index(b"coordinates") + 20
+        while not chr(data[at]).isdigit():
+            at += 1
+        data[at] = ord("7") if data[at] != ord("7") else ord("3")
+        path.write_bytes(bytes(data))
+        assert boundaries.resolve("geoboundaries:XYZ:ADM1", attempts=1) == path
+    assert len(routes.log) == 4  # downloaded again
+    assert path.read_bytes() == adm1_bytes

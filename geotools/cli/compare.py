@@ -15,7 +15,7 @@ from geotools.cli.options import Settings, reading_options, region_options
 from geotools.cli.render_options import map_flag_options
 from geotools.compare import compare, disagreement_frame
 from geotools.errors import UsageError
-from geotools.output import write_layer, write_table
+from geotools.output import staged, write_layer, write_table
 from geotools.sources.profile import load_profile
 
 if TYPE_CHECKING:
@@ -118,16 +118,19 @@ def command(
         result.unmatched_b,
     )
     table = dates_as_text(result.table, ("date_a", "date_b"))
-    if output is not None:
-        write_table(table, output)
-    else:
-        print_table(table)
-    if disagreement is not None:
-        write_layer(disagreement_frame(result.comparisons), disagreement, layer="disagreement")
-    if map_path is not None:
-        from geotools.render.compare_map import write_compare_map
+    with staged():  # the outputs appear together, only when all were written
+        if output is not None:
+            write_table(table, output)
+        else:
+            print_table(table)
+        if disagreement is not None:
+            write_layer(disagreement_frame(result.comparisons), disagreement, layer="disagreement")
+        if map_path is not None:
+            from geotools.render.compare_map import write_compare_map
 
-        size = write_compare_map(
-            result, map_path, title=title, tiles=tiles, tolerance_m=tolerance_m
-        )
-        log.info("wrote %s (%.2f MB, %d date pairs)", map_path, size / 1e6, len(result.comparisons))
+            size = write_compare_map(
+                result, map_path, title=title, tiles=tiles, tolerance_m=tolerance_m
+            )
+            log.info(
+                "wrote %s (%.2f MB, %d date pairs)", map_path, size / 1e6, len(result.comparisons)
+            )

@@ -13,7 +13,7 @@ from geotools.cli.display import print_table
 from geotools.cli.options import DATES, Settings, reading_options
 from geotools.cli.render_options import chosen_status, map_flag_options
 from geotools.errors import UsageError
-from geotools.output import write_changes, write_table
+from geotools.output import staged, write_changes, write_table
 from geotools.periods import make_periods
 from geotools.read import read_snapshots
 from geotools.series import summarize
@@ -89,21 +89,22 @@ def command(
     period = make_periods([s.date for s in snaps], None, edges=[s.date for s in snaps])[0]
     result = diff_snapshots(snaps[0], snaps[1])
     table = summarize([(period, result)])
-    if output is not None:
-        write_table(table, output)
-    else:
-        print_table(table)
-    if changes is not None:
-        write_changes([(period, result)], snaps[0].crs, changes, min_area)
-    if map_path is not None:  # maps (geotools.render)
-        from geotools.render.data import from_pair
-        from geotools.render.maps import write_map
+    with staged():  # the outputs appear together, only when all were written
+        if output is not None:
+            write_table(table, output)
+        else:
+            print_table(table)
+        if changes is not None:
+            write_changes([(period, result)], snaps[0].crs, changes, min_area)
+        if map_path is not None:  # maps (geotools.render)
+            from geotools.render.data import from_pair
+            from geotools.render.maps import write_map
 
-        write_map(
-            from_pair(snaps[0], snaps[1], result, table),
-            map_path,
-            title=title,
-            tiles=tiles,
-            tolerance_m=tolerance_m,
-            status=chosen_status(read),
-        )
+            write_map(
+                from_pair(snaps[0], snaps[1], result, table),
+                map_path,
+                title=title,
+                tiles=tiles,
+                tolerance_m=tolerance_m,
+                status=chosen_status(read),
+            )

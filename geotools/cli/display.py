@@ -5,26 +5,30 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from geotools.cli.terminal import plain
 
 
 def print_table(table: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> None:
-    """Pretty-print a Table to stdout (areas to 3 decimals)."""
+    """Pretty-print a Table to stdout (areas to 3 decimals); every value from data is shown as
+    plain text, never Rich markup, with control characters made visible."""
     console = Console(soft_wrap=True)
     if not console.is_terminal:
         console = Console(soft_wrap=True, width=220)
-    out = Table(title=title, show_lines=False, header_style="bold")
+    out = Table(title=None if title is None else plain(title), header_style="bold")
     for col in table.columns:
         numeric = pd.api.types.is_numeric_dtype(table[col])
-        out.add_column(col, justify="right" if numeric else "left")
+        out.add_column(plain(col), justify="right" if numeric else "left")
     shown = table.head(max_rows)
     for _, row in shown.iterrows():
-        cells = []
+        cells: list[Text] = []
         for col in table.columns:
             value = row[col]
             if isinstance(value, float):
-                cells.append(f"{value:.4f}" if col == "share" else f"{value:,.3f}")
+                cells.append(Text(f"{value:.4f}" if col == "share" else f"{value:,.3f}"))
             else:
-                cells.append(str(value))
+                cells.append(plain(value))
         out.add_row(*cells)
     console.print(out)
     if len(table) > max_rows:

@@ -13,7 +13,9 @@ from pathlib import Path
 import click
 
 from geotools.cli.options import DATE, Settings
+from geotools.cli.terminal import say
 from geotools.errors import UsageError
+from geotools.fetch.http import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES
 from geotools.fetch.store import FetchSummary
 
 DEST = click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
@@ -37,6 +39,20 @@ def _http_options(func: click.decorators.FC) -> click.decorators.FC:
                 help="Seconds to wait for an answer.",
             ),
             click.option(
+                "--deadline",
+                type=click.FloatRange(min=0, min_open=True),
+                default=DEFAULT_DEADLINE,
+                show_default=True,
+                help="Seconds one request may take in all, body included.",
+            ),
+            click.option(
+                "--max-bytes",
+                type=click.IntRange(min=1),
+                default=DEFAULT_MAX_BYTES,
+                show_default=True,
+                help="Largest answer accepted, in bytes.",
+            ),
+            click.option(
                 "--retries",
                 type=click.IntRange(1, 20),
                 default=4,
@@ -50,7 +66,7 @@ def _http_options(func: click.decorators.FC) -> click.decorators.FC:
 
 
 def _report(summary: FetchSummary, dest: Path) -> None:
-    click.echo(f"{summary.line()} → {dest}")
+    say(f"{summary.line()} → {dest}")
     summary.raise_for_failures()
 
 
@@ -77,6 +93,8 @@ def deepstate(
     api: str | None,
     delay: float,
     timeout: float,
+    deadline: float,
+    max_bytes: int,
     retries: int,
     dest: Path,
 ) -> None:
@@ -84,7 +102,16 @@ def deepstate(
     from geotools.fetch.deepstate import fetch_deepstate
 
     summary = fetch_deepstate(
-        dest, since, until, api, delay, settings.show_progress, timeout, retries
+        dest,
+        since,
+        until,
+        api,
+        delay,
+        settings.show_progress,
+        timeout,
+        retries,
+        max_bytes=max_bytes,
+        deadline=deadline,
     )
     _report(summary, dest)
 
@@ -114,6 +141,8 @@ def isw(
     page_size: int,
     delay: float,
     timeout: float,
+    deadline: float,
+    max_bytes: int,
     retries: int,
     dest: Path,
 ) -> None:
@@ -137,6 +166,8 @@ def isw(
         show_progress=settings.show_progress,
         timeout=timeout,
         attempts=retries,
+        max_bytes=max_bytes,
+        deadline=deadline,
     )
     _report(summary, dest)
 
@@ -150,7 +181,15 @@ def isw(
 )
 @_http_options
 @DEST
-def boundaries(spec: str, delay: float, timeout: float, retries: int, dest: Path) -> None:
+def boundaries(
+    spec: str,
+    delay: float,
+    timeout: float,
+    deadline: float,
+    max_bytes: int,
+    retries: int,
+    dest: Path,
+) -> None:
     """A geoBoundaries layer (default geoboundaries:UKR:ADM1), checked against its pinned
     hash, copied into DEST (it is also kept in the cache for --by)."""
     from geotools.fetch.boundaries import is_spec, resolve
@@ -158,8 +197,15 @@ def boundaries(spec: str, delay: float, timeout: float, retries: int, dest: Path
 
     if not is_spec(spec):
         raise UsageError(f"bad region spec {spec!r}; use geoboundaries:UKR:ADM1[:gbOpen]")
-    source = resolve(spec, timeout=timeout, attempts=retries, delay=delay)
+    source = resolve(
+        spec,
+        timeout=timeout,
+        attempts=retries,
+        delay=delay,
+        max_bytes=max_bytes,
+        deadline=deadline,
+    )
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / source.name
     write_bytes(target, source.read_bytes())
-    click.echo(f"{spec} → {target}")
+    say(f"{spec} → {target}")

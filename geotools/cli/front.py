@@ -14,7 +14,7 @@ from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
 from geotools.front import front
 from geotools.frontline import DEFAULT_TOLERANCE_KM
-from geotools.output import write_layer, write_table
+from geotools.output import staged, write_layer, write_table
 from geotools.periods import PERIOD_KINDS
 
 
@@ -137,14 +137,15 @@ def command(
         show_progress=settings.show_progress,
     )
     table = result.lengths if len(result.lines) == 1 else result.advance
-    if lengths is not None:
-        write_table(result.lengths, lengths)
-    if output is not None:
-        write_table(table, output)
-    else:
-        print_table(table)
-    if lines is not None:
-        frame = result.lines_frame()
-        if region_filter:
-            frame = frame[frame["region"].isin(set(result.lengths["region"]))]
-        write_layer(frame, lines, layer="front_lines")
+    with staged():  # the outputs appear together, only when all were written
+        if lengths is not None:
+            write_table(result.lengths, lengths)
+        if output is not None:
+            write_table(table, output)
+        else:
+            print_table(table)
+        if lines is not None:
+            frame = result.lines_frame()
+            if region_filter:
+                frame = frame[frame["region"].isin(set(result.lengths["region"]))]
+            write_layer(frame, lines, layer="front_lines")

@@ -7,6 +7,7 @@ import json
 import click
 
 from geotools.cli.options import Settings, reading_options
+from geotools.cli.terminal import say, visible_json
 from geotools.crs import WGS84, geodesic_area_m2, project
 from geotools.read import ReadOptions, load_snapshot, resolve_refs, settle
 from geotools.snapshot import M2_PER_KM2
@@ -52,21 +53,21 @@ def command(
             "statuses": statuses,
         }
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(visible_json(json.dumps(record, ensure_ascii=False)))
             continue
-        click.echo(f"{ref.path}")
-        click.echo(f"  date      {ref.date.isoformat()} (from {ref.date_origin})")
+        say(f"{ref.path}")
+        say(f"  date      {ref.date.isoformat()} (from {ref.date_origin})")
         for part in ref.parts:
-            click.echo(f"  layer     {part} (read with it: one snapshot)")
+            say(f"  layer     {part} (read with it: one snapshot)")
         if read.profile is not None:
             how = f"detected: {read.detected}" if read.detected else "--profile"
-            click.echo(f"  profile   {read.profile.name} ({how})")
-        click.echo(f"  crs       {snap.crs.srs}")
-        click.echo(f"  repairs   {snap.repairs.summary()}")
+            say(f"  profile   {read.profile.name} ({how})")
+        say(f"  crs       {snap.crs.srs}")
+        say(f"  repairs   {snap.repairs.summary()}")
         if snap.classes is not None:
-            click.echo(f"  classes   {snap.classes.summary()}")
+            say(f"  classes   {snap.classes.summary()}")
         for name, s in statuses.items():
-            click.echo(
+            say(
                 f"  {name:<16} {s['area_km2']:,.3f} km² (geodesic {s['geodesic_km2']:,.3f}, "
                 f"Δ {s['relative_difference']:.1e}) in {s['parts']} parts"
             )

@@ -1,6 +1,7 @@
 """The `geotools` command group, logging set-up and the exit-code contract.
 
-Exit codes: 0 ok, 1 data error, 2 usage error, 3 internal error, 130 interrupted.
+Exit codes: 0 ok, 1 data error, 2 usage error, 3 internal error, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).
 Errors print one line to stderr; a traceback only with --debug.
 """
 
@@ -8,12 +9,22 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import NoReturn
 
 import click
 
 from geotools import __version__
 from geotools.cli.options import Settings
-from geotools.errors import EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GeotoolsError
+from geotools.cli.terminal import VisibleFormatter, visible
+from geotools.errors import (
+    EXIT_DATA,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    GeotoolsError,
+)
+from geotools.workers import Terminated, install_sigterm
 
 log = logging.getLogger("geotools")
 
@@ -27,7 +38,7 @@ def _configure_logging(verbose: int, quiet: bool, debug: bool) -> None:
     if verbose >= 2 or debug:
         level = logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("geotools: %(message)s"))
+    handler.setFormatter(VisibleFormatter("geotools: %(message)s"))
     root = logging.getLogger("geotools")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -88,40 +99,67 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every failure into one line and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    install_sigterm()
     try:
         cli.main(args=argv, prog_name="geotools", standalone_mode=False)
     except GeotoolsError as exc:
         if debug:
             raise
-        click.echo(f"geotools: error: {exc}", err=True)
+        click.echo(f"geotools: error: {visible(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         if debug:
             raise
-        message = " ".join(exc.format_message().split())
+        message = visible(" ".join(exc.format_message().split()))
         click.echo(f"geotools: error: {message} (see geotools --help)", err=True)
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_DATA)
-    except click.exceptions.Abort:
-        click.echo("geotools: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        # click wraps Ctrl-C (and SIGTERM, raised as Terminated) in Abort
+        if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):
+            click.echo("geotools: terminated", err=True)
+            sys.exit(EXIT_TERMINATED)
         click.echo("geotools: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.filename is None:  # no file to name: not the user's to mend
+            _internal(exc)
+        click.echo(f"geotools: error: {visible(os_error_line(exc))}", err=True)
+        sys.exit(EXIT_DATA)
     except Exception as exc:
         if debug:
             raise
-        text = " ".join(str(exc).split())[:300]
-        click.echo(
-            f"geotools: internal error: {type(exc).__name__}: {text} "
-            "(rerun with --debug and report it)",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+        _internal(exc)
     sys.exit(0)
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file the system refused (unreadable input, missing folder…): the path,
+    what the system said, what to do."""
+    name = str(exc.filename)
+    reason = (exc.strerror or type(exc).__name__).lower()
+    if isinstance(exc, PermissionError):
+        advice = "check its permissions (this user must be able to read it, or write there)"
+    elif isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        advice = "check the path"
+    else:
+        advice = "check the file and the disk"
+    return " ".join(f"{name}: {reason}; {advice}".split())
+
+
+def _internal(exc: BaseException) -> NoReturn:
+    text = visible(" ".join(str(exc).split())[:300])
+    click.echo(
+        f"geotools: internal error: {type(exc).__name__}: {text} "
+        "(rerun with --debug and report it)",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)
 
 
 __all__ = ["EXIT_DATA", "cli", "main"]

@@ -9,6 +9,7 @@ import shapely
 from pyproj import CRS
 
 from geotools.cli.options import CRS_PARAM, Settings
+from geotools.cli.terminal import say
 from geotools.crs import WGS84, choose_equal_area_crs, lonlat_bounds
 from geotools.read import read_raw
 from geotools.regions import read_regions
@@ -28,5 +29,5 @@ def command(settings: Settings, path: Path, region_field: str | None, crs: CRS |
         crs = choose_equal_area_crs(lonlat_bounds(box, raw.crs or WGS84))
     layer = read_regions(path, crs, region_field)
     for code, name, area in zip(layer.codes, layer.names, layer.areas_m2().values(), strict=True):
-        click.echo(f"{code:<8} {name:<32} {area / M2_PER_KM2:>14,.1f} km²")
-    click.echo(f"tiling: {layer.tiling.summary()}")
+        say(f"{code:<8} {name:<32} {area / M2_PER_KM2:>14,.1f} km²")
+    say(f"tiling: {layer.tiling.summary()}")

@@ -12,7 +12,7 @@ import click
 from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
 from geotools.cli.render_options import chosen_status, map_flag_options
-from geotools.output import write_changes, write_table
+from geotools.output import check_writable, staged, write_changes, write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.series import SCHEDULERS, series
 
@@ -118,6 +118,8 @@ def command(
     region_filter: list[str] | None,
 ) -> None:
     """Table of km² gained, lost and net per period for snapshot files, folders or globs."""
+    for dest in (output, changes, map_path):
+        check_writable(dest)  # before the run, not after it
     result = series(
         list(inputs),
         period=None if edges else period,
@@ -142,23 +144,25 @@ def command(
         result.snapshots_read,
         len(result.table),
     )
-    if output is not None:
-        write_table(result.table, output)
-        log.info("wrote %s", output)
-    else:
-        print_table(result.table)
-    if changes is not None:
-        written = write_changes(result.changes, result.crs, changes, min_area)
-        log.info("wrote %s (%d features)", changes, written)
-    if map_path is not None:  # maps (geotools.render)
-        from geotools.render.data import from_series
-        from geotools.render.maps import write_map
+    # the outputs appear together, and only when all of them were written
+    with staged():
+        if output is not None:
+            write_table(result.table, output)
+            log.info("wrote %s", output)
+        else:
+            print_table(result.table)
+        if changes is not None:
+            written = write_changes(result.changes, result.crs, changes, min_area)
+            log.info("wrote %s (%d features)", changes, written)
+        if map_path is not None:  # maps (geotools.render)
+            from geotools.render.data import from_series
+            from geotools.render.maps import write_map
 
-        write_map(
-            from_series(result),
-            map_path,
-            title=title,
-            tiles=tiles,
-            tolerance_m=tolerance_m,
-            status=chosen_status(read),
-        )
+            write_map(
+                from_series(result),
+                map_path,
+                title=title,
+                tiles=tiles,
+                tolerance_m=tolerance_m,
+                status=chosen_status(read),
+            )

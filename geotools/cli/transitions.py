@@ -11,6 +11,7 @@ import click
 
 from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
+from geotools.cli.terminal import say, visible
 from geotools.output import write_table
 from geotools.periods import PERIOD_KINDS
 from geotools.series import series
@@ -102,6 +103,8 @@ def command(
         totals = table[table["region"] == "total"]
         for (p0, p1), part in totals.groupby(["period_start", "period_end"], sort=True):
             grid = part.pivot(index="from_status", columns="to_status", values="area_km2")
+            grid.index = grid.index.map(visible)  # status names come from data
+            grid.columns = grid.columns.map(visible)
             click.echo(f"{p0} → {p1} (km²; rows: from, columns: to)")
-            click.echo(grid.round(3).fillna(0.0).to_string())
+            say(grid.round(3).fillna(0.0).to_string())
             click.echo("")

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from geotools.cache import entry_path, locked
+from geotools.cache import checksum, entry_path, locked
 from geotools.errors import DataError, UsageError
 from geotools.fetch import http
 from geotools.output import write_bytes
@@ -53,6 +53,8 @@ def resolve(
     attempts: int = 4,
     delay: float = 0.0,
     backoff: float = 1.0,
+    max_bytes: int = http.DEFAULT_MAX_BYTES,
+    deadline: float = http.DEFAULT_DEADLINE,
 ) -> Path:
     """Local path of a geoBoundaries layer: from the cache, else downloaded and verified.
 
@@ -65,7 +67,7 @@ def resolve(
     pin = _catalogue()["pins"].get(key)
     path = entry_path("boundaries", release, f"geoBoundaries-{iso}-{adm}.geojson")
     with locked(path):
-        if path.exists() and _verify(path.read_bytes(), pin, path) is None:
+        if path.exists() and _cached_ok(path, pin):
             log.info("%s from cache %s", spec, path)
             return path
         api = os.environ.get("GEOTOOLS_GEOBOUNDARIES_API") or _catalogue()["api"]
@@ -74,6 +76,8 @@ def resolve(
             "attempts": attempts,
             "backoff": backoff,
             "session": http.session(),
+            "max_bytes": max_bytes,
+            "deadline": deadline,
         }
         meta = http.get_json(api.format(release=release, iso=iso, adm=adm), **options)
         if isinstance(meta, list):
@@ -88,8 +92,29 @@ def resolve(
         if problem:
             raise DataError(problem, url)
         write_bytes(path, body)
+        if pin is None:  # the pin checks a pinned layer; an unpinned one gets its own seal
+            write_bytes(_seal_path(path), checksum(body))
         log.info("%s downloaded to %s (%d bytes)", spec, path, len(body))
         return path
+
+
+def _seal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".seal")
+
+
+def _cached_ok(path: Path, pin: dict[str, Any] | None) -> bool:
+    """Whether the cached layer is whole: it matches its pin, or (unpinned) the checksum
+    stored beside it when it was downloaded; a damaged one is downloaded again."""
+    body = path.read_bytes()
+    if pin is None:
+        try:
+            stored: bytes | None = _seal_path(path).read_bytes()
+        except OSError:
+            stored = None  # downloaded by an older geotools: downloaded again
+        if stored != checksum(body):
+            log.warning("cache entry %s is damaged (checksum mismatch); downloaded again", path)
+            return False
+    return _verify(body, pin, path) is None
 
 
 def _verify(body: bytes, pin: dict[str, Any] | None, path: Path) -> str | None:

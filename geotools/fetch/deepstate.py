@@ -68,7 +68,15 @@ def list_snapshots(api: str, **http_options: Any) -> list[tuple[int, dt.datetime
             raise DataError(f"history entry without a numeric id ({str(entry)[:80]})", url)
         if isinstance(entry, dict) and entry.get("status") is False:
             continue  # drafts DeepState did not publish
-        snapshots.append((ident, dt.datetime.fromtimestamp(ident, tz=dt.timezone.utc)))
+        try:
+            published = dt.datetime.fromtimestamp(ident, tz=dt.timezone.utc)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise DataError(
+                f"history entry id {str(ident)[:30]} is not a plausible publication time "
+                "(Unix seconds); the API may have changed",
+                url,
+            ) from exc
+        snapshots.append((ident, published))
     return sorted(set(snapshots))
 
 
@@ -97,6 +105,8 @@ def fetch_deepstate(
     timeout: float = 30.0,
     attempts: int = 4,
     backoff: float = 1.0,
+    max_bytes: int = http.DEFAULT_MAX_BYTES,
+    deadline: float = http.DEFAULT_DEADLINE,
 ) -> FetchSummary:
     """Download the snapshots published on UTC days ``since`` … ``until`` into ``dest``.
 
@@ -119,6 +129,8 @@ def fetch_deepstate(
         "attempts": attempts,
         "backoff": backoff,
         "session": session,
+        "max_bytes": max_bytes,
+        "deadline": deadline,
     }
     wanted = [
         ident

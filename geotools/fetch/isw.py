@@ -150,6 +150,8 @@ def fetch_isw(
     timeout: float = 60.0,
     attempts: int = 4,
     backoff: float = 1.0,
+    max_bytes: int = http.DEFAULT_MAX_BYTES,
+    deadline: float = http.DEFAULT_DEADLINE,
 ) -> FetchSummary:
     """Download each layer (name → path or URL) to ``dest/<YYYYMMDD>_<name>.geojson``.
 
@@ -168,6 +170,8 @@ def fetch_isw(
         "attempts": attempts,
         "backoff": backoff,
         "session": http.session(),
+        "max_bytes": max_bytes,
+        "deadline": deadline,
     }
     summary = FetchSummary()
     with progress(len(chosen), "ISW layers", show_progress) as advance:

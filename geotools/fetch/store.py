@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import json
 import logging
 import time
 import zlib
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geotools.errors import DataError
+from geotools.fetch.http import loads
 from geotools.output import write_bytes
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,9 @@ def check_collection(doc: Any, source: str) -> dict[str, Any]:
 def parse_json(body: bytes, source: str) -> Any:
     """Parse a downloaded body; DataError for an error page or a truncated download."""
     try:
-        return json.loads(body)
+        return loads(body)
+    except DataError as exc:  # nested too deeply
+        raise DataError(str(exc), source) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         start = body[:60].decode("utf-8", "replace").strip().replace("\n", " ")
         what = "an HTML page" if start.lstrip().startswith("<") else f"invalid JSON ({exc})"

@@ -25,7 +25,7 @@ def load_json(data: bytes) -> Any:
 
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply: not a document to read
         return None
 
 

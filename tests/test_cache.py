@@ -1,0 +1,117 @@
+"""The cache checks itself: an entry altered on disk is discarded and computed again, never
+served. Every kind of entry (parsed snapshots, the region layer with its tiles, measured pairs)
+gets one bit flipped in place; the `series` table must equal a --no-cache run byte for byte."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from geotools import cache
+
+from .conftest import REPO, data_path
+
+DAYS = 6
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A few real daily snapshots, and the simplified oblast layer."""
+    folder = tmp_path_factory.mktemp("cache-inputs")
+    for path in sorted(data_path("deepstate", "daily").iterdir())[:DAYS]:
+        shutil.copy(path, folder / path.name)
+    return folder, data_path("boundaries", "geoBoundaries-UKR-ADM1_simplified.geojson.gz")
+
+
+def _series(
+    inputs: tuple[Path, Path], out: Path, cache_dir: Path | None
+) -> subprocess.CompletedProcess[str]:
+    folder, regions = inputs
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = ["series", str(folder), "--period", "day", "--by", str(regions), "-o", str(out)]
+    if cache_dir is None:
+        args.append("--no-cache")
+    else:
+        env["GEOTOOLS_CACHE"] = str(cache_dir)
+    res = subprocess.run(
+        [sys.executable, "-m", "geotools", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-800:]
+    return res
+
+
+def _entries(root: Path, kind: str) -> list[Path]:
+    suffix = {"snapshots": ".snap", "pairs": ".json"}[kind]
+    return sorted(p for p in (root / kind).rglob(f"*{suffix}") if not p.name.startswith("."))
+
+
+def _flip(path: Path, rng: random.Random) -> None:
+    """Flip one bit of the entry in place, past its checksum line (in what it stores)."""
+    data = bytearray(path.read_bytes())
+    start = data.find(b"\n") + 1  # 0 for an entry of one line
+    at = rng.randrange(start, len(data))
+    data[at] ^= 1 << rng.randrange(8)
+    with open(path, "r+b") as fh:  # in place: same inode, same size
+        fh.write(data)
+
+
+@pytest.fixture(scope="module")
+def reference(inputs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    out = tmp_path_factory.mktemp("reference") / "table.csv"
+    _series(inputs, out, None)
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("flipped", ["everything", "pairs", "snapshots"])
+def test_a_flipped_bit_in_any_entry_is_caught(
+    flipped: str, inputs: tuple[Path, Path], reference: bytes, tmp_path: Path
+) -> None:
+    root = tmp_path / "cache"
+    _series(inputs, tmp_path / "warm.csv", root)
+    assert (tmp_path / "warm.csv").read_bytes() == reference
+    snaps, pairs = _entries(root, "snapshots"), _entries(root, "pairs")
+    # the DAYS snapshots and the region layer (its tiles inside) / one pair per day
+    assert len(snaps) >= DAYS + 1 and len(pairs) == DAYS - 1
+    rng = random.Random(flipped)
+    if flipped == "pairs":
+        altered = pairs
+    elif flipped == "snapshots":
+        altered = snaps
+        for p in pairs:  # without the pairs, every snapshot entry is read again
+            p.unlink()
+    else:
+        altered = snaps + pairs
+    for path in altered:
+        _flip(path, rng)
+    res = _series(inputs, tmp_path / "again.csv", root)
+    assert (tmp_path / "again.csv").read_bytes() == reference
+    damaged = [line for line in res.stderr.splitlines() if "is damaged (checksum" in line]
+    assert sorted(line.split()[3] for line in damaged) == sorted(map(str, altered))
+    # discarded and stored again, whole: a third run reads them without a complaint
+    res = _series(inputs, tmp_path / "third.csv", root)
+    assert (tmp_path / "third.csv").read_bytes() == reference
+    assert "damaged" not in res.stderr
+
+
+def test_seal_round_trip_and_any_flip(tmp_path: Path) -> None:
+    payload = b'{"a": 1.25}\nWKB\x00\x01'
+    sealed = cache.seal(payload)
+    path = tmp_path / "entry"
+    assert cache.unseal(sealed, path) == payload
+    for i in range(len(sealed)):
+        for bit in range(8):
+            bad = bytearray(sealed)
+            bad[i] ^= 1 << bit
+            path.write_bytes(bad)
+            assert cache.unseal(bytes(bad), path) is None
+            assert not path.exists()  # discarded
