@@ -75,6 +75,11 @@ def _register() -> None:
     for module in (map_command, chart, report):
         cli.add_command(module.command)
     # --- end maps, charts, report ---
+    # --- trends and animation (issue 19) ---
+    from geotools.cli import trend
+
+    cli.add_command(trend.command)
+    # --- end trends and animation ---
 
 
 _register()
