@@ -76,9 +76,10 @@ def _register() -> None:
         cli.add_command(module.command)
     # --- end maps, charts, report ---
     # --- trends and animation (issue 19) ---
-    from geotools.cli import trend
+    from geotools.cli import animate, trend
 
-    cli.add_command(trend.command)
+    for module in (trend, animate):
+        cli.add_command(module.command)
     # --- end trends and animation ---
 
 
