@@ -27,6 +27,7 @@ from pyproj import CRS, Transformer
 from geotools.errors import OutputError, UsageError
 from geotools.io import SnapshotRef, load_snapshot, resolve_refs
 from geotools.output import atomic_path
+from geotools.periods import make_periods
 from geotools.progress import progress
 from geotools.regions import RegionLayer, RegionSpec, select_codes
 from geotools.render.data import ReadOptions, source_names
@@ -302,6 +303,7 @@ def _writer(fmt: str, path: Path, size: tuple[int, int], fps: float) -> Any:
         size,
         fps=fps,
         codec=codec,
+        quality=None,  # the quality is in the output options
         pix_fmt_out=pix_fmt,
         macro_block_size=2,
         ffmpeg_log_level="error",
@@ -380,6 +382,12 @@ def collect(
     if not refs:
         raise UsageError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
     days = [r.date for r in refs]
+    if not make_periods(days, period, start, end):
+        raise UsageError(
+            f"no complete {period} between {start or days[0]} and {end or days[-1]} "
+            f"(the data spans {days[0]} … {days[-1]}); widen --start/--end or use a shorter "
+            "--period"
+        )
     result = series(
         refs,
         period=period,
@@ -398,11 +406,7 @@ def collect(
         use_cache=use_cache,
     )
     if not result.changes or result.crs is None:
-        raise UsageError(
-            f"no complete {period} between {start or days[0]} and {end or days[-1]} "
-            f"(the data spans {days[0]} … {days[-1]}); widen --start/--end or use a shorter "
-            "--period"
-        )
+        raise UsageError("the snapshots hold nothing to animate; check the inputs")
     layer = region_layer(regions, result.crs.to_wkt()) if regions is not None else None
     codes = sorted(select_codes(layer, list(region_filter))) if layer and region_filter else []
     return Frames(
