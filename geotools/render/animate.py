@@ -188,69 +188,118 @@ def _totals(frames: Frames, status: str) -> pd.DataFrame:
     return sums.join(sums.cumsum().add_prefix("since_"))
 
 
+class _Layer:
+    """A figure the size of a frame whose axes show the view (transparent unless ``color``)."""
+
+    def __init__(self, view: View, color: str | None = None) -> None:
+        width, height = view.size
+        self.fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+        self.fig.patch.set_facecolor(color or "none")
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        self.ax.set_axis_off()
+        self.ax.patch.set_visible(False)
+        x0, y0, x1, y1 = view.bounds
+        self.ax.set_xlim(x0, x1)
+        self.ax.set_ylim(y0, y1)
+        self.ax.set_aspect("auto")
+
+    def render(self) -> np.ndarray:
+        """The layer as an RGBA array (height × width × 4, straight alpha), redrawn."""
+        self.canvas.draw()  # type: ignore[no-untyped-call]
+        return np.asarray(self.canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+
+
+class _Overlay:
+    """An RGBA layer ready to be laid over frames: its visible pixels and their weights,
+    found once (a still layer is laid over every frame at the cost of its own pixels only)."""
+
+    def __init__(self, layer: np.ndarray, rows: slice, cols: slice) -> None:
+        self.rows, self.cols = rows, cols
+        top = layer[rows, cols]
+        self.hit = np.nonzero(top[:, :, 3])
+        alpha = top[self.hit][:, 3:].astype(np.float32) / 255
+        self.ink = top[self.hit][:, :3] * alpha
+        self.keep = 1 - alpha
+
+    def lay_on(self, base: np.ndarray) -> None:
+        """Alpha-composite onto the opaque RGBA ``base``, in place."""
+        if not self.hit[0].size:
+            return
+        under = base[self.rows, self.cols]
+        blend = self.ink + under[self.hit][:, :3] * self.keep
+        under[self.hit[0], self.hit[1], :3] = np.rint(blend).astype(np.uint8)
+
+
 class FrameDrawer:
-    """One matplotlib figure reused for every frame: patches whose paths change per step."""
+    """Three layers drawn with matplotlib and stacked with numpy: the map (control areas,
+    gained and lost parts; redrawn per frame), what never changes (region outlines, title,
+    legend, source; drawn once) and the date and totals (redrawn per frame). Text is most of
+    the cost of drawing a frame, so the unchanging text is drawn once, not once a frame.
+    """
 
     def __init__(self, view: View, statuses: Sequence[str], title: str, source: str) -> None:
-        width, height = view.size
         self.view = view
-        self.fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor=BACKGROUND)
-        self.canvas = FigureCanvasAgg(self.fig)
-        ax = self.fig.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_axis_off()
-        x0, y0, x1, y1 = view.bounds
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_aspect("auto")
-        self.ax = ax
+        self.map = _Layer(view, BACKGROUND)
+        self.still = _Layer(view)
+        self.text = _Layer(view)
         colors = status_colors(list(statuses))
         self.control = {s: self._patch(colors[s], 0.0, 1) for s in statuses}
         # a day's change is often smaller than a pixel: an edge of its own colour keeps it seen
         self.gained = self._patch(GAINED, 0.8, 3)
         self.lost = self._patch(LOST, 0.8, 3)
         box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 4}
-        scale = height / 720
-        self.date = ax.text(
-            0.012, 0.975, "", transform=ax.transAxes, va="top", ha="left",
-            fontsize=26 * scale, fontweight="bold", zorder=5, bbox=box,
+        scale = view.size[1] / 720
+        tx, sx = self.text.ax, self.still.ax
+        self.date = tx.text(
+            0.012, 0.975, "", transform=tx.transAxes, va="top", ha="left",
+            fontsize=26 * scale, fontweight="bold", bbox=box,
         )  # fmt: skip
-        self.totals = ax.text(
-            0.012, 0.89, "", transform=ax.transAxes, va="top", ha="left",
-            fontsize=13 * scale, zorder=5, bbox=box, linespacing=1.4,
+        self.totals = tx.text(
+            0.012, 0.89, "", transform=tx.transAxes, va="top", ha="left",
+            fontsize=13 * scale, bbox=box, linespacing=1.4,
         )  # fmt: skip
-        ax.text(
-            0.012, 0.015, source, transform=ax.transAxes, va="bottom", ha="left",
+        sx.text(
+            0.012, 0.015, source, transform=sx.transAxes, va="bottom", ha="left",
             fontsize=9 * scale, color="#333333", zorder=5, bbox=box,
         )  # fmt: skip
-        ax.text(
-            0.988, 0.975, title, transform=ax.transAxes, va="top", ha="right",
+        sx.text(
+            0.988, 0.975, title, transform=sx.transAxes, va="top", ha="right",
             fontsize=14 * scale, zorder=5, bbox=box,
         )  # fmt: skip
         legend = [("gained", GAINED), ("lost", LOST), *((s, colors[s]) for s in statuses)]
         for i, (label, color) in enumerate(legend):
             y = 0.015 + 0.035 * (len(legend) - 1 - i)
-            ax.text(
-                0.988, y, f"■ {label}", transform=ax.transAxes, va="bottom", ha="right",
+            sx.text(
+                0.988, y, f"■ {label}", transform=sx.transAxes, va="bottom", ha="right",
                 fontsize=11 * scale, color=color, zorder=5, bbox=box,
             )  # fmt: skip
+        self._still: _Overlay | None = None
 
     def _patch(self, color: str, edge: float, zorder: int) -> PathPatch:
         patch = PathPatch(MplPath(np.zeros((0, 2))), facecolor=color, edgecolor=color, lw=edge)
         patch.set_zorder(zorder)
-        self.ax.add_patch(patch)
+        self.map.ax.add_patch(patch)
         return patch
 
     def outlines(self, geom: shapely.Geometry, width: float = 0.9) -> None:
-        """Region outlines, drawn once over the control areas (``width`` in points at 720p)."""
+        """Region outlines over the control areas (``width`` in points at 720p)."""
         patch = PathPatch(line_path(_shown(geom, self.view)), fill=False, edgecolor=OUTLINE)
         patch.set_linewidth(width * self.view.size[1] / 720)
         patch.set_zorder(4)
-        self.ax.add_patch(patch)
+        self.still.ax.add_patch(patch)
+        self._still = None
 
     def draw(
         self, snap: Snapshot, changes: Sequence[Change], date_text: str, totals_text: str
     ) -> np.ndarray:
-        """The frame for one step, as an RGB array (height × width × 3)."""
+        """The frame for one step, as an RGBA array (height × width × 4, opaque).
+
+        The array is the map layer's own buffer: valid until the next call.
+        """
+        everything = slice(None)
+        if self._still is None:
+            self._still = _Overlay(self.still.render(), everything, everything)
         for status, patch in self.control.items():
             patch.set_path(geometry_path(_shown(snap.geometries.get(status), self.view)))
         gained = shapely.union_all([c.gained for c in changes]) if changes else None
@@ -259,9 +308,13 @@ class FrameDrawer:
         self.lost.set_path(geometry_path(_shown(lost, self.view)))
         self.date.set_text(date_text)
         self.totals.set_text(totals_text)
-        self.canvas.draw()  # type: ignore[no-untyped-call]
-        rgba = np.asarray(self.canvas.buffer_rgba())  # type: ignore[no-untyped-call]
-        return np.ascontiguousarray(rgba[:, :, :3])
+        frame = self.map.render()
+        self._still.lay_on(frame)
+        width, height = self.view.size
+        # the date and totals stay in the top left corner
+        corner = (slice(0, height // 2), slice(0, width * 3 // 4))
+        _Overlay(self.text.render(), *corner).lay_on(frame)
+        return frame
 
 
 #: ffmpeg output options per format. GIF: one palette, made from the first frame (which holds
@@ -290,7 +343,7 @@ FFMPEG_OPTIONS: dict[str, tuple[str, str, list[str]]] = {
 
 
 def _writer(fmt: str, path: Path, size: tuple[int, int], fps: float) -> Any:
-    """A started imageio-ffmpeg writer: send it RGB frames, then close it."""
+    """A started imageio-ffmpeg writer: send it RGBA frames, then close it."""
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -301,6 +354,7 @@ def _writer(fmt: str, path: Path, size: tuple[int, int], fps: float) -> Any:
     writer = imageio_ffmpeg.write_frames(
         str(path),
         size,
+        pix_fmt_in="rgba",
         fps=fps,
         codec=codec,
         quality=None,  # the quality is in the output options
