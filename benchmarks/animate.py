@@ -3,10 +3,12 @@
     python benchmarks/animate.py                      # GIF and MP4, cold cache then warm
     python benchmarks/animate.py --formats gif --size 640x360
 
-Each run is `python -m geotools animate …` in a fresh process; the peak memory is the largest
-sum of the resident memory of that process and its ffmpeg, sampled every 20 ms (psutil). Each
-file is read back (imageio-ffmpeg) and its frame count checked. The last line is one JSON
-object with the figures.
+Each run is `python -m geotools animate …` in a fresh process. Memory, sampled every 50 ms
+(psutil): the peak resident memory of the geotools process itself, and the peak of the sum of
+the proportional set sizes (PSS: pages shared between processes counted once, split among
+them) of it, its series workers (forked: they share most of their pages with it) and ffmpeg.
+A sum of RSS would count the shared pages once per worker. Each file is read back
+(imageio-ffmpeg) and its frame count checked. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -29,22 +31,23 @@ START, END, DAYS = "2024-11-01", "2025-11-01", 365
 FPS, HOLD = 6, 2.0
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak MB (process + children) of one command."""
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS MB of the process, peak PSS MB of it and its children."""
     began = time.perf_counter()
     proc = subprocess.Popen(args, env=env)
     top = psutil.Process(proc.pid)
-    peak = 0.0
+    own = tree = 0.0
     while proc.poll() is None:
         try:
-            tree = [top, *top.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree) / 2**20)
+            own = max(own, top.memory_info().rss / 2**20)
+            procs = [top, *top.children(recursive=True)]
+            tree = max(tree, sum(p.memory_full_info().pss for p in procs) / 2**20)
         except psutil.Error:
             pass
-        time.sleep(0.02)
+        time.sleep(0.05)
     if proc.returncode:
         sys.exit(f"failed: {' '.join(args)}")
-    return time.perf_counter() - began, peak
+    return time.perf_counter() - began, own, tree
 
 
 def frames_in(path: Path) -> int:
@@ -73,19 +76,20 @@ def main() -> None:
                 "--region", "UA-14", "--start", START, "--end", END, "--period", "day",
                 "--size", opts.size, "--fps", str(FPS), "--hold-last", str(HOLD), "-o", str(out),
             ]  # fmt: skip
-            seconds, peak = run(args, env)
+            seconds, own, tree = run(args, env)
             expected = DAYS + round(FPS * HOLD)
             got = frames_in(out)
             if got != expected:
                 sys.exit(f"{out.name}: {got} frames, expected {expected}")
             size_mb = out.stat().st_size / 1e6
             print(
-                f"{fmt} {temperature}: {seconds:.1f} s, peak {peak:.0f} MB, "
-                f"{got} frames, {size_mb:.2f} MB"
+                f"{fmt} {temperature}: {seconds:.1f} s, peak RSS {own:.0f} MB "
+                f"(with workers and ffmpeg: PSS {tree:.0f} MB), {got} frames, {size_mb:.2f} MB"
             )
             figures[f"{fmt}_{temperature}"] = {
                 "seconds": round(seconds, 1),
-                "peak_mb": round(peak),
+                "peak_rss_mb": round(own),
+                "peak_pss_tree_mb": round(tree),
                 "frames": got,
                 "file_mb": round(size_mb, 2),
             }
