@@ -30,7 +30,7 @@ from geotools.output import atomic_path
 from geotools.periods import make_periods
 from geotools.progress import progress
 from geotools.regions import RegionLayer, RegionSpec, select_codes
-from geotools.render.data import ReadOptions, source_names
+from geotools.render.data import ReadOptions
 from geotools.render.style import GAINED, LOST, main_status, status_colors
 from geotools.snapshot import Change, Snapshot
 from geotools.table import TOTAL
@@ -248,8 +248,9 @@ class FrameDrawer:
         # a day's change is often smaller than a pixel: an edge of its own colour keeps it seen
         self.gained = self._patch(GAINED, 0.8, 3)
         self.lost = self._patch(LOST, 0.8, 3)
-        box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 4}
-        scale = view.size[1] / 720
+        pad = 4.0  # points around each text, inside its box
+        box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": pad}
+        scale = max(view.size[1] / 720, 0.7)  # small frames keep legible text
         tx, sx = self.text.ax, self.still.ax
         self.date = tx.text(
             0.012, 0.975, "", transform=tx.transAxes, va="top", ha="left",
@@ -268,8 +269,9 @@ class FrameDrawer:
             fontsize=14 * scale, zorder=5, bbox=box,
         )  # fmt: skip
         legend = [("gained", GAINED), ("lost", LOST), *((s, colors[s]) for s in statuses)]
+        step = (11 * scale + 2 * pad) * DPI / 72 / view.size[1]  # a line and its box
         for i, (label, color) in enumerate(legend):
-            y = 0.015 + 0.035 * (len(legend) - 1 - i)
+            y = 0.015 + step * (len(legend) - 1 - i)
             sx.text(
                 0.988, y, f"■ {label}", transform=sx.transAxes, va="bottom", ha="right",
                 fontsize=11 * scale, color=color, zorder=5, bbox=box,
@@ -470,7 +472,7 @@ def collect(
         {r.date: r for r in refs},
         layer,
         codes,
-        source_names(inputs),
+        [_source_name(Path(i)) for i in inputs],
     )
 
 
@@ -559,7 +561,9 @@ def write_animation(
                 shown = period.end.isoformat()
                 if period.to_date != period.end:
                     shown += f"  (map of {period.to_date.isoformat()})"
-                text = _totals_text(row, shown_status, start, where)
+                text = _totals_text(
+                    row, shown_status, start, where, (period.end - period.start).days
+                )
                 kept = [c for c in changes if c.status == shown_status]
                 frame = drawer.draw(snap, kept, shown, text)
                 writer.send(frame)
@@ -572,11 +576,19 @@ def write_animation(
     return Animation(Path(dest), len(dates) + held, view, dates)
 
 
-def _totals_text(row: pd.Series | None, status: str, start: dt.date, where: str) -> str:
+def _source_name(path: Path) -> str:
+    """A folder with its parent (``deepstate/daily``: ``daily`` alone says little), a file's
+    name."""
+    if path.is_dir() and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return path.name or str(path)
+
+
+def _totals_text(row: pd.Series | None, status: str, start: dt.date, where: str, days: int) -> str:
     if row is None:
         return f"{status}: no change measured"
     return (
-        f"{status}, {where}: {row['net_km2']:+,.1f} km² this step "
+        f"{status}, {where}: {row['net_km2']:+,.1f} km² in {days} day{'s' * (days != 1)} "
         f"(+{row['gained_km2']:,.1f} / −{row['lost_km2']:,.1f})\n"
         f"since {start.isoformat()}: +{row['since_gained_km2']:,.0f} gained, "
         f"−{row['since_lost_km2']:,.0f} lost, net {row['since_net_km2']:+,.0f} km²"
