@@ -1,5 +1,6 @@
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -204,3 +205,22 @@ def test_trend_cli_with_projection(demo_scenario, tmp_path):
     assert bad.stderr.strip().count("\n") == 0 and "--window" in bad.stderr
     bad = run_cli(["trend", str(folder), "--pace-of", "R1B"], module=True)
     assert bad.returncode == 2 and "--by" in bad.stderr
+
+
+def test_rate_and_cumulative_charts_draw_the_trend(year_daily):
+    from geotools.render import charts
+
+    totals = year_daily[year_daily["region"] == "total"]
+    rolled = trend(totals, [30])
+    fig = charts.make_chart(year_daily, "rate")  # daily rows: a 30-day window
+    (line,) = fig.axes[0].get_lines()[:1]
+    assert list(line.get_xdata()) == list(rolled["date"])
+    np.testing.assert_array_equal(line.get_ydata(), rolled["net_km2_per_day_30d"].to_numpy())
+    bars = [p.get_height() for p in fig.axes[0].patches]
+    assert bars[: len(totals)] == pytest.approx(list(totals["gained_km2_per_day"]))
+    fig = charts.make_chart(year_daily, "cumulative")
+    net = fig.axes[0].get_lines()[2]
+    assert net.get_ydata()[-1] == pytest.approx(rolled["cumulative_net_km2"].iloc[-1])
+    assert net.get_ydata()[-1] == pytest.approx(
+        totals["area_to_km2"].iloc[-1] - totals["area_from_km2"].iloc[0], abs=1e-6
+    )
