@@ -24,10 +24,10 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from pyproj import CRS, Transformer
 
-from geotools.errors import OutputError, UsageError
+from geotools.errors import DataError, OutputError, UsageError
 from geotools.io import SnapshotRef, load_snapshot, resolve_refs
 from geotools.output import atomic_path
-from geotools.periods import make_periods
+from geotools.periods import Period, make_periods
 from geotools.progress import progress
 from geotools.regions import RegionLayer, RegionSpec, select_codes
 from geotools.render.data import ReadOptions
@@ -168,7 +168,7 @@ def _shown(geom: shapely.Geometry | None, view: View) -> shapely.Geometry:
 class Frames:
     """What the animation steps through: periods with their changes, and the Table."""
 
-    steps: list[tuple[Any, list[Change]]]
+    steps: list[tuple[Period, list[Change]]]
     table: pd.DataFrame
     crs: CRS
     refs: dict[dt.date, SnapshotRef]
@@ -436,7 +436,7 @@ def collect(
     read = read or ReadOptions()
     refs = resolve_refs(list(inputs), None, read.date_field, read.layer, read.on_duplicate)
     if not refs:
-        raise UsageError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
+        raise DataError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
     days = [r.date for r in refs]
     if not make_periods(days, period, start, end):
         raise UsageError(
