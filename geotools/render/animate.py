@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -524,7 +524,7 @@ def write_animation(
     read = read or ReadOptions()
     statuses = sorted(set(frames.table["status"]))
     shown_status = main_status(statuses, status) or statuses[0]
-    totals = _totals(frames, shown_status)
+    by_start = _totals(frames, shown_status).to_dict("index")
     view = _view(
         frames,
         _load(frames, frames.steps[0][0].from_date, read, use_cache),
@@ -557,7 +557,7 @@ def write_animation(
         try:
             frame: np.ndarray | None = None
             for (period, changes), snap in zip(frames.steps, snaps, strict=True):
-                row = totals.loc[period.start] if period.start in totals.index else None
+                row = by_start.get(period.start)
                 shown = period.end.isoformat()
                 if period.to_date != period.end:
                     shown += f"  (map of {period.to_date.isoformat()})"
@@ -584,7 +584,9 @@ def _source_name(path: Path) -> str:
     return path.name or str(path)
 
 
-def _totals_text(row: pd.Series | None, status: str, start: dt.date, where: str, days: int) -> str:
+def _totals_text(
+    row: Mapping[Hashable, Any] | None, status: str, start: dt.date, where: str, days: int
+) -> str:
     if row is None:
         return f"{status}: no change measured"
     return (
