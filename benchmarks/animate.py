@@ -14,6 +14,7 @@ A sum of RSS would count the shared pages once per worker. Each file is read bac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -41,9 +42,13 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
         try:
             own = max(own, top.memory_info().rss / 2**20)
             procs = [top, *top.children(recursive=True)]
-            tree = max(tree, sum(p.memory_full_info().pss for p in procs) / 2**20)
         except psutil.Error:
-            pass
+            procs = []
+        total = 0.0
+        for p in procs:  # one process ending between listing and reading drops only itself
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_full_info().pss / 2**20
+        tree = max(tree, total)
         time.sleep(0.05)
     if proc.returncode:
         sys.exit(f"failed: {' '.join(args)}")
