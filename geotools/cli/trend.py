@@ -130,9 +130,11 @@ def command(
     if output is not None:
         write_table(table, output)
         log.info("wrote %s (%d rows)", output, len(table))
-    elif not pace_of:
+    elif not pace_of:  # the last date, its net pace per window (-o writes every column)
         last = table[table["date"] == table["date"].max()]
-        print_table(last, title=f"Trend at {last['date'].iloc[0]}")
+        shown = ["region", "status", "net_km2_per_day", "cumulative_net_km2"]
+        shown += [c for w in windows for c in (f"net_km2_per_day_{w}d", f"span_days_{w}d")]
+        print_table(last[shown], title=f"Trend at {last['date'].iloc[0]} (km² a day)")
     if not pace_of or spec is None:
         return
     last_date = table["to_date"].max()
