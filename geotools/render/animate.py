@@ -323,8 +323,10 @@ class FrameDrawer:
 #: every flat colour: the legend lists them all), so later frames differ from the previous one
 #: only where the map changed and ffmpeg's GIF encoder stores just that rectangle (about 9×
 #: smaller than a palette per frame; imageio's Pillow writer cannot store rectangles under
-#: numpy 2 and is 3× slower). MP4: H.264 at constant quality. WebM: VP9 at constant quality,
-#: at its realtime speed (the default speed takes minutes for a year of frames).
+#: numpy 2 and is 3× slower). MP4: H.264 at constant quality, looking 10 frames ahead instead
+#: of 40 (x264 then holds ~100 MB less at 720p, at the same speed and size). WebM: VP9 at
+#: constant quality, at its realtime speed (the default speed takes minutes for a year of
+#: frames).
 FFMPEG_OPTIONS: dict[str, tuple[str, str, list[str]]] = {
     "gif": (
         "gif",
@@ -335,7 +337,7 @@ FFMPEG_OPTIONS: dict[str, tuple[str, str, list[str]]] = {
             "[b][p]paletteuse=dither=none",
         ],
     ),
-    "mp4": ("libx264", "yuv420p", ["-crf", "23"]),
+    "mp4": ("libx264", "yuv420p", ["-crf", "23", "-rc-lookahead", "10"]),
     "webm": (
         "libvpx-vp9",
         "yuv420p",
