@@ -24,12 +24,13 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from pyproj import CRS, Transformer
 
+from geotools.crs import WGS84, project
 from geotools.errors import DataError, OutputError, UsageError
 from geotools.io import SnapshotRef, load_snapshot, resolve_refs
 from geotools.output import atomic_path
 from geotools.periods import Period, make_periods
 from geotools.progress import progress
-from geotools.regions import RegionLayer, RegionSpec, select_codes
+from geotools.regions import RegionLayer, RegionSpec, land_mask, select_codes
 from geotools.render.data import ReadOptions
 from geotools.render.style import GAINED, LOST, main_status, status_colors
 from geotools.snapshot import Change, Snapshot
@@ -138,10 +139,10 @@ def geometry_path(geom: shapely.Geometry) -> MplPath:
 
 
 def line_path(geom: shapely.Geometry) -> MplPath:
-    """A matplotlib path of the boundaries of polygons (open sub-paths)."""
+    """A matplotlib path of lines (open sub-paths)."""
     verts: list[np.ndarray] = []
     codes: list[np.ndarray] = []
-    for line in shapely.get_parts(shapely.line_merge(shapely.boundary(geom))):
+    for line in shapely.get_parts(shapely.line_merge(shapely.union_all(geom))):
         xy = np.asarray(line.coords)
         if len(xy) < 2:
             continue
@@ -285,7 +286,11 @@ class FrameDrawer:
         return patch
 
     def outlines(self, geom: shapely.Geometry, width: float = 0.9) -> None:
-        """Region outlines over the control areas (``width`` in points at 720p)."""
+        """Outlines of polygons over the control areas (``width`` in points at 720p)."""
+        self.lines(shapely.boundary(geom), width)
+
+    def lines(self, geom: shapely.Geometry, width: float = 0.9) -> None:
+        """Lines over the control areas (``width`` in points at 720p)."""
         patch = PathPatch(line_path(_shown(geom, self.view)), fill=False, edgecolor=OUTLINE)
         patch.set_linewidth(width * self.view.size[1] / 720)
         patch.set_zorder(4)
@@ -538,7 +543,7 @@ def write_animation(
     where = (
         ", ".join(frames.regions.name_of(c) for c in frames.codes)
         if frames.codes and frames.regions is not None
-        else "all regions"
+        else "whole map"
     )
     start = frames.steps[0][0].start
     drawer = FrameDrawer(
@@ -547,7 +552,9 @@ def write_animation(
         title or f"Control of territory, {where}",
         f"Source: {', '.join(frames.sources)} · areas: geotools (equal-area, full resolution)",
     )
-    if frames.regions is not None:
+    if frames.regions is None:  # the coast for context (the shipped Natural Earth land)
+        drawer.lines(_coast(frames.crs), width=0.6)
+    else:
         drawer.outlines(frames.regions.geometries)
         if frames.codes:  # the regions the totals are about, in a bolder line
             idx = [frames.regions.codes.index(c) for c in frames.codes]
@@ -576,6 +583,19 @@ def write_animation(
         finally:
             writer.close()
     return Animation(Path(dest), len(dates) + held, view, dates)
+
+
+#: The box the shipped land polygon is clipped to (regions.land_mask): its edges are no coast.
+LAND_BOX = (21.0, 43.5, 41.0, 53.0)
+
+
+def _coast(crs: CRS) -> shapely.Geometry:
+    """The coastline of the shipped land polygon in ``crs`` (the clip box's edges left out)."""
+    # the land's edges along the box are straight lines between far apart vertices once
+    # projected (hundreds of metres off the box's projected meridians): 5 km covers that
+    box = shapely.segmentize(shapely.box(*LAND_BOX), 0.05)
+    edges = shapely.buffer(project(shapely.boundary(box), WGS84, crs), 5000.0)
+    return shapely.difference(shapely.boundary(land_mask(crs)), edges)
 
 
 def _source_name(path: Path) -> str:
