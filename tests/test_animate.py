@@ -1,5 +1,6 @@
 import datetime as dt
 import gc
+import logging
 import warnings
 
 import imageio.v3 as iio
@@ -8,13 +9,14 @@ import numpy as np
 import pytest
 import shapely
 
+from geotools.cli.main import main
 from geotools.errors import OutputError, UsageError
 from geotools.io import load_snapshot, resolve_refs
 from geotools.regions import RegionSpec
 from geotools.render.animate import collect, parse_bbox, parse_size, write_animation
 from geotools.render.style import STATUS_COLORS
 
-from .conftest import run_cli
+from .conftest import run_cli, write_geojson
 
 D = dt.date
 # a month of Donetsk oblast around the fall of Kurakhove, with the 2025-01-01 gap day
@@ -125,7 +127,7 @@ def test_first_and_last_frames_show_the_control_area_in_place(written, donetsk, 
             assert np.abs(_color(frame, pixel) - colour).max() <= tolerance, (fmt, pixel, colour)
 
 
-def test_errors_are_one_line(donetsk, tmp_path, deepstate_daily, boundaries_full):
+def test_errors_are_one_line(donetsk, tmp_path, deepstate_daily):
     with pytest.raises(OutputError, match=r"\.avi.*\.gif, \.mp4 or \.webm"):
         write_animation(donetsk, tmp_path / "x.avi")
     with pytest.raises(UsageError, match="outside the data"):
@@ -139,19 +141,54 @@ def test_errors_are_one_line(donetsk, tmp_path, deepstate_daily, boundaries_full
     with pytest.raises(UsageError, match="--bbox"):
         parse_bbox("39,47,36,49")
     assert list(tmp_path.iterdir()) == []
-    for args, code, words in [
-        (["-o", str(tmp_path / "a.mov")], 2, "unknown animation format"),
-        (["-o", str(tmp_path / "a.gif"), "--start", "2030-01-01", "--end", "2030-02-01"], 2,
+
+
+@pytest.fixture
+def cli_here(capsys):
+    """The command line in this process (no interpreter start-up per call): its exit code and
+    stderr. The logging set-up the command makes is undone afterwards."""
+    loggers = [logging.getLogger("geotools"), logging.getLogger("py.warnings")]
+    saved = [(log.handlers[:], log.level, log.propagate) for log in loggers]
+
+    def run(args):
+        with pytest.raises(SystemExit) as exc:
+            main(args)
+        return exc.value.code, capsys.readouterr().err
+
+    yield run
+    logging.captureWarnings(False)
+    for log, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        log.handlers[:] = handlers
+        log.setLevel(level)
+        log.propagate = propagate
+
+
+def test_cli_errors_are_one_line_and_write_nothing(tmp_path, cli_here):
+    # three small squares near Donetsk, one a day
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    for k in range(3):
+        square = shapely.box(37.5, 48.0, 37.6 + 0.01 * k, 48.1)
+        write_geojson(folder / f"2025010{k + 1}.geojson", [square])
+    out = tmp_path / "out"
+    out.mkdir()
+    for args, words in [
+        (["-o", str(out / "a.mov")], "unknown animation format"),
+        (["-o", str(out / "a.gif"), "--start", "2030-01-01", "--end", "2030-02-01"],
          "no complete day"),
-        (["-o", str(tmp_path / "a.gif"), "--start", "2025-01-02", "--end", "2025-01-01"], 2,
+        (["-o", str(out / "a.gif"), "--start", "2025-01-03", "--end", "2025-01-02"],
          "not before"),
-        (["-o", str(tmp_path / "a.gif"), "--start", "2025-01-01", "--end", "2025-01-03",
-          "--bbox", "-10,40,-5,45"], 2, "outside the data"),
+        (["-o", str(out / "a.gif"), "--bbox", "-10,40,-5,45"], "outside the data"),
+        (["-o", str(out / "a.gif"), "--size", "100x51"], "--size"),
+        (["-o", str(out / "a.gif"), "--region", "UA-14"], "--by"),
     ]:  # fmt: skip
-        res = run_cli(["animate", str(deepstate_daily), *args], module=True)
-        assert res.returncode == code, res.stderr
-        assert words in res.stderr and res.stderr.strip().count("\n") == 0, res.stderr
-    assert list(tmp_path.iterdir()) == []
+        code, err = cli_here(["animate", str(folder), *args])
+        assert code == 2, err
+        assert words in err and err.strip().count("\n") == 0, err
+    assert list(out.iterdir()) == []
+    code, err = cli_here(["animate", str(folder), "-o", str(out / "a.gif"), "--size", "64x64"])
+    assert code == 0, err
+    assert len(iio.imread(out / "a.gif", index=None)) == 2 + 12  # 2 days, 2 s held at 6 fps
 
 
 def test_cli_writes_a_webm_of_a_bbox(deepstate_daily, tmp_path):
