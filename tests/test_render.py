@@ -447,7 +447,7 @@ def test_file_names_are_escaped_in_the_default_title(tmp_path):
     assert f"<title>Change 2024-01-01 → 2024-02-01 ({html.escape(files[0].name)}, " in text
     # the report lists its inputs by file name
     report = render_report(data, single)
-    assert XSS not in report and report.count("<img") == 3
+    assert XSS not in report and report.count("<img") == 5  # the charts
     names = ", ".join(f.name for f in files)
     assert f"Inputs: {markupsafe.escape(names)}." in report
 
