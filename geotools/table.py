@@ -24,7 +24,13 @@ TABLE_COLUMNS: list[str] = [
     "lost_km2",
     "net_km2",
     "gap_days",
+    "days",
+    "gained_km2_per_day",
+    "lost_km2_per_day",
+    "net_km2_per_day",
 ]
+#: Columns derived from the others in ``make_table`` (never stored, so they cannot drift).
+RATE_COLUMNS = ("gained_km2_per_day", "lost_km2_per_day", "net_km2_per_day")
 DATE_COLUMNS = ("period_start", "period_end", "from_date", "to_date", "date")
 AREA_COLUMNS = ("area_from_km2", "area_to_km2", "gained_km2", "lost_km2", "net_km2")
 TOTAL = "total"
@@ -80,13 +86,32 @@ def make_table(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows))
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+    frame = with_rates(frame)
     extra = [c for c in frame.columns if c not in TABLE_COLUMNS]
     frame = frame[TABLE_COLUMNS + extra]
     frame["gap_days"] = frame["gap_days"].astype("int64")
-    for col in AREA_COLUMNS:
+    frame["days"] = frame["days"].astype("int64")
+    for col in (*AREA_COLUMNS, *RATE_COLUMNS):
         frame[col] = frame[col].astype("float64")
     order = frame["region"].map(lambda r: (r == TOTAL, r == "outside", r))
     frame = frame.assign(_order=order).sort_values(
         ["period_start", "status", "_order"], kind="stable"
     )
     return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``days`` (the period's length, end − start) and the per-day rates
+    ``gained_km2 / days``, ``lost_km2 / days``, ``net_km2 / days``, derived like net."""
+    if frame.empty:
+        days = pd.Series(dtype="int64")
+    else:
+        days = pd.Series(
+            [(e - s).days for s, e in zip(frame["period_start"], frame["period_end"], strict=True)],
+            index=frame.index,
+            dtype="int64",
+        )
+    out = frame.assign(days=days)
+    for col in RATE_COLUMNS:
+        out[col] = out[col.removesuffix("_per_day")].astype("float64") / days
+    return out

@@ -282,7 +282,7 @@ def test_report_loads_with_maps_and_charts(browser, deepstate_daily, boundaries_
     page = view.page
     page.wait_for_timeout(700)
     widths = page.eval_on_selector_all("img.chart", "els => els.map(e => e.naturalWidth)")
-    assert len(widths) == 3 and min(widths) > 300
+    assert len(widths) == 5 and min(widths) > 300  # area, change, rate, cumulative, regions
     frames = [f for f in page.frames if f != page.main_frame]
     assert len(frames) == 2
     for frame in frames:

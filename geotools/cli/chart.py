@@ -36,7 +36,15 @@ log = logging.getLogger(__name__)
     default="change",
     show_default=True,
     help="area: held over time; change: gained/lost/net per period; regions: per region "
-    "(--by) for one status class: --status, default occupied or else the first class.",
+    "(--by) for one status class: --status, default occupied or else the first class; "
+    "rate: km² a day with the rolling net pace (--window); cumulative: since the start.",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=None,
+    help="--kind rate: rolling window in days (default 30 for daily periods, 28 for weekly, "
+    "else three periods).",
 )
 @click.option("--title", default=None, help="Chart title.")
 @range_options
@@ -50,6 +58,7 @@ def command(
     inputs: tuple[str, ...],
     output: Path,
     kind: str,
+    window: int | None,
     title: str | None,
     start: Any,
     end: Any,
@@ -92,5 +101,6 @@ def command(
         workers=workers,
         use_cache=not no_cache,
     )
-    write_chart(make_chart(result.table, kind, title, status=chosen_status(read)), output)
+    chart = make_chart(result.table, kind, title, status=chosen_status(read), window=window)
+    write_chart(chart, output)
     log.info("wrote %s", output)

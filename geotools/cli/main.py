@@ -91,6 +91,12 @@ def _register() -> None:
 
     cli.add_command(places.command)
     # --- end places ---
+    # --- trends and animation (issue 19) ---
+    from geotools.cli import animate, trend
+
+    for module in (trend, animate):
+        cli.add_command(module.command)
+    # --- end trends and animation ---
 
 
 _register()

@@ -131,10 +131,100 @@ def region_chart(
     return fig
 
 
-def make_chart(
-    table: pd.DataFrame, kind: str, title: str | None = None, status: str | None = None
+def default_window(table: pd.DataFrame) -> int:
+    """The rolling window of the rate chart: 30 days for daily rows, 4 weeks for weekly rows,
+    else three of the longest periods (a 93-day window holds any three calendar months)."""
+    days = int(table["days"].max()) if not table.empty else 1
+    if days <= 1:
+        return 30
+    if days <= 7:
+        return 28
+    return 3 * days
+
+
+def _one_status(table: pd.DataFrame, status: str | None) -> tuple[str, pd.DataFrame]:
+    rows = _totals(table)
+    chosen = main_status(list(rows["status"].unique()), status)
+    assert chosen is not None  # _totals refused an empty table
+    return chosen, rows[rows["status"] == chosen].sort_values("period_start")
+
+
+def rate_chart(
+    table: pd.DataFrame,
+    status: str | None = None,
+    title: str | None = None,
+    window: int | None = None,
 ) -> Figure:
-    """One chart by name: ``area``, ``change`` or ``regions`` (of ``status``, see region_chart)."""
+    """Gained (up) and lost (down) km² a day per period, with the rolling net km² a day over
+    ``window`` days (see geotools.trends; default ``default_window``), for one status."""
+    from geotools.trends import trend
+
+    status, rows = _one_status(table, status)
+    window = window or default_window(rows)
+    rolled = trend(rows, [window])
+    fig = Figure(figsize=(9, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    starts = list(rows["period_start"])
+    widths = list(rows["days"])
+    ax.bar(starts, rows["gained_km2_per_day"], width=widths, align="edge", color=GAINED,
+           label="gained a day", linewidth=0)  # fmt: skip
+    ax.bar(starts, -rows["lost_km2_per_day"], width=widths, align="edge", color=LOST,
+           label="lost a day", linewidth=0)  # fmt: skip
+    ax.plot(
+        list(rolled["date"]),
+        rolled[f"net_km2_per_day_{window}d"],
+        color=NET,
+        linewidth=1.6,
+        label=f"net a day, {window}-day rolling",
+    )
+    ax.axhline(0, color="#444444", linewidth=0.6)
+    ax.set_ylabel(literal(f"{status}, km² a day"))
+    ax.grid(True, axis="y", color="#dddddd", linewidth=0.6)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_title(literal(title or "Km² a day, with the rolling net pace"))
+    ax.legend(loc="best", frameon=False, ncols=3)
+    fig.autofmt_xdate()
+    return fig
+
+
+def cumulative_chart(
+    table: pd.DataFrame, status: str | None = None, title: str | None = None
+) -> Figure:
+    """Gained, lost and net km² summed since the first period (one status)."""
+    status, rows = _one_status(table, status)
+    x = [rows["period_start"].iloc[0], *rows["period_end"]]
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for column, color, label, sign in [
+        ("gained_km2", GAINED, "gained", 1.0),
+        ("lost_km2", LOST, "lost (down)", -1.0),
+        ("net_km2", NET, "net", 1.0),
+    ]:
+        y = [0.0, *(sign * rows[column].cumsum())]
+        ax.plot(x, y, color=color, linewidth=1.6 if column == "net_km2" else 1.1, label=label)
+    ax.axhline(0, color="#444444", linewidth=0.6)
+    ax.set_ylabel(literal(f"{status}, km² since {x[0].isoformat()}"))
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_title(literal(title or f"Cumulative change since {x[0].isoformat()}"))
+    ax.legend(loc="best", frameon=False, ncols=3)
+    fig.autofmt_xdate()
+    return fig
+
+
+def make_chart(
+    table: pd.DataFrame,
+    kind: str,
+    title: str | None = None,
+    status: str | None = None,
+    window: int | None = None,
+) -> Figure:
+    """One chart by name: ``area``, ``change``, ``regions`` (of ``status``, see region_chart),
+    ``rate`` (rolling over ``window`` days, see rate_chart) or ``cumulative``."""
+    if kind == "rate":
+        return rate_chart(table, status=status, title=title, window=window)
+    if kind == "cumulative":
+        return cumulative_chart(table, status=status, title=title)
     if kind == "area":
         return area_chart(table, title)
     if kind == "change":

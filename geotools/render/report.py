@@ -243,6 +243,7 @@ def render_report(
 
     charts = []
     kinds = [("area", "area held over time"), ("change", "gained, lost and net per period")]
+    kinds += [("rate", "km² a day with the rolling pace"), ("cumulative", "cumulative change")]
     if timeline.regions is not None:
         kinds.append(("regions", "gained, lost and net per region"))
     for kind, alt in kinds:

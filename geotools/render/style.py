@@ -42,7 +42,7 @@ CHANGE_TOLERANCE_M = 60.0
 REGION_TOLERANCE_M = 250.0
 OUTLINE_TOLERANCE_M = 1500.0
 
-CHART_KINDS = ("area", "change", "regions")
+CHART_KINDS = ("area", "change", "regions", "rate", "cumulative")
 #: The status class a map's choropleth and the per-region chart show when none is chosen.
 MAIN_STATUS = "occupied"
 CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
