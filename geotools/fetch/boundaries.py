@@ -139,8 +139,15 @@ def _check_content(doc: dict[str, Any], pin: dict[str, Any], path: Path) -> str 
     """None if the layer's content matches ``pin``; else the first difference, in one line."""
     try:
         found = content.fingerprint(doc, pin["key"])
-    except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
-        problem: str | None = f"unreadable layer ({exc})"
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        shapely.errors.GEOSException,
+    ) as exc:
+        problem: str | None = f"a feature cannot be read ({type(exc).__name__}: {exc})"
     else:
         problem = content.mismatch(found, pin)
     if problem is not None:
