@@ -1,6 +1,7 @@
 import gzip
 import hashlib
 import json
+import logging
 import re
 
 import numpy as np
@@ -259,3 +260,28 @@ def test_cli_by_spec_uses_prefilled_cache(
     assert "UA-14,Donetsk Oblast" in out.read_text()
     res = run_cli(["series", *files, "--by", "geoboundaries:UKR"])
     assert res.returncode == 2 and "bad region spec" in res.stderr
+
+
+def test_geometry_within_area_tolerance_accepted_with_a_warning(
+    cache, upstream_bytes, monkeypatch, caplog
+):
+    """One vertex of Odesa oblast moved by 1e-6° (about 10 cm): a new geometry digest, but
+    an area change far below 1e-6 of the unit's: accepted, and the difference is said."""
+
+    def tiny(feat):
+        geom = shapely.geometry.shape(feat["geometry"])
+        coords = shapely.get_coordinates(geom)
+        coords[len(coords) // 2, 0] += 1e-6
+        feat["geometry"] = json.loads(shapely.to_geojson(shapely.set_coordinates(geom, coords)))
+        return feat
+
+    body = _with_feature(upstream_bytes, "UA-51", tiny)
+    found = content.fingerprint_bytes(body, "shapeISO")
+    pin = boundaries.pins()["gbOpen/UKR/ADM1"]["content"]
+    assert found.geometry_sha256 != pin["geometry_sha256"]
+    assert 0 < content.largest_area_difference(found, pin) < content.AREA_RTOL
+    with caplog.at_level(logging.WARNING, logger="geotools"):
+        path = _fetch(cache, body, monkeypatch)
+    assert path.read_bytes() == body
+    (said,) = [r.getMessage() for r in caplog.records if "pinned digest" in r.getMessage()]
+    assert "every unit's area is within 1e-06 of the pin" in said
