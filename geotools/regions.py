@@ -42,7 +42,8 @@ class TilingReport:
     gap_count: int = 0
     gap_km2: float = 0.0
     unknown_names: list[str] = field(default_factory=list)
-    # regions (code, "null" or "empty") with a feature that has no area: kept, area zero
+    # (code, why) of features without area ("null", "empty", "no polygon", "… part" when the
+    # region has other features): the region is kept, the feature counts zero
     no_geometry: list[tuple[str, str]] = field(default_factory=list)
 
     @property
