@@ -28,6 +28,7 @@ from geotools.frontline import (
     inner_zone,
     read_outline,
 )
+from geotools.outlines import MIN_INSIDE, default_outline
 from geotools.periods import Period, make_periods
 from geotools.progress import progress
 from geotools.read import ReadOptions, load_snapshot, resolve_refs, settle
@@ -159,6 +160,19 @@ def advance_rows(
     return rows
 
 
+def _default_outline(snap: Snapshot, statuses: Sequence[str] | None) -> Path:
+    """The shipped outline of Ukraine when ``snap`` lies in Ukraine, else the usage error."""
+    shipped = default_outline(control_geometry(snap, statuses), snap.crs)
+    if shipped is None:
+        raise UsageError(
+            "the front needs the country outline: give regions= (--by REGIONS) or "
+            "outline= (--outline) (the shipped outline of Ukraine is used only for data "
+            f"lying in Ukraine, at least {MIN_INSIDE:.0%} of its area)",
+            snap.source,
+        )
+    return shipped.path
+
+
 def front(
     inputs: Sequence[str | Path],
     /,
@@ -181,9 +195,10 @@ def front(
 ) -> FrontResult:
     """Lines of contact and their lengths at each period edge, and the advance per period.
 
-    The outline is ``outline`` (a polygon file) or else the region layer's union; either is
-    clipped to land (the shipped Natural Earth 10m mask, or ``land``). One snapshot gives
-    lengths only. Only the snapshots at period edges are read.
+    The outline is ``outline`` (a polygon file) or else the region layer's union, or with
+    neither, for data lying in Ukraine, the shipped outline of Ukraine (said in the log; see
+    geotools.outlines); it is clipped to land (the shipped Natural Earth 10m mask, or
+    ``land``). One snapshot gives lengths only. Only the snapshots at period edges are read.
 
     Examples
     --------
@@ -193,11 +208,6 @@ def front(
     """
     opts = settle(inputs, options if options is not None else ReadOptions())
     spec = region_spec(regions, region_field)
-    if spec is None and outline is None:
-        raise UsageError(
-            "the front needs the country outline: give regions= (--by REGIONS) or "
-            "outline= (--outline)"
-        )
     if region_filter and spec is None:
         raise UsageError(
             "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
@@ -229,6 +239,8 @@ def front(
                 if spec is not None:
                     layer = spec.build(crs)
                     names = {c: layer.name_of(c) for c in [*layer.codes, OUTSIDE]}
+                if spec is None and outline is None:  # issue 15: Ukraine's, if the data is there
+                    outline = _default_outline(snap, statuses)
                 shape = read_outline(outline, crs) if outline is not None else None
                 if shape is None:
                     assert layer is not None

@@ -8,6 +8,7 @@ beyond the layer.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,19 +42,45 @@ class TilingReport:
     gap_count: int = 0
     gap_km2: float = 0.0
     unknown_names: list[str] = field(default_factory=list)
+    # (code, why) of features without area ("null", "empty", "no polygon", "… part" when the
+    # region has other features): the region is kept, the feature counts zero
+    no_geometry: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def overlap_km2(self) -> float:
         """Total overlapping area (counted once, assigned by the overlap rule)."""
         return sum(a for _, _, a in self.overlaps)
 
-    def summary(self) -> str:
-        """One line for the log."""
+    def summary(self, geometry: bool = True) -> str:
+        """One line for the log (``geometry``: with the regions lacking geometry)."""
         bits = [f"{len(self.overlaps)} overlapping pairs ({self.overlap_km2:.6g} km²)"]
         bits.append(f"{self.gap_count} gaps inside the layer ({self.gap_km2:.6g} km²)")
         if self.unknown_names:
             bits.append("names not in the registry: " + ", ".join(self.unknown_names))
+        if self.no_geometry and geometry:
+            bits.append("null or empty geometry (zero area): " + _listed(self.no_geometry))
         return "; ".join(bits)
+
+
+def _listed(no_geometry: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{code} ({why})" for code, why in no_geometry)
+
+
+def warn_no_geometry(source: str, tiling: TilingReport, names: dict[str, str]) -> None:
+    """One warning line naming the layer and its regions without geometry (if any): their
+    rows stay in every table with zero area, so nothing disappears silently."""
+    if tiling.no_geometry:
+        listed = ", ".join(f"{c} {names.get(c, c)} ({why})" for c, why in tiling.no_geometry)
+        # once per command: a worker process (series' pool) builds the layer again, after or
+        # while the main process, which has said it, builds it
+        say = log.warning if multiprocessing.parent_process() is None else log.info
+        say(
+            "%s: %d region feature(s) with null or empty geometry, counted as zero area (the "
+            "rows stay): %s",
+            source,
+            len(tiling.no_geometry),
+            listed,
+        )
 
 
 @dataclass
@@ -236,8 +263,6 @@ def read_regions(
     for geom, key, label in zip(
         raw.geometries, raw.attributes[key_field], raw.attributes[name_field], strict=True
     ):
-        if geom is None or shapely.is_empty(geom):
-            continue
         code = registry.lookup(str(key)) or registry.lookup(str(label))
         if code is None:
             code = str(key).strip()
@@ -245,13 +270,29 @@ def read_regions(
             names[code] = str(label).strip()
         else:
             names[code] = registry.name(code) or str(label)
+        # A null or empty geometry (or one with no polygonal part) keeps its region, with zero
+        # area, and is reported: a region must not vanish from the tables without a word.
+        if geom is None or shapely.is_empty(geom):
+            tiling.no_geometry.append((code, "null" if geom is None else "empty"))
+            by_code.setdefault(code, [])
+            continue
         geom = polygonal(shapely.make_valid(shapely.force_2d(geom)))
+        if shapely.is_empty(geom):
+            tiling.no_geometry.append((code, "no polygon"))
+            by_code.setdefault(code, [])
+            continue
         by_code.setdefault(code, []).append(geom)
-    if not by_code:
+    if not any(by_code.values()):
         raise DataError("region layer has no polygons; check the file and --layer", path)
+    # a region whose other features have area keeps that area: only this part counts zero
+    tiling.no_geometry = sorted(
+        (c, f"{w} part" if by_code[c] else w) for c, w in tiling.no_geometry
+    )
     codes = sorted(by_code)
     merged = [
         project(by_code[c][0] if len(by_code[c]) == 1 else shapely.union_all(by_code[c]), src, crs)
+        if by_code[c]
+        else shapely.MultiPolygon()
         for c in codes
     ]
     merged = [polygonal(shapely.make_valid(g)) for g in merged]
@@ -274,8 +315,9 @@ def read_regions(
             len(tiling.unknown_names),
             ", ".join(tiling.unknown_names),
         )
+    warn_no_geometry(str(path), tiling, dict(zip(out.codes, out.names, strict=True)))
     if tiling.overlaps or tiling.gap_count:
-        log.warning("%s does not tile cleanly: %s", path, tiling.summary())
+        log.warning("%s does not tile cleanly: %s", path, tiling.summary(geometry=False))
     else:
         log.info("%s: %d regions, no overlaps, no gaps", path, len(codes))
     return out
@@ -351,7 +393,8 @@ class RegionSpec:
             return read_regions(self.path, crs, self.region_field, layer=self.layer)
         from geotools import cache
 
-        settings = f"regions|{crs.to_wkt()}|{self.region_field}|{self.layer}"
+        # "regions2": entries from before null/empty regions were kept lack their rows
+        settings = f"regions2|{crs.to_wkt()}|{self.region_field}|{self.layer}"
         key = cache.snapshot_key(self.path, settings)
         hit = cache.load_parsed(key)
         if hit is not None:
@@ -362,7 +405,9 @@ class RegionSpec:
                 gap_count=int(meta["tiling"]["gap_count"]),
                 gap_km2=float(meta["tiling"]["gap_km2"]),
                 unknown_names=list(meta["tiling"]["unknown_names"]),
+                no_geometry=[(c, w) for c, w in meta["tiling"].get("no_geometry", [])],
             )
+            warn_no_geometry(str(self.path), tiling, dict(zip(codes, meta["names"], strict=True)))
             layer = RegionLayer(
                 codes=codes,
                 names=list(meta["names"]),
@@ -389,6 +434,7 @@ class RegionSpec:
                 "gap_count": layer.tiling.gap_count,
                 "gap_km2": layer.tiling.gap_km2,
                 "unknown_names": layer.tiling.unknown_names,
+                "no_geometry": layer.tiling.no_geometry,
             },
         }
         blobs = {c: shapely.to_wkb(g) for c, g in zip(layer.codes, layer.geometries, strict=True)}

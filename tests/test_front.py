@@ -197,10 +197,14 @@ def test_front_cli_writes_table_and_lines(tmp_path, deepstate_daily, boundaries_
     assert "front_km" in res.stdout and "Donetsk" in res.stdout
 
 
-def test_front_cli_needs_an_outline(deepstate_daily):
-    res = run_cli(["front", str(deepstate_daily / "20250601.geojson.gz")])
+def test_front_cli_needs_an_outline(tmp_path):
+    # data outside Ukraine (in Chile): no shipped outline applies (issue 15; Ukraine's own
+    # data runs without one, see test_front_default_outline.py)
+    chile = write_geojson(tmp_path / "20250601.geojson", [shapely.box(-71.0, -34.0, -70.0, -33.0)])
+    res = run_cli(["front", str(chile)])
     assert res.returncode == 2
     assert "outline" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert str(chile) in res.stderr
 
 
 def test_real_monthly_advance_is_plausible(deepstate_daily, boundaries_full):

@@ -191,7 +191,7 @@ def boundaries(
     dest: Path,
 ) -> None:
     """A geoBoundaries layer (default geoboundaries:UKR:ADM1), checked against its pinned
-    hash, copied into DEST (it is also kept in the cache for --by)."""
+    content, copied into DEST (it is also kept in the cache for --by)."""
     from geotools.fetch.boundaries import is_spec, resolve
     from geotools.output import write_bytes
 

@@ -1,7 +1,9 @@
 """`geoboundaries:ISO:ADMn[:release]` region specs: geoBoundaries API → file → pinned cache.
 
-The file is downloaded once into the cache (``GEOTOOLS_CACHE``), checked against the sha256
-pinned in shapes/sources/boundaries.json, and used offline from then on.
+The file is downloaded once into the cache (``GEOTOOLS_CACHE``), checked against the content
+pinned in shapes/sources/boundaries_pins.json (feature count, unit codes, each unit's area, a digest
+of the normalised geometry; not the bytes, which a re-save changes), and used offline from then
+on.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import shapely
+
 from geotools.cache import checksum, entry_path, locked
 from geotools.errors import DataError, UsageError
-from geotools.fetch import http
+from geotools.fetch import content, http
 from geotools.output import write_bytes
 
 log = logging.getLogger(__name__)
@@ -26,10 +30,15 @@ log = logging.getLogger(__name__)
 PREFIX = "geoboundaries:"
 
 
-@lru_cache(maxsize=1)
-def _catalogue() -> dict[str, Any]:
-    text = resources.files("geotools.shapes").joinpath("sources", "boundaries.json").read_text()
+@lru_cache(maxsize=2)
+def _catalogue(name: str = "boundaries.json") -> dict[str, Any]:
+    text = resources.files("geotools.shapes").joinpath("sources", name).read_text()
     return dict(json.loads(text))
+
+
+def pins() -> dict[str, Any]:
+    """The pinned content of known layers, by ``release/ISO3/ADMn`` (boundaries_pins.json)."""
+    return dict(_catalogue("boundaries_pins.json")["pins"])
 
 
 def is_spec(text: str) -> bool:
@@ -60,11 +69,11 @@ def resolve(
 
     The download is two requests (the API's metadata, then the file), ``delay`` seconds
     apart; each has ``attempts`` tries of ``timeout`` seconds (see ``http.get``). Nothing is
-    cached unless the file matches its pin and parses with features.
+    cached unless the file parses with features and its content matches its pin.
     """
     release, iso, adm = parse_spec(spec)
     key = f"{release}/{iso}/{adm}"
-    pin = _catalogue()["pins"].get(key)
+    pin = pins().get(key)
     path = entry_path("boundaries", release, f"geoBoundaries-{iso}-{adm}.geojson")
     with locked(path):
         if path.exists() and _cached_ok(path, pin):
@@ -118,20 +127,71 @@ def _cached_ok(path: Path, pin: dict[str, Any] | None) -> bool:
 
 
 def _verify(body: bytes, pin: dict[str, Any] | None, path: Path) -> str | None:
-    """None if ``body`` is a usable layer matching its pin, else the problem in one line."""
+    """None if ``body`` is a usable layer matching its pin, else the problem in one line.
+
+    The pin is the layer's content (see geotools.fetch.content): feature count, unit codes,
+    each unit's geodesic area to 1e-6, and a digest of the normalised geometry, so a copy
+    re-saved by another tool passes and a changed unit does not. The byte digest is only
+    logged (bytes equal to a pinned serialisation are its content, proven when pinned).
+    """
     digest = hashlib.sha256(body).hexdigest()
-    if pin is not None and digest != pin["sha256"]:
-        return (
-            f"sha256 {digest[:16]}… does not match the pinned {pin['sha256'][:16]}… for "
-            f"{path.name}: the source changed or the download is damaged; "
-            "check it, then pass --by PATH"
-        )
+    log.info("%s: %d bytes, sha256 %s (information only)", path.name, len(body), digest)
+    known = pin.get("serialisations", {}) if pin is not None else {}
+    if digest in known:
+        log.info("%s: bytes of a pinned serialisation (%s)", path.name, known[digest])
+        return None
     if pin is None:
-        log.warning("%s has no pinned hash; using it as downloaded (sha256 %s)", path.name, digest)
+        log.warning(
+            "%s has no pinned content; using it as downloaded (sha256 %s)", path.name, digest
+        )
     try:
         doc = json.loads(body)
     except ValueError:
+        if pin is not None:
+            return (
+                f"is not JSON (an error page or a cut download), so it does not match the pinned "
+                f"content of {path.name}; retry later or pass --by PATH"
+            )
         return "downloaded file is not JSON (truncated or an error page); retry later"
     if not isinstance(doc, dict) or not doc.get("features"):
         return "downloaded file has no features; retry later or pass --by PATH"
+    if pin is None:
+        return None
+    return _check_content(doc, pin["content"], path)
+
+
+def _check_content(doc: dict[str, Any], pin: dict[str, Any], path: Path) -> str | None:
+    """None if the layer's content matches ``pin``; else the first difference, in one line."""
+    try:
+        found = content.fingerprint(doc, pin["key"])
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        shapely.errors.GEOSException,
+    ) as exc:
+        problem: str | None = f"a feature cannot be read ({type(exc).__name__}: {exc})"
+    else:
+        problem = content.mismatch(found, pin)
+    if problem is not None:
+        return (
+            f"content does not match the pinned {path.name}: {problem}; the source changed or "
+            "the download is damaged; check it, then pass --by PATH"
+        )
+    if found.geometry_sha256 == pin["geometry_sha256"]:
+        log.info(
+            "%s: the pinned geometry (normalised digest %s…)",
+            path.name,
+            pin["geometry_sha256"][:16],
+        )
+    else:
+        log.warning(
+            "%s: geometry differs from the pinned digest, but every unit's area is within %g "
+            "of the pin (largest %.1e): accepted",
+            path.name,
+            content.AREA_RTOL,
+            content.largest_area_difference(found, pin),
+        )
     return None
