@@ -34,6 +34,7 @@ from geotools.progress import progress
 from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
+from geotools.sources.profile import control_statuses
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
 from geotools.transitions import make_transition_table, transition_rows
 from geotools.workers import stop, worker_init
@@ -172,7 +173,10 @@ def series(
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
     warned: set[dt.date] = set()
+    watched = _watched_statuses(opts)
     for p, res in zip(periods, results, strict=True):
+        if not opts.allows("area-jump"):
+            _warn_jumps(p, res, watched, by_date)
         for day, attr in ((p.from_date, "area_from_m2"), (p.to_date, "area_to_m2")):
             if day not in warned and all(getattr(s, attr) == 0 for s in res.statuses):
                 warned.add(day)
@@ -227,6 +231,41 @@ def series(
         inputs=[str(i.path if isinstance(i, SnapshotRef) else i) for i in inputs],
         use_cache=use_cache,
     )
+
+
+#: A warning when a class's area changes by more than this share of its area at the period's
+#: start (and by more than JUMP_MIN_KM2): a file of another source, or a broken export.
+JUMP_SHARE = 0.25
+JUMP_MIN_KM2 = 1.0
+
+
+def _watched_statuses(options: ReadOptions) -> set[str] | None:
+    """The classes whose jumps are warned about: a profile's Russian-control classes (ISW's
+    small claimed and partisan layers come and go), else every class (None)."""
+    if options.profile is None:
+        return None
+    return set(control_statuses(options.profile))
+
+
+def _warn_jumps(
+    period: Period, result: PairResult, watched: set[str] | None, refs: dict[dt.date, SnapshotRef]
+) -> None:
+    """Warn, naming both files, when a class's area jumps (see JUMP_SHARE)."""
+    for s in result.statuses:
+        if watched is not None and s.status not in watched:
+            continue
+        a0, a1 = s.area_from_m2, s.area_to_m2
+        if a0 > 0 and abs(a1 - a0) > JUMP_SHARE * a0 and abs(a1 - a0) > JUMP_MIN_KM2 * 1e6:
+            log.warning(
+                "%s → %s: %s goes from %.1f to %.1f km² (%+.0f %%): check that both are "
+                "snapshots of one source (--allow area-jump silences this)",
+                refs[period.from_date].path,
+                refs[period.to_date].path,
+                s.status,
+                a0 / 1e6,
+                a1 / 1e6,
+                100 * (a1 - a0) / a0,
+            )
 
 
 class RegionAccounts:

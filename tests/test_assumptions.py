@@ -65,11 +65,14 @@ def test_info_on_a_raw_file_names_the_detected_profile_and_its_classes():
     assert res.returncode == 0, res.stderr
     assert "profile   deepstate-raw (detected:" in res.stdout
     assert "contested" in res.stdout and "liberated" in res.stdout
-    # --profile none reads every polygon as one class, as asked (and says where it is)
+    # --profile none reads every polygon as one class, as asked, and warns that most of it
+    # lies outside Ukraine (Karelia, the Kurils… are drawn on DeepState's map)
     res = run_cli(["info", str(path), "--profile", "none"])
     assert res.returncode == 0, res.stderr
     assert "occupied" in res.stdout and "contested" not in res.stdout
-    assert "lies outside Ukraine's outline" not in res.stderr  # mostly inside: no warning
+    assert "lies outside Ukraine's outline" in res.stderr
+    res = run_cli(["info", str(path), "--profile", "none", "--allow", "outside-region"])
+    assert "lies outside Ukraine's outline" not in res.stderr
 
 
 def test_a_raw_file_among_plain_ones_is_refused(tmp_path):
@@ -318,3 +321,31 @@ def test_the_api_takes_paths_and_profile_names():
         geotools.series(files, region_filter=["UA-14"])
     with pytest.raises(geotools.UsageError, match="unknown profile"):
         ReadOptions(profile="nope")
+
+
+def test_an_area_jump_is_a_warning_naming_both_files(tmp_path, caplog):
+    import logging
+
+    for day, side in (("20240801", 0.1), ("20240802", 0.2)):
+        doc = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {},
+                    "geometry": json.loads(
+                        shapely.to_geojson(shapely.box(37, 48, 37 + side, 48.1))
+                    ),
+                }
+            ],
+        }
+        (tmp_path / f"{day}.geojson").write_text(json.dumps(doc))
+    with caplog.at_level(logging.WARNING, logger="geotools"):
+        table = geotools.series([tmp_path], period="day").table
+    assert table.iloc[0].net_km2 > 0  # measured, and said
+    (said,) = [r.getMessage() for r in caplog.records if "goes from" in r.getMessage()]
+    assert "20240801.geojson" in said and "20240802.geojson" in said and "+100 %" in said
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="geotools"):
+        geotools.series([tmp_path], period="day", options=ReadOptions(allow={"area-jump"}))
+    assert not [r for r in caplog.records if "goes from" in r.getMessage()]

@@ -48,10 +48,15 @@ def settle(inputs: Sequence[str | Path], options: ReadOptions) -> ReadOptions:
     """The options a run reads ``inputs`` with: ``options`` with the detected profile, or
     unchanged (no detection asked for, or plain polygons); DataError when the sampled files
     look like several sources, half like one, or mix a source with plain polygons."""
-    if not options.auto:
+    if options.profile is not None:
         return options
-    paths = [p for p in discover([i for i in inputs if not hasattr(i, "date")])]
+    paths = discover(inputs)
     if not paths:
+        return options
+    if not options.auto:  # --profile none or a status field: plain polygons, as asked
+        if not options.allows("outside-region"):
+            for path in sample(paths):
+                warn_outside_region(path, read_raw(path, options.layer, []), options)
         return options
     looks = [(p, look(p, options.layer)) for p in sample(paths)]
     for path, (verdict, _) in looks:
