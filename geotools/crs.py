@@ -94,7 +94,16 @@ def require_equal_area(
         min(90.0, np.ceil(y1 * 2) / 2),
     )
     worst = _areal_error(crs.srs or crs.to_wkt(), rounded)
-    bias = _ellipsoid_bias(wkt(crs), rounded)
+    if worst > AREAL_SCALE_TOLERANCE:
+        msg = (
+            f"CRS {crs.name!r} is not equal-area over the data (areal scale off by {worst:.2g}); "
+            "areas would be wrong: drop --crs or pick an equal-area one (LAEA, Albers, EPSG:3035), "
+            "or add --force-crs"
+        )
+        if not force:
+            raise CRSError(msg)
+        log.warning("forced: %s", msg)
+    bias = _ellipsoid_bias(wkt(crs), rounded) if worst <= AREAL_SCALE_TOLERANCE else 0.0
     if abs(bias) > ELLIPSOID_TOLERANCE:
         msg = (
             f"CRS {crs.name!r} is equal-area on its own ellipsoid "
@@ -105,23 +114,15 @@ def require_equal_area(
         if not force:
             raise CRSError(msg)
         log.warning("forced: %s", msg)
-    if worst > AREAL_SCALE_TOLERANCE:
-        msg = (
-            f"CRS {crs.name!r} is not equal-area over the data (areal scale off by {worst:.2g}); "
-            "areas would be wrong: drop --crs or pick an equal-area one (LAEA, Albers, EPSG:3035), "
-            "or add --force-crs"
-        )
-        if not force:
-            raise CRSError(msg)
-        log.warning("forced: %s", msg)
     return m2_per_unit
 
 
 @lru_cache(maxsize=64)
 def _ellipsoid_bias(crs_wkt: str, bounds_lonlat: tuple[float, float, float, float]) -> float:
     """Relative difference between the area of a 1° square at the extent's centre measured in
-    the CRS and its geodesic area on the WGS84 ellipsoid (0 for CRSs on WGS84 or GRS80,
-    whose areas agree to 1e-10; about 1e-4 for one on Clarke 1866 or International 1924)."""
+    the CRS and its geodesic area on the WGS84 ellipsoid: a few 1e-8 for an equal-area CRS on
+    WGS84 or GRS80 (the square's edges are straight in the CRS, geodesics on the ellipsoid),
+    about 1e-4 for one on Clarke 1866 or International 1924."""
     x0, y0, x1, y1 = bounds_lonlat
     cx, cy = (x0 + x1) / 2, max(-88.0, min(88.0, (y0 + y1) / 2))
     square = shapely.box(cx - 0.5, cy - 0.5, cx + 0.5, cy + 0.5).segmentize(0.05)

@@ -61,6 +61,14 @@ def staged() -> Iterator[None]:
         os.replace(tmp, dest)
 
 
+def check_table_format(dest: str | Path | None) -> None:
+    """OutputError when ``dest`` is not a table format geotools writes (before a run)."""
+    if dest is not None and Path(dest).suffix.lower() not in TABLE_FORMATS:
+        raise OutputError(
+            f"unknown table format {Path(dest).suffix!r}; use .csv, .parquet or .json", dest
+        )
+
+
 def check_writable(dest: str | Path | None) -> None:
     """OutputError (one line naming the folder) when ``dest``'s folder is missing or not
     writable: said before a run, not after it."""
@@ -157,11 +165,8 @@ def _table_for_file(table: pd.DataFrame) -> pd.DataFrame:
 def write_table(table: pd.DataFrame, dest: str | Path) -> None:
     """Write a Table as CSV, Parquet or JSON (records), chosen by the extension."""
     dest = Path(dest)
-    kind = TABLE_FORMATS.get(dest.suffix.lower())
-    if kind is None:
-        raise OutputError(
-            f"unknown table format {dest.suffix!r}; use .csv, .parquet or .json", dest
-        )
+    check_table_format(dest)
+    kind = TABLE_FORMATS[dest.suffix.lower()]
     frame = _table_for_file(table)
     if kind == "csv":
         write_text(dest, frame.to_csv(index=False, float_format="%.6f", lineterminator="\n"))

@@ -120,6 +120,8 @@ def test_compare_cli(tmp_path, deepstate_daily):
             "compare",
             str(deepstate_daily / "20241120.geojson.gz"),
             str(isw / "territory_geojson_2024-11-24.geojson.gz"),
+            "--profile-b",  # named, so that no detection notice precedes the error
+            "isw",
         ]
     )
     assert res.returncode == 2

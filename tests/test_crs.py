@@ -31,10 +31,22 @@ def test_chosen_crs_is_laea_centred_and_rounded():
 
 
 @pytest.mark.parametrize(
-    "code", ["EPSG:3035", "EPSG:6933", "ESRI:102013", "+proj=aea +lat_1=44 +lat_2=52 +lon_0=31"]
+    "code", ["EPSG:3035", "EPSG:6933", "+proj=aea +lat_1=44 +lat_2=52 +lon_0=31"]
 )
 def test_equal_area_crs_accepted(code):
     assert require_equal_area(CRS.from_user_input(code), UKRAINE) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "code", ["ESRI:102013", "+proj=aea +lat_1=44 +lat_2=52 +lon_0=31 +ellps=clrk66"]
+)
+def test_equal_area_crs_on_another_ellipsoid_refused_unless_forced(code):
+    """Equal-area on its own ellipsoid (International 1924, Clarke 1866), but its areas are
+    off WGS84's by about 1e-4: refused like a non-equal-area CRS."""
+    crs = CRS.from_user_input(code)
+    with pytest.raises(CRSError, match="WGS84 ellipsoid"):
+        require_equal_area(crs, UKRAINE)
+    assert require_equal_area(crs, UKRAINE, force=True) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("code", ["EPSG:3857", "EPSG:32636", "EPSG:3395"])

@@ -124,7 +124,9 @@ def _area_m2(path: Path, date_from: Path) -> float:
     ref = SnapshotRef(
         path=path, date=date_from_name(date_from) or date_from_name("20240101"), date_origin="test"
     )
-    snap = load_snapshot(ref, options=ReadOptions(crs=LAEA), use_cache=False, warn_empty=False)
+    snap = load_snapshot(
+        ref, options=ReadOptions(crs=LAEA, profile="none"), use_cache=False, warn_empty=False
+    )
     return sum(snap.area_m2(s) for s in snap.geometries)
 
 

@@ -45,7 +45,7 @@ def command(settings: Settings, out: Path, data: Path | None, period: str | None
         result = series(
             [out / "snapshots"],
             period=period or "week",
-            options=ReadOptions(crs=DEMO_CRS),
+            options=ReadOptions(crs=DEMO_CRS, allow=frozenset({"area-jump"})),  # a toy front
             keep_changes=True,
             show_progress=settings.show_progress,
         )

@@ -12,7 +12,13 @@ import click
 from geotools.cli.display import print_table
 from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
 from geotools.cli.render_options import chosen_status, map_flag_options
-from geotools.output import check_writable, staged, write_changes, write_table
+from geotools.output import (
+    check_table_format,
+    check_writable,
+    staged,
+    write_changes,
+    write_table,
+)
 from geotools.periods import PERIOD_KINDS
 from geotools.series import SCHEDULERS, series
 
@@ -118,8 +124,9 @@ def command(
     region_filter: list[str] | None,
 ) -> None:
     """Table of km² gained, lost and net per period for snapshot files, folders or globs."""
+    check_table_format(output)  # before the run, not after it
     for dest in (output, changes, map_path):
-        check_writable(dest)  # before the run, not after it
+        check_writable(dest)
     result = series(
         list(inputs),
         period=None if edges else period,

@@ -24,15 +24,15 @@ def read_gdal(
 
     wanted: list[str] | None = columns
     source = gdal_path(path)  # outside the try: a refused zip's DataError is worded
-    if missing_ok and columns:
-        from pyogrio import read_info
-
-        try:
-            have = {str(f) for f in read_info(source, layer=layer)["fields"]}
-        except Exception as exc:
-            raise read_error(path, exc) from exc
-        wanted = [c for c in columns if c in have]
     with gdal_reading_options(path):  # outside the try: its own DataError is already worded
+        if missing_ok and columns:
+            from pyogrio import read_info
+
+            try:
+                have = {str(f) for f in read_info(source, layer=layer)["fields"]}
+            except Exception as exc:
+                raise read_error(path, exc) from exc
+            wanted = [c for c in columns if c in have]
         try:
             meta, _, wkb, values = read(source, layer=layer, columns=wanted or None)
         except Exception as exc:
