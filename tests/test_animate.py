@@ -19,9 +19,10 @@ from geotools.render.style import STATUS_COLORS
 from .conftest import run_cli, write_geojson
 
 D = dt.date
-# a month of Donetsk oblast around the fall of Kurakhove, with the 2025-01-01 gap day
-START, END = D(2024, 12, 20), D(2025, 1, 20)
-SIZE = (640, 360)
+# the acceptance case: a year of Donetsk oblast, daily (with the 2025-01-01, 03-31 and 04-01
+# gap days), at a small size to keep the test short (the benchmark draws it at 1280×720)
+START, END = D(2024, 11, 1), D(2025, 11, 1)
+SIZE = (480, 270)
 FPS = 5
 HOLD = 1.0  # seconds: 5 extra frames
 GREY = np.array([int(STATUS_COLORS["occupied"][i : i + 2], 16) for i in (1, 3, 5)])
