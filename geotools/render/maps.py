@@ -250,8 +250,12 @@ def map_payload(
         values = [abs(v[2]) for st in steps for v in st["regions"].get(status, {}).values()]
         net_max[status] = max(values, default=0.0) or 1.0
     outline = _outline_json(data)
+    from geotools.render.context import credit_line
+
     return {
         "title": title,
+        # issue 18: the source, the snapshot dates and the equal-area CRS, as plain text
+        "credit": credit_line(data),
         "statuses": statuses,
         "colors": {"gained": GAINED, "lost": LOST, "status": status_colors(statuses)},
         "ramp": list(NET_RAMP),
@@ -363,10 +367,15 @@ def build_map(
 
 
 def default_title(data: MapData) -> str:
-    """'Change 2024-11-01 → 2024-12-01 (20241101.geojson.gz …)'."""
+    """'Change 2024-11-01 → 2024-12-01 (DeepState)', or with the inputs described when no
+    source is known ('(31 files in daily/)': a folder's name is not a cadence)."""
+    from geotools.render.context import source_text
+
     kind = "Timeline" if len(data.steps) > 1 else "Change"
-    sources = ", ".join(data.sources[:2]) + (" …" if len(data.sources) > 2 else "")
     text = f"{kind} {data.start.isoformat()} → {data.end.isoformat()}"
+    if len(data.steps) > 1:
+        text += f", {len(data.steps)} periods"
+    sources = source_text(data) if (data.source_label or data.sources) else ""
     return f"{text} ({sources})" if sources else text
 
 

@@ -97,8 +97,10 @@
   // slider with previous / next buttons (and play / pause with ``o.play``). ``o``: title,
   // count, start, noun ("period"), play, show(i), current(). Returns {label, totals, slider},
   // filled when the box is added (at once).
+  // Issue 18: with ``o.dates`` (each step's [start, end], ISO days) the slider gets month
+  // ticks and a date input beside it; with ``o.play`` a speed choice.
   function addInfo(map, o) {
-    var parts = { label: null, totals: null, slider: null };
+    var parts = { label: null, totals: null, slider: null, box: null, date: null };
     var Info = L.Control.extend({
       options: { position: "bottomleft" },
       onAdd: function () {
@@ -120,6 +122,7 @@
           if (o.play) { row.appendChild(playButton(o)); }
           row.appendChild(slider); row.appendChild(next);
           box.appendChild(row);
+          if (o.dates) { addTimeTools(box, slider, o, parts); }
           slider.addEventListener("input", function () { o.show(parseInt(slider.value, 10)); });
           prev.addEventListener("click", function () { o.show(Math.max(0, o.current() - 1)); });
           next.addEventListener("click", function () { o.show(Math.min(o.count - 1, o.current() + 1)); });
@@ -129,6 +132,7 @@
         box.appendChild(parts.totals);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
+        parts.box = box;
         return box;
       }
     });
@@ -136,15 +140,93 @@
     return parts;
   }
 
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // The step showing ``day`` (ISO): the period holding it, else the nearest one.
+  function stepAt(dates, day) {
+    if (!day) { return -1; }
+    if (day < dates[0][0]) { return 0; }
+    for (var i = 0; i < dates.length; i++) {
+      if (day >= dates[i][0] && day < dates[i][1]) { return i; }
+    }
+    return dates.length - 1;
+  }
+
+  // Month ticks (a datalist: Chromium draws them on the track), their labels, and a date input.
+  function addTimeTools(box, slider, o, parts) {
+    var dates = o.dates, list = el("datalist"), marks = [];
+    list.id = "gt-ticks-" + Math.random().toString(36).slice(2);
+    dates.forEach(function (d, i) {
+      var month = d[0].slice(0, 7);
+      if (i === 0 || month !== dates[i - 1][0].slice(0, 7)) { marks.push([i, d[0]]); }
+    });
+    // at most ~14 labelled marks: every month, else every quarter, else every year
+    var every = marks.length <= 14 ? 1 : marks.length <= 42 ? 3 : 12;
+    var kept = marks.filter(function (m) { return (parseInt(m[1].slice(5, 7), 10) - 1) % every === 0; });
+    kept.forEach(function (m) {
+      var opt = el("option");
+      opt.value = String(m[0]);
+      list.appendChild(opt);
+    });
+    slider.setAttribute("list", list.id);
+    box.appendChild(list);
+    var scale = el("div", "gt-ticks");
+    var last = Math.max(1, o.count - 1);
+    kept.forEach(function (m, k) {
+      if (kept.length > 7 && k % 2) { return; }  // labels: half of them when crowded
+      var mon = parseInt(m[1].slice(5, 7), 10) - 1;
+      var text = every === 12 || mon === 0 ? m[1].slice(0, 4) : MONTHS[mon];
+      var tick = el("span", "gt-tick", text);
+      tick.style.left = (100 * m[0] / last) + "%";
+      scale.appendChild(tick);
+    });
+    box.appendChild(scale);
+    var row = el("div", "gt-date-row");
+    var input = el("input", "gt-date");
+    input.type = "date";
+    input.min = dates[0][0]; input.max = dates[dates.length - 1][1];
+    input.value = dates[o.start][0];
+    input.setAttribute("aria-label", "go to date");
+    input.addEventListener("change", function () {
+      var i = stepAt(dates, input.value);
+      if (i >= 0) { o.show(i); }
+    });
+    row.appendChild(el("label", "gt-date-label", "Go to"));
+    row.appendChild(input);
+    if (o.play) { row.appendChild(speedChoice(o)); }
+    box.appendChild(row);
+    parts.date = input;
+  }
+
+  // Seconds per step of play; for a long timeline a quick default (a year of days in ~90 s).
+  function speedChoice(o) {
+    var select = el("select", "gt-speed");
+    select.setAttribute("aria-label", "play speed");
+    select.title = "play speed";
+    [[0.1, "0.1 s/step"], [0.25, "0.25 s/step"], [0.5, "0.5 s/step"], [1, "1 s/step"], [2, "2 s/step"]]
+      .forEach(function (v) {
+        var opt = el("option", null, v[1]);
+        opt.value = String(v[0] * 1000);
+        select.appendChild(opt);
+      });
+    select.value = o.count > 60 ? "250" : "1000";
+    o.speed = function () { return parseInt(select.value, 10); };
+    return select;
+  }
+
   function playButton(o) {
     var play = el("button", "gt-play", "\u25b6");
     play.type = "button";
     play.title = "play / pause";
     var timer = null;
+    function tick() {
+      o.show((o.current() + 1) % o.count);
+      timer = setTimeout(tick, o.speed ? o.speed() : 800);
+    }
     play.addEventListener("click", function () {
-      if (timer) { clearInterval(timer); timer = null; play.textContent = "\u25b6"; return; }
+      if (timer) { clearTimeout(timer); timer = null; play.textContent = "\u25b6"; return; }
       play.textContent = "\u275a\u275a";
-      timer = setInterval(function () { o.show((o.current() + 1) % o.count); }, 800);
+      timer = setTimeout(tick, o.speed ? o.speed() : 800);
     });
     return play;
   }
@@ -152,11 +234,13 @@
   // Minimap of the land / region outline: works without tiles, offline.
   function addMinimap(map, outline) {
     if (!outline || !L.Control.MiniMap) { return; }
+    var narrow = isNarrow();
     var mini = L.geoJSON(outline, {
       style: function () { return { color: "#666666", weight: 0.6, fillColor: "#dddddd", fillOpacity: 1 }; }
     });
     new L.Control.MiniMap(mini, {
       position: "bottomright", toggleDisplay: true, zoomLevelOffset: -4, width: 140, height: 120,
+      minimized: narrow,  // issue 18: on a phone it would cover the map
       // the plugin's orange view box would read as one more gained polygon
       aimingRectOptions: { color: "#1a1a1a", weight: 1.5, fillOpacity: 0.08, interactive: false },
       shadowRectOptions: { color: "#1a1a1a", weight: 1, opacity: 0, fillOpacity: 0, interactive: false }
@@ -329,11 +413,99 @@
   }
   // --- end places ---
 
+  // --- issue 18: context, embedding, phones, shareable views ---
+  function isNarrow() {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches);
+  }
+
+  function isEmbedded() {
+    try { return window.self !== window.top; } catch (e) { return true; }
+  }
+
+  // The source, snapshot dates and CRS in the attribution (built as text, then escaped).
+  function addCredit(map, text) {
+    if (!text || !map.attributionControl) { return; }
+    var span = el("span", "gt-credit", text);
+    map.attributionControl.setPrefix(span.outerHTML +
+      ' | <a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
+  }
+
+  // In a report the page scrolls over the map: the wheel zooms only after a click on it,
+  // and stops again when the pointer leaves.
+  function wheelAfterClick(map) {
+    if (!isEmbedded()) { return; }
+    var box = map.getContainer();
+    function off() { map.scrollWheelZoom.disable(); box.setAttribute("data-wheel", "off"); }
+    off();
+    map.on("click", function () { map.scrollWheelZoom.enable(); box.setAttribute("data-wheel", "on"); });
+    map.on("mouseout", off);
+  }
+
+  // Phones: the layer list and the legend folded, the corner of the legend lifted above the
+  // info box (which takes the width), so the slider and the totals stay visible.
+  function fitPhone(map, info, legendBox) {
+    if (!isNarrow()) { return; }
+    var box = map.getContainer();
+    box.classList.add("gt-narrow");
+    Array.prototype.forEach.call(box.querySelectorAll(".leaflet-control-layers"), function (c) {
+      c.classList.remove("leaflet-control-layers-expanded");
+    });
+    map.on("click", function () {
+      Array.prototype.forEach.call(box.querySelectorAll(".leaflet-control-layers"), function (c) {
+        c.classList.remove("leaflet-control-layers-expanded");
+      });
+    });
+    if (legendBox) { legendBox.classList.add("gt-folded"); }
+    function lift() {
+      var h = info && info.box ? info.box.offsetHeight : 0;
+      map._controlCorners.bottomright.style.bottom = (h + 14) + "px";
+    }
+    lift();
+    if (window.ResizeObserver && info && info.box) { new ResizeObserver(lift).observe(info.box); }
+  }
+
+  function readHash() {
+    var out = {};
+    String(window.location.hash || "").replace(/^#/, "").split("&").forEach(function (kv) {
+      var at = kv.indexOf("=");
+      if (at > 0) { out[decodeURIComponent(kv.slice(0, at))] = decodeURIComponent(kv.slice(at + 1)); }
+    });
+    return out;
+  }
+
+  // The view (centre, zoom) and the timeline's date in the URL hash: a link reopens it.
+  function shareView(map, hash, getDate, setDate) {
+    if (isEmbedded()) { return function () {}; }
+    var ready = false;
+    function write() {
+      if (!ready) { return; }
+      var c = map.getCenter();
+      var text = "#lat=" + c.lat.toFixed(5) + "&lon=" + c.lng.toFixed(5) + "&z=" + map.getZoom();
+      var day = getDate();
+      if (day) { text += "&date=" + day; }
+      try { window.history.replaceState(null, "", text); } catch (e) { /* a sandboxed page */ }
+    }
+    // after the page's own fitBounds (later in the same script)
+    setTimeout(function () {
+      var lat = parseFloat(hash.lat), lon = parseFloat(hash.lon), z = parseInt(hash.z, 10);
+      if (isFinite(lat) && isFinite(lon) && isFinite(z)) { map.setView([lat, lon], z, { animate: false }); }
+      if (hash.date && /^\d{4}-\d{2}-\d{2}$/.test(hash.date)) { setDate(hash.date); }
+      ready = true;
+      map.on("moveend", write);
+      write();
+    }, 0);
+    return write;
+  }
+  // --- end issue 18 helpers ---
+
   window.geotoolsDecode = decodeCollection;
   // for the other geotools pages (the compare map): the same text-only builders
-  window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap };
+  window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap,
+    addCredit: addCredit, wheelAfterClick: wheelAfterClick };
 
   window.geotoolsMap = function (map, groups, data) {
+    var hash = readHash();  // before any move of the map rewrites it
+    var writeHash = function () {};
     decodeCollection(data.regions);
     decodeCollection(data.outline);
     data.steps.forEach(function (step) {
@@ -493,27 +665,44 @@
       info.label.title = "snapshots " + step.from + " \u2192 " + step.to +
         (step.gap_days ? " (" + step.gap_days + " days without a snapshot)" : "");
       info.totals.textContent = "";
-      data.statuses.forEach(function (status) {
-        var t = step.totals[status];
-        if (!t) { return; }
-        info.totals.appendChild(el("div", null, status + ": gained " + km2(t.gained) + ", lost " +
-          km2(t.lost) + ", net " + signed(t.net)));
-      });
+      if (step.from === step.to) {
+        // no snapshot dated inside the period: nothing was observed, not "gained 0"
+        info.totals.appendChild(el("div", "gt-no-snapshot",
+          "no new snapshot in this period (last one: " + step.from + ")"));
+      } else {
+        data.statuses.forEach(function (status) {
+          var t = step.totals[status];
+          if (!t) { return; }
+          info.totals.appendChild(el("div", null, status + ": gained " + km2(t.gained) + ", lost " +
+            km2(t.lost) + ", net " + signed(t.net)));
+        });
+      }
       if (info.slider) { info.slider.value = String(i); }
+      if (info.date && document.activeElement !== info.date) { info.date.value = step.start; }
       map.getContainer().setAttribute("data-step", String(i));
+      writeHash();
     }
 
     // Info box: title, period, totals and (for several steps) the slider.
+    var dates = steps.map(function (st) { return [st.start, st.end]; });
     info = addInfo(map, {
       title: data.title, count: steps.length, start: 0, noun: "period", play: true,
-      show: show, current: function () { return current; }
+      show: show, current: function () { return current; }, dates: dates
     });
 
     // Legend.
+    var legendBox = null;
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
         var box = el("div", "gt-legend leaflet-bar");
+        legendBox = box;
+        var fold = el("button", "gt-legend-toggle", "Legend");
+        fold.type = "button";
+        fold.title = "show / hide the legend";
+        fold.addEventListener("click", function () { box.classList.toggle("gt-folded"); });
+        box.appendChild(fold);
+        L.DomEvent.disableClickPropagation(box);
         function item(color, text, opacity) {
           var row = el("div", "gt-legend-item");
           var sw = el("span", "gt-swatch");
@@ -549,6 +738,13 @@
 
     show(0);
     window.geotoolsStep = show;
+
+    addCredit(map, data.credit);
+    wheelAfterClick(map);
+    setTimeout(function () { fitPhone(map, info, legendBox); }, 0);  // after the layer control
+    writeHash = shareView(map, hash,
+      function () { return steps.length > 1 ? steps[current].start : null; },
+      function (day) { var i = stepAt(dates, day); if (i >= 0) { show(i); } });
 
     // An iframe can run this before it has a size (a report's first map): fit the data
     // again once the map has one, or Leaflet stays at its smallest zoom.
