@@ -485,15 +485,18 @@
       if (day) { text += "&date=" + day; }
       try { window.history.replaceState(null, "", text); } catch (e) { /* a sandboxed page */ }
     }
-    // after the page's own fitBounds (later in the same script)
-    setTimeout(function () {
+    // after the page's own fitBounds (later in the same script) and its zoom animation,
+    // whose end would move the map back to the fitted view
+    function apply() {
+      if (map._animatingZoom) { map.once("zoomend", apply); return; }
       var lat = parseFloat(hash.lat), lon = parseFloat(hash.lon), z = parseInt(hash.z, 10);
       if (isFinite(lat) && isFinite(lon) && isFinite(z)) { map.setView([lat, lon], z, { animate: false }); }
       if (hash.date && /^\d{4}-\d{2}-\d{2}$/.test(hash.date)) { setDate(hash.date); }
       ready = true;
       map.on("moveend", write);
       write();
-    }, 0);
+    }
+    setTimeout(apply, 0);
     return write;
   }
   // --- end issue 18 helpers ---
