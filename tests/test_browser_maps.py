@@ -216,9 +216,7 @@ def test_the_url_hash_round_trips_view_and_date(browser, scenario):  # noqa: F81
     root, daily = scenario
     view = open_page(browser, root / "daily.html")
     page = view.page
-    page.evaluate(
-        "() => window.geotoolsLeafletMap.setView([48.31, 37.92], 10, {animate: false})"
-    )
+    page.evaluate("() => window.geotoolsLeafletMap.setView([48.31, 37.92], 10, {animate: false})")
     page.evaluate("() => window.geotoolsStep(7)")
     page.wait_for_timeout(200)
     url = page.url
