@@ -373,8 +373,6 @@ def default_title(data: MapData) -> str:
 
     kind = "Timeline" if len(data.steps) > 1 else "Change"
     text = f"{kind} {data.start.isoformat()} → {data.end.isoformat()}"
-    if len(data.steps) > 1:
-        text += f", {len(data.steps)} periods"
     sources = source_text(data) if (data.source_label or data.sources) else ""
     return f"{text} ({sources})" if sources else text
 

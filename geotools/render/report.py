@@ -21,7 +21,7 @@ from pyproj import CRS
 from geotools import __version__
 from geotools.output import write_text
 from geotools.regions import OUTSIDE
-from geotools.render.charts import chart_bytes, make_chart
+from geotools.render.charts import add_footer, chart_bytes, make_chart
 from geotools.render.context import credit_line, dates_text, short_crs, snapshot_dates, source_text
 from geotools.render.data import MapData
 from geotools.render.maps import render_map
@@ -250,7 +250,8 @@ def render_report(
         kinds.append(("regions", "gained, lost and net per region"))
     footer = credit_line(timeline)
     for kind, alt in kinds:
-        fig = make_chart(timeline.table, kind, status=status, footer=footer)
+        fig = make_chart(timeline.table, kind, status=status)
+        add_footer(fig, footer)
         charts.append({"alt": alt, "src": _data_uri(chart_bytes(fig, chart_format), mime)})
     n = len(timeline.steps)
     periods = "period" if n == 1 else "periods"
