@@ -456,9 +456,10 @@
       });
     });
     if (legendBox) { legendBox.classList.add("gt-folded"); }
-    function lift() {
-      var h = info && info.box ? info.box.offsetHeight : 0;
-      map._controlCorners.bottomright.style.bottom = (h + 14) + "px";
+    function lift() {  // above the info box's top (the scale bar sits under the box)
+      if (!info || !info.box) { return; }
+      var c = box.getBoundingClientRect(), r = info.box.getBoundingClientRect();
+      map._controlCorners.bottomright.style.bottom = Math.max(0, c.bottom - r.top + 4) + "px";
     }
     lift();
     if (window.ResizeObserver && info && info.box) { new ResizeObserver(lift).observe(info.box); }
