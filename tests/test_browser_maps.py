@@ -230,3 +230,26 @@ def test_the_url_hash_round_trips_view_and_date(browser, scenario):  # noqa: F81
     assert step(again.page) == 7
     no_request_beyond_the_file(again)
     again.page.close()
+
+
+def test_small_changes_get_a_ring_at_low_zoom(browser, scenario):  # noqa: F811
+    root, _ = scenario
+    view = open_page(browser, root / "daily.html")
+    page = view.page
+    m = "window.geotoolsLeafletMap"
+    changes = page.locator(".leaflet-gt-changes-pane path.leaflet-interactive").count()
+    assert changes >= 1
+    page.evaluate(f"() => {m}.setZoom(2, {{animate: false}})")  # the whole front in a few px
+    page.wait_for_timeout(200)
+    assert page.locator("path.gt-ring").count() == changes
+    page.evaluate(f"() => {m}.setZoom(11, {{animate: false}})")  # every change is large
+    page.wait_for_timeout(200)
+    assert page.locator("path.gt-ring").count() == 0
+    # turning the layer off hides its rings too
+    page.evaluate(f"() => {m}.setZoom(2, {{animate: false}})")
+    page.wait_for_timeout(200)
+    page.uncheck(".leaflet-control-layers-overlays label:has-text('Gained in the period') input")
+    page.uncheck(".leaflet-control-layers-overlays label:has-text('Lost in the period') input")
+    assert page.locator("path.gt-ring").count() == 0
+    no_request_beyond_the_file(view)
+    view.page.close()

@@ -17,6 +17,7 @@ import pandas as pd
 from pyproj import CRS
 
 if TYPE_CHECKING:
+    from geotools.compare import CompareResult
     from geotools.read import SnapshotRef
     from geotools.render.data import MapData
     from geotools.sources.profile import Profile
@@ -106,3 +107,11 @@ def credit_text(source: str, days: Sequence[dt.date], crs: CRS | None) -> str:
 def credit_line(data: MapData) -> str:
     """One line naming the source, the snapshot dates and the equal-area CRS (plain text)."""
     return credit_text(source_text(data), snapshot_dates(data), data.crs)
+
+
+def compare_credit(result: CompareResult) -> str:
+    """The credit line of a comparison map: both sources, the dates of both sides, the CRS."""
+    comps = result.comparisons
+    days = sorted({c.a.date for c in comps} | {c.b.date for c in comps})
+    sources = f"{comps[0].label_a} vs {comps[0].label_b}" if comps else "none"
+    return credit_text(sources, days, result.crs).replace("Source:", "Sources:", 1)

@@ -84,9 +84,7 @@ def base_map(
     """A folium Map with the inlined assets (no CDN links), the page title (escaped), and one
     base layer per entry of ``tiles`` ("none": the offline land ``outline``, a payload)."""
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(
-        location=center, zoom_start=6, tiles=None, control_scale=True, max_zoom=MAX_ZOOM
-    )
+    m = folium.Map(location=center, zoom_start=6, tiles=None, control_scale=True, max_zoom=MAX_ZOOM)
     m.options["max_zoom"] = MAX_ZOOM  # folium gives max_zoom to its tiles only, not the map
     m.default_js, m.default_css = [], []  # inlined below instead of CDN links
     root: Any = m.get_root()

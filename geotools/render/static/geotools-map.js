@@ -636,9 +636,39 @@
           }
         });
       });
+      // issue 18: a ring around each change too small to see at the zoom shown
+      made.rings = { gained: rings(made.gained, "gained"), lost: rings(made.lost, "lost") };
       built[i] = made;
       return made;
     }
+
+    function rings(layer, kind) {
+      var out = [];
+      layer.eachLayer(function (f) {
+        var b = f.getBounds();
+        out.push({ bounds: b, ring: L.circleMarker(b.getCenter(), {
+          pane: "gt-changes", radius: 9, color: data.colors[kind], weight: 2, opacity: 0.9,
+          fill: false, interactive: false, className: "gt-ring"
+        }) });
+      });
+      return out;
+    }
+
+    var SMALL_PX = 8;  // a change narrower than this on screen gets a ring
+    function updateRings(made, hide) {
+      if (!made) { return; }
+      var z = map.getZoom();
+      ["gained", "lost"].forEach(function (kind) {
+        made.rings[kind].forEach(function (r) {
+          var a = map.project(r.bounds.getNorthWest(), z), b = map.project(r.bounds.getSouthEast(), z);
+          var small = !hide && Math.max(b.x - a.x, b.y - a.y) < SMALL_PX;
+          var on = groups[kind].hasLayer(r.ring);
+          if (small && !on) { groups[kind].addLayer(r.ring); }
+          if (!small && on) { groups[kind].removeLayer(r.ring); }
+        });
+      });
+    }
+    map.on("zoomend", function () { updateRings(shown, false); });
 
     var shown = null;
     var info = null;  // the info box's parts (addInfo, below)
@@ -659,8 +689,10 @@
         });
         groups.gained.removeLayer(shown.gained);
         groups.lost.removeLayer(shown.lost);
+        updateRings(shown, true);
       }
       shown = made;
+      updateRings(made, false);
       current = i;
       styleRegions(i);
       if (showPlaces) { showPlaces(i); }
