@@ -253,3 +253,34 @@ def test_small_changes_get_a_ring_at_low_zoom(browser, scenario):  # noqa: F811
     assert page.locator("path.gt-ring").count() == 0
     no_request_beyond_the_file(view)
     view.page.close()
+
+
+def orange(rgb):
+    """Pixels in the gained colour (vermillion, as drawn or at the legend's opacity)."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return (r > 170) & (g > 60) & (g < 130) & (b < 60)
+
+
+def test_png_export_holds_the_map_legend_and_credit(browser, scenario, tmp_path):  # noqa: F811
+    import numpy as np
+    from PIL import Image
+
+    root, _ = scenario
+    view = open_page(browser, root / "single.html")
+    page = view.page
+    with page.expect_download() as info:
+        page.click(".gt-export-png")
+    png = tmp_path / info.value.suggested_filename
+    info.value.save_as(png)
+    assert png.name.startswith("geotools-") and png.suffix == ".png"
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    box = page.locator(".folium-map").bounding_box()
+    assert rgb.shape[:2] == (round(box["height"]), round(box["width"]))
+    h, w = rgb.shape[:2]
+    # the legend panel (bottom right) holds the gained swatch; the map holds the polygon
+    assert orange(rgb[h - 200 :, w - 250 :]).sum() > 50
+    assert orange(rgb[: h - 200, :]).sum() > 200
+    # the credit strip at the bottom is painted (dark text on the white strip)
+    assert (rgb[h - 18 :, : w // 2].sum(axis=2) < 300).sum() > 50
+    no_request_beyond_the_file(view)
+    view.page.close()

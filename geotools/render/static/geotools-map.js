@@ -500,12 +500,118 @@
     setTimeout(apply, 0);
     return write;
   }
+  // PNG export (issue 18 point 6): the map's vector panes drawn into a canvas, with the title,
+  // the step, its totals, the legend, the scale and the credit line painted as text. Offline:
+  // no library, no request; place labels (HTML) are not in the picture.
+  function exportPNG(map, o) {
+    var box = map.getContainer(), rect = box.getBoundingClientRect();
+    var w = Math.round(rect.width), h = Math.round(rect.height);
+    var canvas = document.createElement("canvas");
+    canvas.width = w; canvas.height = h;
+    var ctx = canvas.getContext("2d");
+    ctx.fillStyle = getComputedStyle(box).backgroundColor || "#eef3f7";
+    ctx.fillRect(0, 0, w, h);
+    var svgs = Array.prototype.slice.call(box.querySelectorAll(".leaflet-map-pane svg"))
+      .filter(function (svg) { return svg.closest(".leaflet-container") === box; });  // not the minimap's
+    function z(node) {
+      var pane = node.closest(".leaflet-pane:not(.leaflet-map-pane)");
+      return pane ? parseInt(getComputedStyle(pane).zIndex, 10) || 0 : 0;
+    }
+    svgs.sort(function (a, b) { return z(a) - z(b); });
+    var jobs = svgs.map(function (svg) {
+      var r = svg.getBoundingClientRect();
+      var copy = svg.cloneNode(true);
+      copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+      copy.setAttribute("width", String(r.width)); copy.setAttribute("height", String(r.height));
+      copy.style.transform = "";
+      var text = new XMLSerializer().serializeToString(copy);
+      return new Promise(function (resolve) {
+        var img = new Image();
+        img.onload = function () { resolve([img, r]); };
+        img.onerror = function () { resolve(null); };
+        img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+      });
+    });
+    return Promise.all(jobs).then(function (images) {
+      images.forEach(function (it) {
+        if (it) { ctx.drawImage(it[0], it[1].left - rect.left, it[1].top - rect.top, it[1].width, it[1].height); }
+      });
+      paintText(ctx, w, h, o());
+      return canvas;
+    });
+  }
+
+  function panel(ctx, x, y, lines, width) {
+    var lh = 16;
+    ctx.fillStyle = "rgba(255,255,255,0.92)";
+    ctx.fillRect(x, y, width, lines.length * lh + 10);
+    ctx.strokeStyle = "#999999"; ctx.lineWidth = 1;
+    ctx.strokeRect(x + 0.5, y + 0.5, width, lines.length * lh + 10);
+    lines.forEach(function (line, k) {
+      var ty = y + 17 + k * lh, tx = x + 8;
+      if (line.color) {
+        ctx.fillStyle = line.color; ctx.globalAlpha = line.opacity || 1;
+        ctx.fillRect(tx, ty - 10, 16, 11);
+        ctx.globalAlpha = 1; ctx.strokeStyle = "#555555"; ctx.strokeRect(tx + 0.5, ty - 9.5, 16, 11);
+        tx += 22;
+      }
+      ctx.fillStyle = "#1a1a1a";
+      ctx.font = (line.bold ? "600 " : "") + "12px system-ui, sans-serif";
+      ctx.fillText(line.text, tx, ty, width - (tx - x) - 6);
+    });
+    return lines.length * lh + 10;
+  }
+
+  function paintText(ctx, w, h, c) {
+    var head = [{ text: c.title, bold: true }, { text: c.period, bold: true }]
+      .concat(c.totals.map(function (t) { return { text: t }; }));
+    panel(ctx, 10, 10, head, Math.min(w - 20, 520));
+    var legend = c.legend;
+    var lh = legend.length * 16 + 10;
+    panel(ctx, w - 250, h - lh - 34, legend, 240);
+    if (c.scale) {  // the scale bar as shown on the map
+      var y = h - 40;
+      ctx.strokeStyle = "#333333"; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(12, y - 6); ctx.lineTo(12, y); ctx.lineTo(12 + c.scale[0], y);
+      ctx.lineTo(12 + c.scale[0], y - 6); ctx.stroke();
+      ctx.fillStyle = "#1a1a1a"; ctx.font = "11px system-ui, sans-serif";
+      ctx.fillText(c.scale[1], 16, y - 4);
+    }
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillRect(0, h - 20, w, 20);
+    ctx.fillStyle = "#333333"; ctx.font = "11px system-ui, sans-serif";
+    ctx.fillText(c.credit, 8, h - 6, w - 16);
+  }
+
+  function addExport(map, contents, name) {
+    var Export = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = el("div", "leaflet-bar gt-export");
+        var a = el("a", "gt-export-png", "PNG");
+        a.href = "#"; a.title = "save the map as a PNG image"; a.setAttribute("role", "button");
+        a.addEventListener("click", function (e) {
+          e.preventDefault();
+          exportPNG(map, contents).then(function (canvas) {
+            var link = el("a");
+            link.download = name() + ".png";
+            link.href = canvas.toDataURL("image/png");
+            document.body.appendChild(link); link.click(); link.remove();
+          });
+        });
+        L.DomEvent.disableClickPropagation(bar);
+        bar.appendChild(a);
+        return bar;
+      }
+    });
+    map.addControl(new Export());
+  }
   // --- end issue 18 helpers ---
 
   window.geotoolsDecode = decodeCollection;
   // for the other geotools pages (the compare map): the same text-only builders
   window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap,
-    addCredit: addCredit, wheelAfterClick: wheelAfterClick };
+    addCredit: addCredit, wheelAfterClick: wheelAfterClick, exportPNG: exportPNG };
 
   window.geotoolsMap = function (map, groups, data) {
     var hash = readHash();  // before any move of the map rewrites it
@@ -777,6 +883,21 @@
 
     addCredit(map, data.credit);
     wheelAfterClick(map);
+    addExport(map, function () {
+      var step = steps[current], legend = [
+        { text: "gained in the period", color: data.colors.gained, opacity: 0.85 },
+        { text: "lost in the period", color: data.colors.lost, opacity: 0.85 }];
+      data.statuses.forEach(function (s) {
+        legend.push({ text: "control area: " + s, color: data.colors.status[s] || "#888888", opacity: 0.5 });
+      });
+      var line = map.getContainer().querySelector(".leaflet-control-scale-line");
+      return {
+        title: data.title, period: info.label.textContent + "  (snapshots " + step.from + " \u2192 " + step.to + ")",
+        totals: Array.prototype.map.call(info.totals.childNodes, function (n) { return n.textContent; }),
+        legend: legend, credit: data.credit || "",
+        scale: line ? [line.offsetWidth, line.textContent] : null
+      };
+    }, function () { return "geotools-" + steps[current].start + "-" + steps[current].end; });
     setTimeout(function () { fitPhone(map, info, legendBox); }, 0);  // after the layer control
     writeHash = shareView(map, hash,
       function () { return steps.length > 1 ? steps[current].start : null; },
