@@ -65,13 +65,13 @@ the sum of the periods below.</p>
 {% if range_map %}
 <h2>Map: change over the whole range</h2>
 <iframe class="map" id="range-map" title="change map" srcdoc="{{ range_map }}"
-        sandbox="allow-scripts" allowfullscreen></iframe>
+        sandbox="allow-scripts allow-downloads" allowfullscreen></iframe>
 {% endif %}
 
 {% if timeline_map %}
 <h2>Timeline: {{ timeline_label }}</h2>
 <iframe class="map" id="timeline-map" title="timeline map" srcdoc="{{ timeline_map }}"
-        sandbox="allow-scripts" allowfullscreen></iframe>
+        sandbox="allow-scripts allow-downloads" allowfullscreen></iframe>
 {% endif %}
 
 <h2>Charts</h2>
