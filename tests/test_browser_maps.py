@@ -173,6 +173,14 @@ def test_the_timeline_answers_keys_and_the_date_input(browser, scenario):  # noq
     assert page.locator("datalist option").count() >= 1
     assert "Mar" in page.inner_text(".gt-ticks")
     assert page.locator(".gt-speed option").count() >= 3
+    # play at the quickest speed: several steps in well under a second each
+    page.select_option(".gt-speed", "100")
+    before = step(page)
+    page.click(".gt-play")
+    page.wait_for_timeout(900)
+    page.click(".gt-play")
+    played = (step(page) - before) % n
+    assert played >= 3, played  # at the old fixed 800 ms a step: one
     # a period without a new snapshot is said to be one, not "gained 0.000 km²"
     blank = next(k for k, s in enumerate(daily.steps) if s.period.from_date == s.period.to_date)
     page.evaluate(f"() => window.geotoolsStep({blank})")

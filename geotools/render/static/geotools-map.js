@@ -177,10 +177,16 @@
       var mon = parseInt(m[1].slice(5, 7), 10) - 1;
       var text = every === 12 || mon === 0 ? m[1].slice(0, 4) : MONTHS[mon];
       var tick = el("span", "gt-tick", text);
-      tick.style.left = (100 * m[0] / last) + "%";
+      tick.style.left = "calc(8px + (100% - 16px) * " + (m[0] / last) + ")";  // the thumb's inset
       scale.appendChild(tick);
     });
     box.appendChild(scale);
+    function align() {  // under the track, whatever the buttons' widths
+      scale.style.marginLeft = slider.offsetLeft + "px";
+      scale.style.width = slider.offsetWidth + "px";
+    }
+    setTimeout(align, 0);
+    if (window.ResizeObserver) { new ResizeObserver(align).observe(slider); }
     var row = el("div", "gt-date-row");
     var input = el("input", "gt-date");
     input.type = "date";
@@ -854,6 +860,12 @@
         }
         item(data.colors.gained, "gained in the period", 0.85);
         item(data.colors.lost, "lost in the period", 0.85);
+        var ringRow = el("div", "gt-legend-item");
+        var ring = el("span", "gt-swatch gt-swatch-ring");
+        ring.style.borderColor = data.colors.gained;
+        ringRow.appendChild(ring);
+        ringRow.appendChild(el("span", null, "ring: a change too small to see at this zoom"));
+        box.appendChild(ringRow);
         data.statuses.forEach(function (s) { item(data.colors.status[s] || "#888888", "control area: " + s, 0.5); });
         if (data.regions) {
           data.statuses.forEach(function (s) {
