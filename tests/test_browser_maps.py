@@ -292,3 +292,41 @@ def test_png_export_holds_the_map_legend_and_credit(browser, scenario, tmp_path)
     assert (rgb[h - 18 :, : w // 2].sum(axis=2) < 300).sum() > 50
     no_request_beyond_the_file(view)
     view.page.close()
+
+
+def test_tooltips_give_each_region_share_and_the_part_outside(browser, tmp_path):  # noqa: F811
+    from geotools.render.maps import map_payload
+
+    demo.write_scenario(tmp_path / "snaps")
+    half = demo.regions()
+    half = half[half["code"].str.endswith("A")]  # the grid's first column: the front leaves it
+    half.to_file(tmp_path / "half.gpkg", driver="GPKG", layer="regions")
+    data = gather(
+        [tmp_path / "snaps"],
+        regions=RegionSpec(tmp_path / "half.gpkg"),
+        options=ReadOptions(crs=demo.DEMO_CRS),
+        show_progress=False,
+    )
+    features = map_payload(data, "t")["steps"][0]["changes"]["features"]
+    straddling = None
+    for f in features:
+        p = f["properties"]
+        # the shares add up to the polygon's own km² (each rounded to the m²)
+        assert sum(a for _, a in p["shares"]) == pytest.approx(p["area_km2"], abs=1e-5)
+        codes = [c for c, _ in p["shares"]]
+        if "outside" in codes and len(codes) > 1:
+            straddling = p
+    assert straddling is not None and straddling["change"] == "gained"
+    out = tmp_path / "half.html"
+    write_map(data, out)
+    view = open_page(browser, out)
+    page = view.page
+    target = page.locator(".leaflet-gt-changes-pane path.leaflet-interactive").first
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    text = page.inner_text(".leaflet-tooltip")
+    outside = next(a for c, a in straddling["shares"] if c == "outside")
+    assert "Of it in outside all regions" in text and f"{outside:,.3f} km²" in text
+    assert "Of it in Region R1A" in text
+    view.page.close()

@@ -689,6 +689,13 @@
         figures(t ? [t.gained, t.lost, t.net] : null, "in the period");
         return pairs;
       }
+      if (p.shares && (p.shares.length > 1 || (p.shares.length && p.shares[0][0] === "outside"))) {
+        // issue 18: where this polygon lies, region by region, the part outside all included
+        p.shares.forEach(function (sh) {
+          var name = sh[0] === "outside" ? "outside all regions" : (data.region_names[sh[0]] || sh[0]);
+          pairs.push(["Of it in " + name, km2(sh[1])]);
+        });
+      }
       if (!p.regions.length) {
         pairs.push(["Region", "outside all regions"]);
         figures((step.outside || {})[p.status], "outside regions");
