@@ -330,3 +330,26 @@ def test_tooltips_give_each_region_share_and_the_part_outside(browser, tmp_path)
     assert "Of it in outside all regions" in text and f"{outside:,.3f} km²" in text
     assert "Of it in Region R1A" in text
     view.page.close()
+
+
+def test_borders_stay_and_the_legend_follows_the_layers(browser, scenario):  # noqa: F811
+    root, _ = scenario
+    view = open_page(browser, root / "single.html")
+    page = view.page
+    borders = page.locator(".leaflet-gt-outlines-pane path").count()
+    assert borders == 6  # the demo's grid
+    assert page.locator(".gt-ramp").is_visible()
+    overlay = ".leaflet-control-layers-overlays label:has-text('{}') input"
+    page.uncheck(overlay.format("Net change by region"))
+    # the choropleth is gone, its ramp with it; the borders stay
+    assert page.locator(".leaflet-gt-regions-pane path").count() == 0
+    assert page.locator(".leaflet-gt-outlines-pane path").count() == borders
+    assert not page.locator(".gt-ramp").is_visible()
+    legend = page.locator(".gt-legend")
+    assert legend.locator("text=gained in the period").is_visible()
+    page.uncheck(overlay.format("Gained in the period"))
+    assert not legend.locator("text=gained in the period").is_visible()
+    page.check(overlay.format("Net change by region"))
+    assert page.locator(".gt-ramp").is_visible()
+    no_request_beyond_the_file(view)
+    view.page.close()

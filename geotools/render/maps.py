@@ -369,6 +369,10 @@ def build_map(
         fg = folium.FeatureGroup(name=f"{kind.capitalize()} in the period")
         fg.add_to(m)
         groups[kind] = fg.get_name()
+    if data.regions is not None:  # issue 18: borders stay when the choropleth is off
+        fg = folium.FeatureGroup(name="Region borders")
+        fg.add_to(m)
+        groups["outlines"] = fg.get_name()
     if payload["places"] is not None:
         fg = folium.FeatureGroup(name="Places")
         fg.add_to(m)

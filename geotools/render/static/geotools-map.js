@@ -629,7 +629,7 @@
       decodeCollection(step.changes);
     });
     var steps = data.steps;
-    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-changes", 430]];
+    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430]];
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
 
     // Region polygons: one layer per status, restyled for each step (no re-creation).
@@ -660,6 +660,15 @@
       });
     }
 
+    // Region borders, a layer of their own (issue 18): the choropleth can be hidden without
+    // losing them, and they are drawn over the control areas.
+    if (data.regions && groups.outlines) {
+      groups.outlines.addLayer(L.geoJSON(data.regions, {
+        pane: "gt-outlines", interactive: false,
+        style: function () { return { weight: 0.8, color: "#555555", fill: false }; }
+      }));
+    }
+
     function styleRegions(i) {
       Object.keys(regionLayers).forEach(function (status) {
         var values = steps[i].regions[status] || {};
@@ -668,7 +677,7 @@
           var v = values[feature.properties.code];
           var color = v ? rampColor(data.ramp, v[2], max) : null;
           return {
-            weight: 0.8, color: "#555555",
+            weight: groups.outlines ? 0 : 0.8, color: "#555555",
             fillColor: color || "#ffffff", fillOpacity: color ? data.region_opacity : 0.1
           };
         });
@@ -865,15 +874,23 @@
           row.appendChild(sw); row.appendChild(el("span", null, text));
           box.appendChild(row);
         }
-        item(data.colors.gained, "gained in the period", 0.85);
-        item(data.colors.lost, "lost in the period", 0.85);
+        var rowsOf = [];  // [legend rows, the layer group they explain]
+        function tagLast(group, n) {
+          var kids = Array.prototype.slice.call(box.childNodes, -n);
+          rowsOf.push([kids, group]);
+        }
+        item(data.colors.gained, "gained in the period", 0.85); tagLast(groups.gained, 1);
+        item(data.colors.lost, "lost in the period", 0.85); tagLast(groups.lost, 1);
         var ringRow = el("div", "gt-legend-item");
         var ring = el("span", "gt-swatch gt-swatch-ring");
         ring.style.borderColor = data.colors.gained;
         ringRow.appendChild(ring);
         ringRow.appendChild(el("span", null, "ring: a change too small to see at this zoom"));
         box.appendChild(ringRow);
-        data.statuses.forEach(function (s) { item(data.colors.status[s] || "#888888", "control area: " + s, 0.5); });
+        data.statuses.forEach(function (s) {
+          item(data.colors.status[s] || "#888888", "control area: " + s, 0.5);
+          if (groups.control[s]) { tagLast(groups.control[s], 1); }
+        });
         if (data.regions) {
           data.statuses.forEach(function (s) {
             if (!groups.regions[s]) { return; }
@@ -888,8 +905,18 @@
             ticks.appendChild(el("span", null, "0"));
             ticks.appendChild(el("span", null, "+" + Math.round(max).toLocaleString("en-US") + " km\u00b2"));
             box.appendChild(ticks);
+            tagLast(groups.regions[s], 3);
           });
         }
+        // issue 18: the legend follows the visible layers
+        function follow() {
+          rowsOf.forEach(function (r) {
+            var on = map.hasLayer(r[1]);
+            r[0].forEach(function (node) { node.style.display = on ? "" : "none"; });
+          });
+        }
+        map.on("overlayadd overlayremove", follow);
+        setTimeout(follow, 0);
         return box;
       }
     });
