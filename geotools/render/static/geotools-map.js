@@ -629,7 +629,7 @@
       decodeCollection(step.changes);
     });
     var steps = data.steps;
-    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430]];
+    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435]];
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
 
     // Region polygons: one layer per status, restyled for each step (no re-creation).
@@ -775,7 +775,7 @@
       layer.eachLayer(function (f) {
         var b = f.getBounds();
         out.push({ bounds: b, ring: L.circleMarker(b.getCenter(), {
-          pane: "gt-changes", radius: 9, color: data.colors[kind], weight: 2, opacity: 0.9,
+          pane: "gt-rings", radius: 9, color: data.colors[kind], weight: 2, opacity: 0.9,
           fill: false, interactive: false, className: "gt-ring"
         }) });
       });
