@@ -145,8 +145,18 @@ def test_demo_runs_offline_and_checks_itself(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "self-check" in res.stdout
     rows = read_rows(tmp_path / "demo" / "table.csv")
-    assert len(rows) == 4
+    assert len([r for r in rows if r["region"] == "total"]) == 4
+    # issue 18: the regions of the scenario's grid, in the table and on screen
+    regions = {r["region"] for r in rows} - {"total", "outside"}
+    assert regions == {"R1A", "R1B", "R1C", "R2A", "R2B", "R2C"}
+    assert "R1A" in res.stdout and "Region R2B" in res.stdout
     assert gpd.read_file(tmp_path / "demo" / "changes.gpkg").shape[0] >= 4
+    # and the report of the scenario, whose path it prints
+    report = tmp_path / "demo" / "report.html"
+    assert report.resolve().as_uri() in res.stdout
+    text = report.read_text(encoding="utf-8")
+    assert 'id="range-map"' in text and 'id="timeline-map"' in text and "Region R1B" in text
+    assert "Source: geotools demo scenario (synthetic)." in text
 
 
 def test_series_on_whole_real_archive_cli(deepstate_daily, tmp_path):

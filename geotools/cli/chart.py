@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from geotools.cli.options import Settings, reading_options, region_options
-from geotools.cli.render_options import chosen_status, range_options, run_options
+from geotools.cli.render_options import chosen_status, range_options, run_options, source_option
 from geotools.errors import OutputError, UsageError
 from geotools.render.style import CHART_FORMATS, CHART_KINDS
 
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
     "else three periods).",
 )
 @click.option("--title", default=None, help="Chart title.")
+@source_option
 @range_options
 @run_options
 @reading_options
@@ -68,6 +69,7 @@ def command(
     regions: RegionSpec | None,
     region_filter: list[str] | None,
     read: ReadOptions,
+    source_label: str | None,
 ) -> None:
     """Chart of the Table for snapshot files, folders or globs.
 
@@ -101,6 +103,13 @@ def command(
         workers=workers,
         use_cache=not no_cache,
     )
-    chart = make_chart(result.table, kind, title, status=chosen_status(read), window=window)
+    from geotools.render.context import credit_text, describe_inputs, profile_source, table_dates
+
+    source = source_label or profile_source(read.profile)
+    source = source or ", ".join(describe_inputs(list(inputs), result.refs))
+    footer = credit_text(source, table_dates(result.table), result.crs)
+    chart = make_chart(
+        result.table, kind, title, status=chosen_status(read), window=window, footer=footer
+    )
     write_chart(chart, output)
     log.info("wrote %s", output)

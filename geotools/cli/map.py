@@ -16,6 +16,7 @@ from geotools.cli.render_options import (
     range_options,
     run_options,
     simplify_option,
+    source_option,
 )
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
     help="One step per --period with a time slider (default: one change, start → end).",
 )
 @simplify_option
+@source_option
 @place_options
 @range_options
 @map_options
@@ -67,6 +69,7 @@ def command(
     read: ReadOptions,
     places: str | None,
     min_population: float | None,
+    source_label: str | None,
 ) -> None:
     """Map of gained / lost polygons, control areas and net change by region (--by)."""
     from geotools.render.data import gather
@@ -84,6 +87,8 @@ def command(
         workers=workers,
         use_cache=not no_cache,
     )
+    if source_label:
+        data.source_label = source_label
     overlay = None
     if places:  # places (issue 17): labels, search, the places that changed per step
         from geotools.render.places_layer import place_overlay

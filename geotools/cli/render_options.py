@@ -139,3 +139,18 @@ def place_options(func: F) -> F:
             ),
         ],
     )
+
+
+def source_option(func: F) -> F:
+    """--source-label: who published the snapshots, named on maps, charts and reports."""
+    return _apply(
+        func,
+        [
+            click.option(
+                "--source-label",
+                default=None,
+                help="The source named on maps, charts and reports (default: the --profile's "
+                "source, else the inputs' names).",
+            )
+        ],
+    )

@@ -16,6 +16,7 @@ from geotools.cli.render_options import (
     range_options,
     run_options,
     simplify_option,
+    source_option,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
     help="How charts are embedded.",
 )
 @simplify_option
+@source_option
 @place_options
 @range_options
 @map_options
@@ -69,6 +71,7 @@ def command(
     read: ReadOptions,
     places: str | None,
     min_population: float | None,
+    source_label: str | None,
 ) -> None:
     """Report for a range: summary, change map, timeline, charts and tables.
 
@@ -89,6 +92,8 @@ def command(
     timeline = gather(
         list(inputs), start=range_data.start, end=range_data.end, period=period, **common
     )
+    if source_label:
+        range_data.source_label = timeline.source_label = source_label
     overlay = None
     if places:  # places (issue 17): the changes of the timeline's periods
         from geotools.render.places_layer import place_overlay
@@ -97,7 +102,7 @@ def command(
         overlay = place_overlay(
             edges,
             list(inputs),
-            common["read"],
+            read,
             places=places,
             min_population=min_population,
             regions=common["regions"],

@@ -7,6 +7,7 @@ matplotlib's mathtext (``cost $\\foo$`` fails to draw, ``$x^2$`` draws a formula
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def change_chart(table: pd.DataFrame, title: str | None = None) -> Figure:
         ax.set_ylabel(literal(f"{status}, km²"))
         ax.grid(True, axis="y", color="#dddddd", linewidth=0.6)
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-        labels = [d.isoformat() for d in group["period_start"]]
+        labels = period_labels(list(group["period_start"]))
         step = max(1, len(labels) // 14)
         ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
         ax.legend(loc="best", frameon=False, ncols=3)
@@ -218,20 +219,43 @@ def make_chart(
     title: str | None = None,
     status: str | None = None,
     window: int | None = None,
+    *,
+    footer: str | None = None,
 ) -> Figure:
     """One chart by name: ``area``, ``change``, ``regions`` (of ``status``, see region_chart),
-    ``rate`` (rolling over ``window`` days, see rate_chart) or ``cumulative``."""
+    ``rate`` (rolling over ``window`` days, see rate_chart) or ``cumulative``.
+
+    ``footer``: a source line under the chart (the source, the snapshot dates and the
+    equal-area CRS; see geotools.render.context.credit_text).
+    """
     if kind == "rate":
-        return rate_chart(table, status=status, title=title, window=window)
-    if kind == "cumulative":
-        return cumulative_chart(table, status=status, title=title)
-    if kind == "area":
-        return area_chart(table, title)
-    if kind == "change":
-        return change_chart(table, title)
-    if kind == "regions":
-        return region_chart(table, status=status, title=title)
-    raise UsageError(f"unknown chart {kind!r}; use one of {', '.join(CHART_KINDS)}")
+        fig = rate_chart(table, status=status, title=title, window=window)
+    elif kind == "cumulative":
+        fig = cumulative_chart(table, status=status, title=title)
+    elif kind == "area":
+        fig = area_chart(table, title)
+    elif kind == "change":
+        fig = change_chart(table, title)
+    elif kind == "regions":
+        fig = region_chart(table, status=status, title=title)
+    else:
+        raise UsageError(f"unknown chart {kind!r}; use one of {', '.join(CHART_KINDS)}")
+    if footer:
+        add_footer(fig, footer)
+    return fig
+
+
+def add_footer(fig: Figure, text: str) -> None:
+    """A small grey source line at the chart's foot (laid out with the chart, not over it)."""
+    fig.supxlabel(literal(text), x=0.01, ha="left", fontsize=7.5, color="#555555")
+
+
+def period_labels(starts: list[dt.date]) -> list[str]:
+    """Tick labels of periods: 'Nov 2024' when every period starts on the 1st of a month
+    (monthly or longer periods), else the ISO day."""
+    if starts and all(d.day == 1 for d in starts):
+        return [d.strftime("%b %Y") for d in starts]
+    return [d.isoformat() for d in starts]
 
 
 def chart_bytes(fig: Figure, fmt: str) -> bytes:
@@ -242,7 +266,8 @@ def chart_bytes(fig: Figure, fmt: str) -> bytes:
         metadata = {"Date": None}
     elif fmt == "pdf":
         metadata = {"CreationDate": None}
-    with matplotlib.rc_context({"svg.hashsalt": "geotools", "svg.fonttype": "path"}):
+    # svg.fonttype none: the text stays text (searchable, selectable), not outlines
+    with matplotlib.rc_context({"svg.hashsalt": "geotools", "svg.fonttype": "none"}):
         fig.savefig(buf, format=fmt, dpi=150, metadata=metadata)
     return buf.getvalue()
 

@@ -209,6 +209,9 @@ def build_compare_map(
     payload = compare_payload(result, title, tolerance_m, region_tolerance_m)
     bounds = _bounds(result)
     payload["bounds"] = bounds
+    from geotools.render.context import compare_credit
+
+    payload["credit"] = compare_credit(result)  # issue 18: sources, dates, CRS
     m = base_map(title, tiles, bounds, payload["outline"], [("geotools_compare", _script_html())])
     groups: dict[str, str] = {}
     if result.regions is not None:

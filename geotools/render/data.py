@@ -41,6 +41,8 @@ class MapData:
     crs: CRS
     regions: RegionLayer | None = None
     sources: list[str] = field(default_factory=list)
+    #: who published the snapshots (--source-label, else the profile's source; issue 18)
+    source_label: str | None = None
 
     @property
     def start(self) -> dt.date:
@@ -109,8 +111,12 @@ def from_series(result: SeriesResult) -> MapData:
     layer = None
     if result.regions is not None:
         layer = region_layer(result.regions, result.crs.to_wkt(), result.use_cache)
-    sources = source_names(result.inputs) if result.inputs else source_names(result.refs[:1])
-    return MapData(steps, result.table, result.crs, layer, sources)
+    from geotools.render.context import describe_inputs, profile_source
+
+    inputs = result.inputs if result.inputs else result.refs[:1]
+    sources = describe_inputs(inputs, result.refs)
+    label = profile_source(result.options.profile)
+    return MapData(steps, result.table, result.crs, layer, sources, label)
 
 
 def gather(
@@ -159,8 +165,10 @@ def gather(
         use_cache=use_cache,
         options=opts,
     )
+    from geotools.render.context import describe_inputs
+
     data = from_series(result)
-    data.sources = source_names(inputs)
+    data.sources = describe_inputs(inputs, refs)
     return data
 
 

@@ -165,6 +165,8 @@ def _step_json(
                     continue
                 area = float(shapely.area(original)) * snap.m2_per_unit / M2_PER_KM2
                 props = {"change": kind, "status": status, "area_km2": area, "regions": in_regions}
+                if finder.layer is not None:  # issue 18: this polygon's km² in each region
+                    props["shares"] = polygon_shares(finder.layer, original)
                 if names:
                     props["places"] = names
                 change_features.append({"type": "Feature", "properties": props, "geometry": geom})
@@ -182,6 +184,18 @@ def _step_json(
         "regions": _region_values(rows),
         "outside": _outside_values(rows),
     }
+
+
+def polygon_shares(layer: RegionLayer, geom: shapely.Geometry) -> list[list[Any]]:
+    """[code, km²] of ``geom`` in each region it lies in, largest first, with ``outside``
+    (the part outside all regions) last: the shares add up to the polygon's area."""
+    # to the m² (the tooltip shows 3 decimals): full floats would add ~5 % to a timeline
+    km2 = {code: round(m2 / M2_PER_KM2, 6) for code, m2 in layer.allocate(geom).items()}
+    inside = sorted(((c, a) for c, a in km2.items() if c != OUTSIDE), key=lambda x: -x[1])
+    rows = [[c, a] for c, a in inside]
+    if km2.get(OUTSIDE, 0.0) > 0:
+        rows.append([OUTSIDE, km2[OUTSIDE]])
+    return rows
 
 
 def regions_json(layer: RegionLayer, tol_m: float, table: pd.DataFrame) -> dict[str, Any]:
@@ -250,8 +264,12 @@ def map_payload(
         values = [abs(v[2]) for st in steps for v in st["regions"].get(status, {}).values()]
         net_max[status] = max(values, default=0.0) or 1.0
     outline = _outline_json(data)
+    from geotools.render.context import credit_line
+
     return {
         "title": title,
+        # issue 18: the source, the snapshot dates and the equal-area CRS, as plain text
+        "credit": credit_line(data),
         "statuses": statuses,
         "colors": {"gained": GAINED, "lost": LOST, "status": status_colors(statuses)},
         "ramp": list(NET_RAMP),
@@ -351,6 +369,10 @@ def build_map(
         fg = folium.FeatureGroup(name=f"{kind.capitalize()} in the period")
         fg.add_to(m)
         groups[kind] = fg.get_name()
+    if data.regions is not None:  # issue 18: borders stay when the choropleth is off
+        fg = folium.FeatureGroup(name="Region borders")
+        fg.add_to(m)
+        groups["outlines"] = fg.get_name()
     if payload["places"] is not None:
         fg = folium.FeatureGroup(name="Places")
         fg.add_to(m)
@@ -363,10 +385,13 @@ def build_map(
 
 
 def default_title(data: MapData) -> str:
-    """'Change 2024-11-01 → 2024-12-01 (20241101.geojson.gz …)'."""
+    """'Change 2024-11-01 → 2024-12-01 (DeepState)', or with the inputs described when no
+    source is known ('(31 files in daily/)': a folder's name is not a cadence)."""
+    from geotools.render.context import source_text
+
     kind = "Timeline" if len(data.steps) > 1 else "Change"
-    sources = ", ".join(data.sources[:2]) + (" …" if len(data.sources) > 2 else "")
     text = f"{kind} {data.start.isoformat()} → {data.end.isoformat()}"
+    sources = source_text(data) if (data.source_label or data.sources) else ""
     return f"{text} ({sources})" if sources else text
 
 

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 #: Maps above this size get a warning (browsers slow down); nothing is refused.
 LARGE_MAP_BYTES = 50_000_000
 
+#: The closest zoom of every map (issue 18): the polygons are simplified to tens of metres,
+#: so closer views only show empty colour.
+MAX_ZOOM = 14
+
 
 class LandOutline(MacroElement):
     """The offline base layer: land polygons in a feature group."""
@@ -80,7 +84,8 @@ def base_map(
     """A folium Map with the inlined assets (no CDN links), the page title (escaped), and one
     base layer per entry of ``tiles`` ("none": the offline land ``outline``, a payload)."""
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(location=center, zoom_start=6, tiles=None, control_scale=True)
+    m = folium.Map(location=center, zoom_start=6, tiles=None, control_scale=True, max_zoom=MAX_ZOOM)
+    m.options["max_zoom"] = MAX_ZOOM  # folium gives max_zoom to its tiles only, not the map
     m.default_js, m.default_css = [], []  # inlined below instead of CDN links
     root: Any = m.get_root()
     root.header.add_child(Raw(f"<title>{html.escape(title)}</title>"), name="title")

@@ -163,6 +163,7 @@
 
     // Minimap of the land outline: works without tiles, offline.
     ui.addMinimap(map, data.outline);
+    if (ui.addCredit) { ui.addCredit(map, data.credit); }  // issue 18
 
     show(current);
     window.geotoolsStep = show;

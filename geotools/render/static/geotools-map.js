@@ -97,8 +97,10 @@
   // slider with previous / next buttons (and play / pause with ``o.play``). ``o``: title,
   // count, start, noun ("period"), play, show(i), current(). Returns {label, totals, slider},
   // filled when the box is added (at once).
+  // Issue 18: with ``o.dates`` (each step's [start, end], ISO days) the slider gets month
+  // ticks and a date input beside it; with ``o.play`` a speed choice.
   function addInfo(map, o) {
-    var parts = { label: null, totals: null, slider: null };
+    var parts = { label: null, totals: null, slider: null, box: null, date: null };
     var Info = L.Control.extend({
       options: { position: "bottomleft" },
       onAdd: function () {
@@ -120,6 +122,7 @@
           if (o.play) { row.appendChild(playButton(o)); }
           row.appendChild(slider); row.appendChild(next);
           box.appendChild(row);
+          if (o.dates) { addTimeTools(box, slider, o, parts); }
           slider.addEventListener("input", function () { o.show(parseInt(slider.value, 10)); });
           prev.addEventListener("click", function () { o.show(Math.max(0, o.current() - 1)); });
           next.addEventListener("click", function () { o.show(Math.min(o.count - 1, o.current() + 1)); });
@@ -129,6 +132,7 @@
         box.appendChild(parts.totals);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
+        parts.box = box;
         return box;
       }
     });
@@ -136,15 +140,99 @@
     return parts;
   }
 
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // The step showing ``day`` (ISO): the period holding it, else the nearest one.
+  function stepAt(dates, day) {
+    if (!day) { return -1; }
+    if (day < dates[0][0]) { return 0; }
+    for (var i = 0; i < dates.length; i++) {
+      if (day >= dates[i][0] && day < dates[i][1]) { return i; }
+    }
+    return dates.length - 1;
+  }
+
+  // Month ticks (a datalist: Chromium draws them on the track), their labels, and a date input.
+  function addTimeTools(box, slider, o, parts) {
+    var dates = o.dates, list = el("datalist"), marks = [];
+    list.id = "gt-ticks-" + Math.random().toString(36).slice(2);
+    dates.forEach(function (d, i) {
+      var month = d[0].slice(0, 7);
+      if (i === 0 || month !== dates[i - 1][0].slice(0, 7)) { marks.push([i, d[0]]); }
+    });
+    // at most ~14 labelled marks: every month, else every quarter, else every year
+    var every = marks.length <= 14 ? 1 : marks.length <= 42 ? 3 : 12;
+    var kept = marks.filter(function (m) { return (parseInt(m[1].slice(5, 7), 10) - 1) % every === 0; });
+    kept.forEach(function (m) {
+      var opt = el("option");
+      opt.value = String(m[0]);
+      list.appendChild(opt);
+    });
+    slider.setAttribute("list", list.id);
+    box.appendChild(list);
+    var scale = el("div", "gt-ticks");
+    var last = Math.max(1, o.count - 1);
+    kept.forEach(function (m, k) {
+      if (kept.length > 7 && k % 2) { return; }  // labels: half of them when crowded
+      var mon = parseInt(m[1].slice(5, 7), 10) - 1;
+      var text = every === 12 || mon === 0 ? m[1].slice(0, 4) : MONTHS[mon];
+      var tick = el("span", "gt-tick", text);
+      tick.style.left = "calc(8px + (100% - 16px) * " + (m[0] / last) + ")";  // the thumb's inset
+      scale.appendChild(tick);
+    });
+    box.appendChild(scale);
+    function align() {  // under the track, whatever the buttons' widths
+      scale.style.marginLeft = slider.offsetLeft + "px";
+      scale.style.width = slider.offsetWidth + "px";
+    }
+    setTimeout(align, 0);
+    if (window.ResizeObserver) { new ResizeObserver(align).observe(slider); }
+    var row = el("div", "gt-date-row");
+    var input = el("input", "gt-date");
+    input.type = "date";
+    input.min = dates[0][0]; input.max = dates[dates.length - 1][1];
+    input.value = dates[o.start][0];
+    input.setAttribute("aria-label", "go to date");
+    input.addEventListener("change", function () {
+      var i = stepAt(dates, input.value);
+      if (i >= 0) { o.show(i); }
+    });
+    row.appendChild(el("label", "gt-date-label", "Go to"));
+    row.appendChild(input);
+    if (o.play) { row.appendChild(speedChoice(o)); }
+    box.appendChild(row);
+    parts.date = input;
+  }
+
+  // Seconds per step of play; for a long timeline a quick default (a year of days in ~90 s).
+  function speedChoice(o) {
+    var select = el("select", "gt-speed");
+    select.setAttribute("aria-label", "play speed");
+    select.title = "play speed";
+    [[0.1, "0.1 s/step"], [0.25, "0.25 s/step"], [0.5, "0.5 s/step"], [1, "1 s/step"], [2, "2 s/step"]]
+      .forEach(function (v) {
+        var opt = el("option", null, v[1]);
+        opt.value = String(v[0] * 1000);
+        select.appendChild(opt);
+      });
+    select.value = o.count > 60 ? "250" : "1000";
+    o.speed = function () { return parseInt(select.value, 10); };
+    return select;
+  }
+
   function playButton(o) {
     var play = el("button", "gt-play", "\u25b6");
     play.type = "button";
     play.title = "play / pause";
     var timer = null;
+    function tick() {
+      o.show((o.current() + 1) % o.count);
+      timer = setTimeout(tick, o.speed ? o.speed() : 800);
+    }
     play.addEventListener("click", function () {
-      if (timer) { clearInterval(timer); timer = null; play.textContent = "\u25b6"; return; }
+      if (timer) { clearTimeout(timer); timer = null; play.textContent = "\u25b6"; return; }
       play.textContent = "\u275a\u275a";
-      timer = setInterval(function () { o.show((o.current() + 1) % o.count); }, 800);
+      timer = setTimeout(tick, o.speed ? o.speed() : 800);
     });
     return play;
   }
@@ -152,11 +240,13 @@
   // Minimap of the land / region outline: works without tiles, offline.
   function addMinimap(map, outline) {
     if (!outline || !L.Control.MiniMap) { return; }
+    var narrow = isNarrow();
     var mini = L.geoJSON(outline, {
       style: function () { return { color: "#666666", weight: 0.6, fillColor: "#dddddd", fillOpacity: 1 }; }
     });
     new L.Control.MiniMap(mini, {
       position: "bottomright", toggleDisplay: true, zoomLevelOffset: -4, width: 140, height: 120,
+      minimized: narrow,  // issue 18: on a phone it would cover the map
       // the plugin's orange view box would read as one more gained polygon
       aimingRectOptions: { color: "#1a1a1a", weight: 1.5, fillOpacity: 0.08, interactive: false },
       shadowRectOptions: { color: "#1a1a1a", weight: 1, opacity: 0, fillOpacity: 0, interactive: false }
@@ -329,11 +419,209 @@
   }
   // --- end places ---
 
+  // --- issue 18: context, embedding, phones, shareable views ---
+  function isNarrow() {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches);
+  }
+
+  function isEmbedded() {
+    try { return window.self !== window.top; } catch (e) { return true; }
+  }
+
+  // The source, snapshot dates and CRS in the attribution (built as text, then escaped).
+  function addCredit(map, text) {
+    if (!text || !map.attributionControl) { return; }
+    var span = el("span", "gt-credit", text);
+    map.attributionControl.setPrefix(span.outerHTML +
+      ' | <a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
+  }
+
+  // In a report the page scrolls over the map: the wheel zooms only after a click on it,
+  // and stops again when the pointer leaves.
+  function wheelAfterClick(map) {
+    if (!isEmbedded()) { return; }
+    var box = map.getContainer();
+    function off() { map.scrollWheelZoom.disable(); box.setAttribute("data-wheel", "off"); }
+    off();
+    map.on("click", function () { map.scrollWheelZoom.enable(); box.setAttribute("data-wheel", "on"); });
+    map.on("mouseout", off);
+  }
+
+  // Phones: the layer list and the legend folded, the corner of the legend lifted above the
+  // info box (which takes the width), so the slider and the totals stay visible.
+  function fitPhone(map, info, legendBox) {
+    if (!isNarrow()) { return; }
+    var box = map.getContainer();
+    box.classList.add("gt-narrow");
+    Array.prototype.forEach.call(box.querySelectorAll(".leaflet-control-layers"), function (c) {
+      c.classList.remove("leaflet-control-layers-expanded");
+    });
+    map.on("click", function () {
+      Array.prototype.forEach.call(box.querySelectorAll(".leaflet-control-layers"), function (c) {
+        c.classList.remove("leaflet-control-layers-expanded");
+      });
+    });
+    if (legendBox) { legendBox.classList.add("gt-folded"); }
+    function lift() {  // above the info box's top (the scale bar sits under the box)
+      if (!info || !info.box) { return; }
+      var c = box.getBoundingClientRect(), r = info.box.getBoundingClientRect();
+      map._controlCorners.bottomright.style.bottom = Math.max(0, c.bottom - r.top + 4) + "px";
+    }
+    lift();
+    if (window.ResizeObserver && info && info.box) { new ResizeObserver(lift).observe(info.box); }
+  }
+
+  function readHash() {
+    var out = {};
+    String(window.location.hash || "").replace(/^#/, "").split("&").forEach(function (kv) {
+      var at = kv.indexOf("=");
+      if (at > 0) { out[decodeURIComponent(kv.slice(0, at))] = decodeURIComponent(kv.slice(at + 1)); }
+    });
+    return out;
+  }
+
+  // The view (centre, zoom) and the timeline's date in the URL hash: a link reopens it.
+  function shareView(map, hash, getDate, setDate) {
+    if (isEmbedded()) { return function () {}; }
+    var ready = false;
+    function write() {
+      if (!ready) { return; }
+      var c = map.getCenter();
+      var text = "#lat=" + c.lat.toFixed(5) + "&lon=" + c.lng.toFixed(5) + "&z=" + map.getZoom();
+      var day = getDate();
+      if (day) { text += "&date=" + day; }
+      try { window.history.replaceState(null, "", text); } catch (e) { /* a sandboxed page */ }
+    }
+    // after the page's own fitBounds (later in the same script) and its zoom animation,
+    // whose end would move the map back to the fitted view
+    function apply() {
+      if (map._animatingZoom) { map.once("zoomend", apply); return; }
+      var lat = parseFloat(hash.lat), lon = parseFloat(hash.lon), z = parseInt(hash.z, 10);
+      if (isFinite(lat) && isFinite(lon) && isFinite(z)) { map.setView([lat, lon], z, { animate: false }); }
+      if (hash.date && /^\d{4}-\d{2}-\d{2}$/.test(hash.date)) { setDate(hash.date); }
+      ready = true;
+      map.on("moveend", write);
+      write();
+    }
+    setTimeout(apply, 0);
+    return write;
+  }
+  // PNG export (issue 18 point 6): the map's vector panes drawn into a canvas, with the title,
+  // the step, its totals, the legend, the scale and the credit line painted as text. Offline:
+  // no library, no request; place labels (HTML) are not in the picture.
+  function exportPNG(map, o) {
+    var box = map.getContainer(), rect = box.getBoundingClientRect();
+    var w = Math.round(rect.width), h = Math.round(rect.height);
+    var canvas = document.createElement("canvas");
+    canvas.width = w; canvas.height = h;
+    var ctx = canvas.getContext("2d");
+    ctx.fillStyle = getComputedStyle(box).backgroundColor || "#eef3f7";
+    ctx.fillRect(0, 0, w, h);
+    var svgs = Array.prototype.slice.call(box.querySelectorAll(".leaflet-map-pane svg"))
+      .filter(function (svg) { return svg.closest(".leaflet-container") === box; });  // not the minimap's
+    function z(node) {
+      var pane = node.closest(".leaflet-pane:not(.leaflet-map-pane)");
+      return pane ? parseInt(getComputedStyle(pane).zIndex, 10) || 0 : 0;
+    }
+    svgs.sort(function (a, b) { return z(a) - z(b); });
+    var jobs = svgs.map(function (svg) {
+      var r = svg.getBoundingClientRect();
+      var copy = svg.cloneNode(true);
+      copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+      copy.setAttribute("width", String(r.width)); copy.setAttribute("height", String(r.height));
+      copy.style.transform = "";
+      var text = new XMLSerializer().serializeToString(copy);
+      return new Promise(function (resolve) {
+        var img = new Image();
+        img.onload = function () { resolve([img, r]); };
+        img.onerror = function () { resolve(null); };
+        img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+      });
+    });
+    return Promise.all(jobs).then(function (images) {
+      images.forEach(function (it) {
+        if (it) { ctx.drawImage(it[0], it[1].left - rect.left, it[1].top - rect.top, it[1].width, it[1].height); }
+      });
+      paintText(ctx, w, h, o());
+      return canvas;
+    });
+  }
+
+  function panel(ctx, x, y, lines, width) {
+    var lh = 16;
+    ctx.fillStyle = "rgba(255,255,255,0.92)";
+    ctx.fillRect(x, y, width, lines.length * lh + 10);
+    ctx.strokeStyle = "#999999"; ctx.lineWidth = 1;
+    ctx.strokeRect(x + 0.5, y + 0.5, width, lines.length * lh + 10);
+    lines.forEach(function (line, k) {
+      var ty = y + 17 + k * lh, tx = x + 8;
+      if (line.color) {
+        ctx.fillStyle = line.color; ctx.globalAlpha = line.opacity || 1;
+        ctx.fillRect(tx, ty - 10, 16, 11);
+        ctx.globalAlpha = 1; ctx.strokeStyle = "#555555"; ctx.strokeRect(tx + 0.5, ty - 9.5, 16, 11);
+        tx += 22;
+      }
+      ctx.fillStyle = "#1a1a1a";
+      ctx.font = (line.bold ? "600 " : "") + "12px system-ui, sans-serif";
+      ctx.fillText(line.text, tx, ty, width - (tx - x) - 6);
+    });
+    return lines.length * lh + 10;
+  }
+
+  function paintText(ctx, w, h, c) {
+    var head = [{ text: c.title, bold: true }, { text: c.period, bold: true }]
+      .concat(c.totals.map(function (t) { return { text: t }; }));
+    panel(ctx, 10, 10, head, Math.min(w - 20, 520));
+    var legend = c.legend;
+    var lh = legend.length * 16 + 10;
+    panel(ctx, w - 250, h - lh - 34, legend, 240);
+    if (c.scale) {  // the scale bar as shown on the map
+      var y = h - 40;
+      ctx.strokeStyle = "#333333"; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(12, y - 6); ctx.lineTo(12, y); ctx.lineTo(12 + c.scale[0], y);
+      ctx.lineTo(12 + c.scale[0], y - 6); ctx.stroke();
+      ctx.fillStyle = "#1a1a1a"; ctx.font = "11px system-ui, sans-serif";
+      ctx.fillText(c.scale[1], 16, y - 4);
+    }
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillRect(0, h - 20, w, 20);
+    ctx.fillStyle = "#333333"; ctx.font = "11px system-ui, sans-serif";
+    ctx.fillText(c.credit, 8, h - 6, w - 16);
+  }
+
+  function addExport(map, contents, name) {
+    var Export = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = el("div", "leaflet-bar gt-export");
+        var a = el("a", "gt-export-png", "PNG");
+        a.href = "#"; a.title = "save the map as a PNG image"; a.setAttribute("role", "button");
+        a.addEventListener("click", function (e) {
+          e.preventDefault();
+          exportPNG(map, contents).then(function (canvas) {
+            var link = el("a");
+            link.download = name() + ".png";
+            link.href = canvas.toDataURL("image/png");
+            document.body.appendChild(link); link.click(); link.remove();
+          });
+        });
+        L.DomEvent.disableClickPropagation(bar);
+        bar.appendChild(a);
+        return bar;
+      }
+    });
+    map.addControl(new Export());
+  }
+  // --- end issue 18 helpers ---
+
   window.geotoolsDecode = decodeCollection;
   // for the other geotools pages (the compare map): the same text-only builders
-  window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap };
+  window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap,
+    addCredit: addCredit, wheelAfterClick: wheelAfterClick, exportPNG: exportPNG };
 
   window.geotoolsMap = function (map, groups, data) {
+    var hash = readHash();  // before any move of the map rewrites it
+    var writeHash = function () {};
     decodeCollection(data.regions);
     decodeCollection(data.outline);
     data.steps.forEach(function (step) {
@@ -341,7 +629,7 @@
       decodeCollection(step.changes);
     });
     var steps = data.steps;
-    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-changes", 430]];
+    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435]];
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
 
     // Region polygons: one layer per status, restyled for each step (no re-creation).
@@ -372,6 +660,15 @@
       });
     }
 
+    // Region borders, a layer of their own (issue 18): the choropleth can be hidden without
+    // losing them, and they are drawn over the control areas.
+    if (data.regions && groups.outlines) {
+      groups.outlines.addLayer(L.geoJSON(data.regions, {
+        pane: "gt-outlines", interactive: false,
+        style: function () { return { weight: 0.8, color: "#555555", fill: false }; }
+      }));
+    }
+
     function styleRegions(i) {
       Object.keys(regionLayers).forEach(function (status) {
         var values = steps[i].regions[status] || {};
@@ -380,7 +677,7 @@
           var v = values[feature.properties.code];
           var color = v ? rampColor(data.ramp, v[2], max) : null;
           return {
-            weight: 0.8, color: "#555555",
+            weight: groups.outlines ? 0 : 0.8, color: "#555555",
             fillColor: color || "#ffffff", fillOpacity: color ? data.region_opacity : 0.1
           };
         });
@@ -400,6 +697,13 @@
         var t = step.totals[p.status];
         figures(t ? [t.gained, t.lost, t.net] : null, "in the period");
         return pairs;
+      }
+      if (p.shares && (p.shares.length > 1 || (p.shares.length && p.shares[0][0] === "outside"))) {
+        // issue 18: where this polygon lies, region by region, the part outside all included
+        p.shares.forEach(function (sh) {
+          var name = sh[0] === "outside" ? "outside all regions" : (data.region_names[sh[0]] || sh[0]);
+          pairs.push(["Of it in " + name, km2(sh[1])]);
+        });
       }
       if (!p.regions.length) {
         pairs.push(["Region", "outside all regions"]);
@@ -460,9 +764,39 @@
           }
         });
       });
+      // issue 18: a ring around each change too small to see at the zoom shown
+      made.rings = { gained: rings(made.gained, "gained"), lost: rings(made.lost, "lost") };
       built[i] = made;
       return made;
     }
+
+    function rings(layer, kind) {
+      var out = [];
+      layer.eachLayer(function (f) {
+        var b = f.getBounds();
+        out.push({ bounds: b, ring: L.circleMarker(b.getCenter(), {
+          pane: "gt-rings", radius: 9, color: data.colors[kind], weight: 2, opacity: 0.9,
+          fill: false, interactive: false, className: "gt-ring"
+        }) });
+      });
+      return out;
+    }
+
+    var SMALL_PX = 8;  // a change narrower than this on screen gets a ring
+    function updateRings(made, hide) {
+      if (!made) { return; }
+      var z = map.getZoom();
+      ["gained", "lost"].forEach(function (kind) {
+        made.rings[kind].forEach(function (r) {
+          var a = map.project(r.bounds.getNorthWest(), z), b = map.project(r.bounds.getSouthEast(), z);
+          var small = !hide && Math.max(b.x - a.x, b.y - a.y) < SMALL_PX;
+          var on = groups[kind].hasLayer(r.ring);
+          if (small && !on) { groups[kind].addLayer(r.ring); }
+          if (!small && on) { groups[kind].removeLayer(r.ring); }
+        });
+      });
+    }
+    map.on("zoomend", function () { updateRings(shown, false); });
 
     var shown = null;
     var info = null;  // the info box's parts (addInfo, below)
@@ -483,8 +817,10 @@
         });
         groups.gained.removeLayer(shown.gained);
         groups.lost.removeLayer(shown.lost);
+        updateRings(shown, true);
       }
       shown = made;
+      updateRings(made, false);
       current = i;
       styleRegions(i);
       if (showPlaces) { showPlaces(i); }
@@ -493,27 +829,44 @@
       info.label.title = "snapshots " + step.from + " \u2192 " + step.to +
         (step.gap_days ? " (" + step.gap_days + " days without a snapshot)" : "");
       info.totals.textContent = "";
-      data.statuses.forEach(function (status) {
-        var t = step.totals[status];
-        if (!t) { return; }
-        info.totals.appendChild(el("div", null, status + ": gained " + km2(t.gained) + ", lost " +
-          km2(t.lost) + ", net " + signed(t.net)));
-      });
+      if (step.from === step.to) {
+        // no snapshot dated inside the period: nothing was observed, not "gained 0"
+        info.totals.appendChild(el("div", "gt-no-snapshot",
+          "no new snapshot in this period (last one: " + step.from + ")"));
+      } else {
+        data.statuses.forEach(function (status) {
+          var t = step.totals[status];
+          if (!t) { return; }
+          info.totals.appendChild(el("div", null, status + ": gained " + km2(t.gained) + ", lost " +
+            km2(t.lost) + ", net " + signed(t.net)));
+        });
+      }
       if (info.slider) { info.slider.value = String(i); }
+      if (info.date && document.activeElement !== info.date) { info.date.value = step.start; }
       map.getContainer().setAttribute("data-step", String(i));
+      writeHash();
     }
 
     // Info box: title, period, totals and (for several steps) the slider.
+    var dates = steps.map(function (st) { return [st.start, st.end]; });
     info = addInfo(map, {
       title: data.title, count: steps.length, start: 0, noun: "period", play: true,
-      show: show, current: function () { return current; }
+      show: show, current: function () { return current; }, dates: dates
     });
 
     // Legend.
+    var legendBox = null;
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
         var box = el("div", "gt-legend leaflet-bar");
+        legendBox = box;
+        var fold = el("button", "gt-legend-toggle", "Legend");
+        fold.type = "button";
+        fold.title = "show / hide the legend";
+        fold.addEventListener("click", function () { box.classList.toggle("gt-folded"); });
+        box.appendChild(fold);
+        L.DomEvent.disableClickPropagation(box);
         function item(color, text, opacity) {
           var row = el("div", "gt-legend-item");
           var sw = el("span", "gt-swatch");
@@ -521,9 +874,23 @@
           row.appendChild(sw); row.appendChild(el("span", null, text));
           box.appendChild(row);
         }
-        item(data.colors.gained, "gained in the period", 0.85);
-        item(data.colors.lost, "lost in the period", 0.85);
-        data.statuses.forEach(function (s) { item(data.colors.status[s] || "#888888", "control area: " + s, 0.5); });
+        var rowsOf = [];  // [legend rows, the layer group they explain]
+        function tagLast(group, n) {
+          var kids = Array.prototype.slice.call(box.childNodes, -n);
+          rowsOf.push([kids, group]);
+        }
+        item(data.colors.gained, "gained in the period", 0.85); tagLast(groups.gained, 1);
+        item(data.colors.lost, "lost in the period", 0.85); tagLast(groups.lost, 1);
+        var ringRow = el("div", "gt-legend-item");
+        var ring = el("span", "gt-swatch gt-swatch-ring");
+        ring.style.borderColor = data.colors.gained;
+        ringRow.appendChild(ring);
+        ringRow.appendChild(el("span", null, "ring: a change too small to see at this zoom"));
+        box.appendChild(ringRow);
+        data.statuses.forEach(function (s) {
+          item(data.colors.status[s] || "#888888", "control area: " + s, 0.5);
+          if (groups.control[s]) { tagLast(groups.control[s], 1); }
+        });
         if (data.regions) {
           data.statuses.forEach(function (s) {
             if (!groups.regions[s]) { return; }
@@ -538,8 +905,18 @@
             ticks.appendChild(el("span", null, "0"));
             ticks.appendChild(el("span", null, "+" + Math.round(max).toLocaleString("en-US") + " km\u00b2"));
             box.appendChild(ticks);
+            tagLast(groups.regions[s], 3);
           });
         }
+        // issue 18: the legend follows the visible layers
+        function follow() {
+          rowsOf.forEach(function (r) {
+            var on = map.hasLayer(r[1]);
+            r[0].forEach(function (node) { node.style.display = on ? "" : "none"; });
+          });
+        }
+        map.on("overlayadd overlayremove", follow);
+        setTimeout(follow, 0);
         return box;
       }
     });
@@ -549,6 +926,28 @@
 
     show(0);
     window.geotoolsStep = show;
+
+    addCredit(map, data.credit);
+    wheelAfterClick(map);
+    addExport(map, function () {
+      var step = steps[current], legend = [
+        { text: "gained in the period", color: data.colors.gained, opacity: 0.85 },
+        { text: "lost in the period", color: data.colors.lost, opacity: 0.85 }];
+      data.statuses.forEach(function (s) {
+        legend.push({ text: "control area: " + s, color: data.colors.status[s] || "#888888", opacity: 0.5 });
+      });
+      var line = map.getContainer().querySelector(".leaflet-control-scale-line");
+      return {
+        title: data.title, period: info.label.textContent + "  (snapshots " + step.from + " \u2192 " + step.to + ")",
+        totals: Array.prototype.map.call(info.totals.childNodes, function (n) { return n.textContent; }),
+        legend: legend, credit: data.credit || "",
+        scale: line ? [line.offsetWidth, line.textContent] : null
+      };
+    }, function () { return "geotools-" + steps[current].start + "-" + steps[current].end; });
+    setTimeout(function () { fitPhone(map, info, legendBox); }, 0);  // after the layer control
+    writeHash = shareView(map, hash,
+      function () { return steps.length > 1 ? steps[current].start : null; },
+      function (day) { var i = stepAt(dates, day); if (i >= 0) { show(i); } });
 
     // An iframe can run this before it has a size (a report's first map): fit the data
     // again once the map has one, or Leaflet stays at its smallest zoom.
