@@ -33,14 +33,25 @@ def _modules() -> dict[str, Path]:
     return out
 
 
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of a module but those under ``if TYPE_CHECKING:`` (imports for types only,
+    which never run)."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return [n for n in ast.walk(tree) if id(n) not in skip]
+
+
 def import_graph() -> dict[str, set[str]]:
-    """Module → the geotools modules it imports (at any depth of the file, lazy imports
-    included; importing ``a.b.c`` from outside package ``a.b`` runs ``a.b``'s __init__ too)."""
+    """Module → the geotools modules it imports at run time (at any depth of the file, lazy
+    imports included, type-only imports not; importing ``a.b.c`` from outside package ``a.b``
+    runs ``a.b``'s __init__ too)."""
     modules = _modules()
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for name, path in modules.items():
         is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        for node in _runtime_nodes(ast.parse(path.read_text("utf-8"))):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]

@@ -24,9 +24,10 @@ from geotools.regions import RegionSpec
 from geotools.render import charts, display, style
 from geotools.render import report as report_module
 from geotools.render.assets import head_html, json_for_script
+from geotools.render.context import describe_crs
 from geotools.render.data import from_series, gather
 from geotools.render.maps import build_map, default_title, map_payload, render_map, write_map
-from geotools.render.report import describe_crs, render_report, write_report
+from geotools.render.report import render_report, write_report
 from geotools.series import series
 
 from .conftest import run_cli, write_geojson

@@ -61,8 +61,6 @@ def describe_inputs(
 
 def short_crs(crs: CRS) -> str:
     """The CRS named briefly: its EPSG name and code, or its projection and centre."""
-    from geotools.render.report import describe_crs
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         text = describe_crs(crs)
@@ -115,3 +113,49 @@ def compare_credit(result: CompareResult) -> str:
     days = sorted({c.a.date for c in comps} | {c.b.date for c in comps})
     sources = f"{comps[0].label_a} vs {comps[0].label_b}" if comps else "none"
     return credit_text(sources, days, result.crs).replace("Source:", "Sources:", 1)
+
+
+_CENTRE_LAT = (
+    "Latitude of natural origin",
+    "Latitude of projection centre",
+    "Latitude of origin",
+    "Latitude of false origin",
+)
+_CENTRE_LON = (
+    "Longitude of natural origin",
+    "Longitude of projection centre",
+    "Longitude of origin",
+    "Longitude of false origin",
+)
+
+
+def _degrees(value: float, pos: str, neg: str) -> str:
+    return f"{abs(value):g}°{pos if value >= 0 else neg}"
+
+
+def describe_crs(crs: CRS) -> str:
+    """The CRS in a reader's words: its EPSG name and code, or its projection, centre and PROJ
+    string (the default equal-area CRS is a custom LAEA whose name is only 'unknown')."""
+    code = crs.to_epsg()
+    if code is not None:  # a match may not carry the name (a PROJ string of EPSG:6933)
+        name = crs.name if crs.name != "unknown" else CRS.from_epsg(code).name
+        return f"{name} (EPSG:{code})"
+    op = crs.coordinate_operation
+    if op is None:
+        return crs.name
+    first, *rest = op.method_name.split()
+    words = " ".join([first, *(w.lower() for w in rest)]).replace("equal area", "equal-area")
+    params = {p.name: float(p.value) for p in op.params if isinstance(p.value, int | float)}
+    lat = next((params[k] for k in _CENTRE_LAT if k in params), None)
+    lon = next((params[k] for k in _CENTRE_LON if k in params), None)
+    if lat is not None and lon is not None:
+        words += f", centre {_degrees(lat, 'N', 'S')} {_degrees(lon, 'E', 'W')}"
+    if crs.name and crs.name != "unknown":
+        words = f"{crs.name}: {words}"
+    with warnings.catch_warnings():  # "you will likely lose information": it is a label here
+        warnings.simplefilter("ignore")
+        proj = crs.to_proj4()
+    if proj:
+        proj = " ".join(t for t in proj.split() if t not in ("+no_defs", "+type=crs"))
+        words += f" ({proj})"
+    return words

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import warnings
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import markupsafe
 import pandas as pd
-from pyproj import CRS
 
 from geotools import __version__
 from geotools.output import write_text
 from geotools.regions import OUTSIDE
 from geotools.render.charts import add_footer, chart_bytes, make_chart
-from geotools.render.context import credit_line, dates_text, short_crs, snapshot_dates, source_text
+from geotools.render.context import (
+    credit_line,
+    dates_text,
+    describe_crs,
+    short_crs,
+    snapshot_dates,
+    source_text,
+)
 from geotools.render.data import MapData
 from geotools.render.maps import render_map
 from geotools.render.places_layer import PlaceOverlay, range_changes
@@ -164,52 +169,6 @@ def region_table(range_table: pd.DataFrame) -> pd.DataFrame:
     rows = rows.assign(_order=order).sort_values(["status", "_order", "net_km2"])
     cols = ["region", "region_name", "status", "area_from_km2", "area_to_km2", *_CHANGE]
     return rows[cols].reset_index(drop=True)
-
-
-_CENTRE_LAT = (
-    "Latitude of natural origin",
-    "Latitude of projection centre",
-    "Latitude of origin",
-    "Latitude of false origin",
-)
-_CENTRE_LON = (
-    "Longitude of natural origin",
-    "Longitude of projection centre",
-    "Longitude of origin",
-    "Longitude of false origin",
-)
-
-
-def _degrees(value: float, pos: str, neg: str) -> str:
-    return f"{abs(value):g}°{pos if value >= 0 else neg}"
-
-
-def describe_crs(crs: CRS) -> str:
-    """The CRS in a reader's words: its EPSG name and code, or its projection, centre and PROJ
-    string (the default equal-area CRS is a custom LAEA whose name is only 'unknown')."""
-    code = crs.to_epsg()
-    if code is not None:  # a match may not carry the name (a PROJ string of EPSG:6933)
-        name = crs.name if crs.name != "unknown" else CRS.from_epsg(code).name
-        return f"{name} (EPSG:{code})"
-    op = crs.coordinate_operation
-    if op is None:
-        return crs.name
-    first, *rest = op.method_name.split()
-    words = " ".join([first, *(w.lower() for w in rest)]).replace("equal area", "equal-area")
-    params = {p.name: float(p.value) for p in op.params if isinstance(p.value, int | float)}
-    lat = next((params[k] for k in _CENTRE_LAT if k in params), None)
-    lon = next((params[k] for k in _CENTRE_LON if k in params), None)
-    if lat is not None and lon is not None:
-        words += f", centre {_degrees(lat, 'N', 'S')} {_degrees(lon, 'E', 'W')}"
-    if crs.name and crs.name != "unknown":
-        words = f"{crs.name}: {words}"
-    with warnings.catch_warnings():  # "you will likely lose information": it is a label here
-        warnings.simplefilter("ignore")
-        proj = crs.to_proj4()
-    if proj:
-        proj = " ".join(t for t in proj.split() if t not in ("+no_defs", "+type=crs"))
-        words += f" ({proj})"
-    return words
 
 
 def _data_uri(data: bytes, mime: str) -> str:
