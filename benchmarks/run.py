@@ -6,6 +6,8 @@
     python benchmarks/run.py --limit 100 --densify 10,100 --multiply 4 --skip-naive
                                              # scaling: 10× and 100× vertices, 4× snapshots
     python benchmarks/run.py --dask          # also: the same cold run on a 2-worker Dask cluster
+    python benchmarks/run.py --raw           # also: the raw DeepState archive (every class,
+                                             # transitions) and the command line's wall times
 
 Job: the daily per-oblast gained/lost table of the archive. Prints each stage, then, as the
 last line, one JSON object with the figures. Exits 1 when the two pipelines disagree by more
@@ -230,6 +232,43 @@ def count_vertices(files: list[Path]) -> int:
     )
 
 
+def run_raw(
+    files: list[Path], regions: Path, cache: Path, workers: int | None
+) -> tuple[float, object]:
+    """geotools cold on raw DeepState snapshots: every class of the deepstate-raw profile,
+    daily, per oblast, with transitions (empty cache, as the flattened cold run)."""
+    from geotools.read import ReadOptions
+
+    return run_geotools(
+        files,
+        regions,
+        cache,
+        workers,
+        options=ReadOptions(profile="deepstate-raw"),
+        transitions=True,
+    )
+
+
+def cli_wall(args: list[str], env: dict[str, str], runs: int, before: object = None) -> float:
+    """Least wall time of ``runs`` runs of ``python -m geotools ARGS`` in a new process each,
+    start-up included (the least is the one the machine's other load disturbed least);
+    ``before`` (a function) runs untimed before each."""
+    best = float("inf")
+    for _ in range(runs):
+        if callable(before):
+            before()
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "geotools", *args],
+            env=env,
+            capture_output=True,
+            check=True,
+            cwd=HERE.parent,
+        )
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA / "deepstate" / "daily")
@@ -255,6 +294,15 @@ def main() -> int:
         action="store_true",
         help="also time the cold run on a 2-worker Dask LocalCluster (needs the [dask] extra)",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="also time geotools on the raw DeepState snapshots (every class, transitions; "
+        "as many as the flattened ones) and the command line in new processes",
+    )
+    parser.add_argument(
+        "--raw-data", type=Path, default=DATA / "deepstate_raw" / "daily", help="with --raw"
+    )
     args = parser.parse_args()
 
     files = sorted(args.data.glob("*.geojson.gz"))[: args.limit]
@@ -263,6 +311,15 @@ def main() -> int:
     figures: dict[str, object] = {"snapshots": n}
     # always present, null when not run
     figures.update(naive_s=None, ratio=None, max_abs_diff_m2=None)
+    # --raw; raw_naive_s and raw_ratio stay null: no naive raw pipeline is written yet
+    figures.update(
+        raw_s=None,
+        raw_naive_s=None,
+        raw_ratio=None,
+        raw_vs_flattened_per_snapshot=None,
+        cli_help_s=None,
+        cli_incremental_wall_s=None,
+    )
     status = 0
     try:
         vertices = count_vertices(files)
@@ -285,6 +342,8 @@ def main() -> int:
         # yesterday's run, in a process of its own as it would be (this process's memoised
         # region layer would leave it out of that cache)
         run_fresh(files[:-1], args.regions, work / "cache-inc", args.workers, work)
+        if args.raw:  # yesterday's cache, for the command line's own +1 day below
+            shutil.copytree(work / "cache-inc", work / "cache-yesterday")
         incremental_s, inc_table = run_fresh(
             files, args.regions, work / "cache-inc", args.workers, work
         )
@@ -322,6 +381,41 @@ def main() -> int:
                 dask_s=round(dask_s, 3),
                 dask_startup_s=round(startup_s, 3),
                 dask_identical=same,
+            )
+
+        if args.raw:
+            raw_files = sorted(args.raw_data.glob("*.geojson.gz"))[: args.limit]
+            raw_s, raw_result = run_raw(raw_files, args.regions, work / "cache-raw", args.workers)
+            per_raw, per_flat = raw_s / len(raw_files), cold_s / n
+            classes = sorted(set(raw_result.table.status))
+            print(
+                f"geotools cold, raw DeepState ({len(raw_files)} snapshots, {len(classes)} "
+                f"classes, transitions): {raw_s:.2f} s; {per_raw * 1000:.1f} ms a snapshot, "
+                f"{per_raw / per_flat:.1f}× the flattened {per_flat * 1000:.1f} ms"
+            )
+            env = {**os.environ, "GEOTOOLS_CACHE": str(work / "cache-cli")}
+
+            def yesterday() -> None:
+                shutil.rmtree(work / "cache-cli", ignore_errors=True)
+                shutil.copytree(work / "cache-yesterday", work / "cache-cli")
+
+            help_s = cli_wall(["--help"], env, 10)
+            series_args = ["series", *map(str, files), "--period", "day", "--by"]
+            series_args += [str(args.regions), "-o", str(work / "cli.csv")]
+            incremental_wall_s = cli_wall(series_args, env, 5, before=yesterday)
+            print(
+                f"command line, new process, start-up included (least of several runs): "
+                f"geotools --help {help_s:.3f} s; +1 day on a processed archive "
+                f"{incremental_wall_s:.3f} s"
+            )
+            figures.update(
+                raw_snapshots=len(raw_files),
+                raw_s=round(raw_s, 3),
+                raw_per_snapshot_ms=round(per_raw * 1000, 2),
+                flattened_per_snapshot_ms=round(per_flat * 1000, 2),
+                raw_vs_flattened_per_snapshot=round(per_raw / per_flat, 2),
+                cli_help_s=round(help_s, 3),
+                cli_incremental_wall_s=round(incremental_wall_s, 3),
             )
 
         if not args.skip_naive:

@@ -158,8 +158,21 @@ def _table_for_file(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for col in DATE_COLUMNS:
         if col in out.columns:
-            out[col] = out[col].map(lambda d: d.isoformat() if d is not None else None)
+            # each distinct date written once (a Table repeats a few hundred dates)
+            values = out[col].tolist()
+            text = {d: d.isoformat() if d is not None else None for d in set(values)}
+            out[col] = [text[d] for d in values]
     return out
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    """``frame.to_csv(float_format="%.6f")``, the same text, with the floats formatted by
+    Python's own ``format`` in one pass a column (pandas calls a formatter per value)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype.kind == "f":
+            out[col] = ["" if v != v else f"{v:.6f}" for v in out[col].tolist()]
+    return out.to_csv(index=False, lineterminator="\n")
 
 
 def write_table(table: pd.DataFrame, dest: str | Path) -> None:
@@ -169,7 +182,7 @@ def write_table(table: pd.DataFrame, dest: str | Path) -> None:
     kind = TABLE_FORMATS[dest.suffix.lower()]
     frame = _table_for_file(table)
     if kind == "csv":
-        write_text(dest, frame.to_csv(index=False, float_format="%.6f", lineterminator="\n"))
+        write_text(dest, _csv_text(frame))
     elif kind == "json":
         records = json.loads(frame.to_json(orient="records", double_precision=15))
         write_text(dest, json.dumps(records, indent=1, ensure_ascii=False) + "\n")

@@ -508,9 +508,11 @@ def region_spec(
     text = str(regions)
     if not text:
         return None
-    from geotools.fetch import boundaries
+    path = Path(text)
+    if ":" in text:  # perhaps geoboundaries:…; a plain path spares importing the fetcher
+        from geotools.fetch import boundaries
 
-    path = boundaries.resolve(text) if boundaries.is_spec(text) else Path(text)
+        path = boundaries.resolve(text) if boundaries.is_spec(text) else Path(text)
     if not path.exists():
         raise UsageError(f"no such region file {text!r}; check regions= (--by)")
     return RegionSpec(path, region_field)

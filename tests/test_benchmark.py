@@ -34,6 +34,9 @@ def test_benchmark_smoke_runs_and_agrees_with_naive():
     ):
         assert key in figures, key
     assert figures["snapshots"] == 40
+    for key in ("raw_s", "raw_naive_s", "raw_ratio", "raw_vs_flattened_per_snapshot"):
+        assert key in figures and figures[key] is None, key  # --raw not asked for
+    assert figures["cli_help_s"] is None and figures["cli_incremental_wall_s"] is None
     assert figures["max_abs_diff_m2"] <= 1.0  # same numbers as the naive pipeline
     assert figures["agree"] is True
     # warm (this process and a new one) and incremental give the cold run's table
@@ -43,3 +46,27 @@ def test_benchmark_smoke_runs_and_agrees_with_naive():
     assert 2.5 < dense["vertex_factor"] < 4.0 and dense["snapshots"] == 40
     assert figures["multiplied"]["snapshots"] == 80
     assert figures["multiplied"]["vertex_factor"] == 2.0
+
+
+def test_benchmark_raw_smoke_times_the_raw_archive_and_the_command_line():
+    data_path("deepstate_raw", "daily")
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "run.py"),
+            *("--limit", "6", "--workers", "1", "--raw", "--skip-naive"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
+    assert res.returncode == 0, res.stderr
+    figures = json.loads(res.stdout.strip().splitlines()[-1])
+    assert figures["raw_snapshots"] == 6
+    assert figures["raw_s"] > 0 and figures["cli_help_s"] > 0
+    assert figures["cli_incremental_wall_s"] > 0
+    per = figures["raw_per_snapshot_ms"] / figures["flattened_per_snapshot_ms"]
+    assert abs(figures["raw_vs_flattened_per_snapshot"] - per) < 0.02
+    assert figures["raw_naive_s"] is None and figures["raw_ratio"] is None  # not written yet
+    assert "5 classes, transitions" in res.stdout  # every class of the raw profile

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from geotools.cli.terminal import plain
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def print_table(table: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> None:
     """Pretty-print a Table to stdout (areas to 3 decimals); every value from data is shown as
     plain text, never Rich markup, with control characters made visible."""
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console(soft_wrap=True)
     out = Table(title=None if title is None else plain(title), header_style="bold")
     for col in table.columns:

@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 from geotools import __version__
+from geotools.cli.lazy_group import LazyGroup
 from geotools.cli.options import Settings
 from geotools.cli.terminal import VisibleFormatter, visible
 from geotools.errors import (
@@ -52,7 +53,79 @@ def _configure_logging(verbose: int, quiet: bool, debug: bool) -> None:
     pywarn.propagate = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: The commands: name → (its module, one per command in geotools/cli/, and the first paragraph
+#: of its help, which `geotools --help` shows). A module is imported when its command runs
+#: (LazyGroup), so the command line starts without pandas, GEOS or the renderers.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "animate": (
+        "geotools.cli.animate",
+        "Animate the control area: per step the gained and lost parts, the date, running totals.",
+    ),
+    "chart": ("geotools.cli.chart", "Chart of the Table for snapshot files, folders or globs."),
+    "compare": (
+        "geotools.cli.compare",
+        "Area both sources call controlled, and the area only A or only B does.",
+    ),
+    "demo": (
+        "geotools.cli.demo",
+        "Build a synthetic front (or read --data), measure it, write table and change layer.",
+    ),
+    "diff": (
+        "geotools.cli.diff",
+        "Gained, lost and net km² from BEFORE to AFTER (two snapshot files).",
+    ),
+    "fetch": (
+        "geotools.cli.fetch",
+        "Download snapshots from the public sources into a folder (incremental).",
+    ),
+    "front": (
+        "geotools.cli.front",
+        "Line of contact, its geodesic length (km) and the advance depth per period.",
+    ),
+    "info": (
+        "geotools.cli.info",
+        "Date, repairs, and per-status area (equal-area and geodesic) of snapshot files.",
+    ),
+    "map": (
+        "geotools.cli.map",
+        "Map of gained / lost polygons, control areas and net change by region (--by).",
+    ),
+    "places": (
+        "geotools.cli.places",
+        "Places whose status changed per period (or, with --at, the places in each class).",
+    ),
+    "regions": (
+        "geotools.cli.regions",
+        "List a region layer's codes, names and areas, with overlaps, gaps and unknown names.",
+    ),
+    "report": (
+        "geotools.cli.report",
+        "Report for a range: summary, change map, timeline, charts and tables.",
+    ),
+    "series": (
+        "geotools.cli.series",
+        "Table of km² gained, lost and net per period for snapshot files, folders or globs.",
+    ),
+    "stocks": (
+        "geotools.cli.stocks",
+        "Area per region and status at chosen dates, and its share of the region (--by needed).",
+    ),
+    "transitions": (
+        "geotools.cli.transitions",
+        "Transition matrix per period: km² from each status class to each other one.",
+    ),
+    "trend": (
+        "geotools.cli.trend",
+        "Per day (or --period): rolling gained / lost / net km² a day and cumulative net.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="geotools")
 @click.option("-v", "--verbose", count=True, help="More detail (-v info and timings, -vv debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bar.")
@@ -62,44 +135,6 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     """Measure how front lines move: exact km² gained, lost and net per period."""
     _configure_logging(verbose, quiet, debug)
     ctx.obj = Settings(verbose=verbose, quiet=quiet, debug=debug)
-
-
-def _register() -> None:
-    from geotools.cli import demo, diff, info, regions, series, stocks, transitions
-
-    for module in (series, diff, transitions, stocks, regions, info, demo):
-        cli.add_command(module.command)
-    # --- front line and source comparison (issue 9) ---
-    from geotools.cli import compare, front
-
-    for module in (front, compare):
-        cli.add_command(module.command)
-    # --- fetch (issue 4, parts 5): the `geotools fetch …` group ---
-    from geotools.cli import fetch
-
-    cli.add_command(fetch.command)
-    # --- end fetch ---
-    # --- maps, charts, report (geotools.render) ---
-    from geotools.cli import chart, report
-    from geotools.cli import map as map_command
-
-    for module in (map_command, chart, report):
-        cli.add_command(module.command)
-    # --- end maps, charts, report ---
-    # --- places (issue 17) ---
-    from geotools.cli import places
-
-    cli.add_command(places.command)
-    # --- end places ---
-    # --- trends and animation (issue 19) ---
-    from geotools.cli import animate, trend
-
-    for module in (trend, animate):
-        cli.add_command(module.command)
-    # --- end trends and animation ---
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,12 +6,12 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from pyproj import CRS
 
-from geotools.crs import parse_crs
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,6 +77,10 @@ class CRSParam(click.ParamType):  # type: ignore[type-arg]
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> CRS:
         """Parse the CRS; errors become usage errors."""
+        from pyproj import CRS
+
+        from geotools.crs import parse_crs
+
         if isinstance(value, CRS):
             return value
         try:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from geotools.cli.options import DATE
 from geotools.periods import PERIOD_KINDS
-from geotools.read import ReadOptions
 from geotools.render.style import CHANGE_TOLERANCE_M, TILE_CHOICES
+
+if TYPE_CHECKING:
+    from geotools.read import ReadOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 

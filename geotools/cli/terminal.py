@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import click
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 #: C0 and C1 controls, DEL, and the invisible marks that reorder text (bidi embeddings,
 #: overrides and isolates, the LRM / RLM marks), line and paragraph separators.
@@ -47,6 +50,8 @@ def visible_json(text: str) -> str:
 
 def plain(value: object) -> Text:
     """A Rich renderable that shows ``value`` as it is: no markup, controls made visible."""
+    from rich.text import Text
+
     return Text(visible(value))
 
 

@@ -22,22 +22,19 @@ def read_gdal(
     """read_raw through GDAL (pyogrio); ``columns`` None reads every column."""
     from pyogrio.raw import read
 
-    wanted: list[str] | None = columns
     source = gdal_path(path)  # outside the try: a refused zip's DataError is worded
+    # with missing_ok, pyogrio reads the wanted columns the file has and passes over the
+    # others (no read_info first: it opened the file a second time)
+    asked = columns if missing_ok and columns else None
     with gdal_reading_options(path):  # outside the try: its own DataError is already worded
-        if missing_ok and columns:
-            from pyogrio import read_info
-
-            try:
-                have = {str(f) for f in read_info(source, layer=layer)["fields"]}
-            except Exception as exc:
-                raise read_error(path, exc) from exc
-            wanted = [c for c in columns if c in have]
         try:
-            meta, _, wkb, values = read(source, layer=layer, columns=wanted or None)
+            meta, _, wkb, values = read(source, layer=layer, columns=asked)
         except Exception as exc:
             raise read_error(path, exc) from exc
     fields = [str(f) for f in meta["fields"]]
+    wanted: list[str] | None = columns
+    if asked is not None:
+        wanted = [c for c in asked if c in fields]
     if columns is None:
         columns = fields
     if missing_ok:

@@ -4,6 +4,7 @@ and feature lists; anything unusual is left to GDAL."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -156,12 +157,15 @@ def _ragged(features: list[Any]) -> np.ndarray | None:
     return out
 
 
-def read_geojson_fast(data: bytes) -> RawLayer | None:
+def read_geojson_fast(data: bytes, absent: Sequence[str] = ()) -> RawLayer | None:
     """GEOS's own GeoJSON reader on a file's (gunzipped) bytes (about twice as fast as GDAL
     here).
 
     Only for plain lon/lat FeatureCollections when no property is needed; anything unusual
     (another CRS, unreadable bytes, null geometries) returns None and GDAL reads the file.
+    ``absent``: properties asked for that may be missing (``read_raw``'s ``missing_ok``):
+    the polygons' reader alone, and only when no feature has any of them; they are read as
+    all None, as GDAL reads them (source detection of a flattened file, issue 20).
     """
     head = data[:4096]
     if (
@@ -184,7 +188,18 @@ def read_geojson_fast(data: bytes) -> RawLayer | None:
                 return None
             epsg = crs.to_epsg()
             crs = CRS.from_epsg(epsg) if epsg else crs
+    # --- properties asked for, none present (issue 20) ---
+    if absent:  # a quick look first: the features perhaps have them (a raw file's name, fill)
+        at = data.find(b'"features"')  # the collection's own name and crs come before
+        if at < 0 or any(data.find(b'"' + c.encode() + b'"', at) >= 0 for c in absent):
+            return None  # GDAL reads them
     plain = parse_polygons(data)
+    if absent:
+        if plain is None or set(absent) & set(plain[1]):
+            return None
+        none = {c: np.full(len(plain[0]), None) for c in absent}
+        return RawLayer(plain[0], none, crs, [])
+    # --- end ---
     if plain is not None:
         return RawLayer(plain[0], {}, crs, plain[1])
     m_dropped = 0

@@ -57,4 +57,8 @@ def read_raw(
             fast = read_geojson_fast(data)
             if fast is not None:
                 return fast
+        elif missing_ok and data is not None:  # e.g. source detection of a flattened file
+            fast = read_geojson_fast(data, absent=columns)
+            if fast is not None:
+                return fast
     return read_gdal(path, layer, columns, missing_ok)

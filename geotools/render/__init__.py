@@ -8,13 +8,21 @@ own. folium and matplotlib are imported only when a map or chart is drawn.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from geotools.read import ReadOptions
-from geotools.render.data import MapData, Step, from_pair, from_series, gather
 from geotools.render.style import GAINED, LOST, NET, STATUS_COLORS
 
+if TYPE_CHECKING:  # loaded on first use, as the drawing functions below
+    from geotools.read import ReadOptions
+    from geotools.render.data import MapData, Step, from_pair, from_series, gather
+
 _LAZY = {
+    "ReadOptions": "geotools.read",
+    "MapData": "geotools.render.data",
+    "Step": "geotools.render.data",
+    "from_pair": "geotools.render.data",
+    "from_series": "geotools.render.data",
+    "gather": "geotools.render.data",
     "build_map": "geotools.render.maps",
     "render_map": "geotools.render.maps",
     "write_map": "geotools.render.maps",

@@ -346,7 +346,7 @@ def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str
 
     out: dict[str, shapely.Geometry] = {}
     taken: shapely.Geometry | None = None
-    for cls in profile.classes:
+    for k, cls in enumerate(profile.classes):
         geom = dissolved.get(cls)
         geom = shapely.MultiPolygon() if geom is None else geom
         if (
@@ -357,7 +357,8 @@ def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str
         ):
             geom = polygonal(shapely.difference(geom, taken))
         out[cls] = geom
-        if profile.disjoint and not shapely.is_empty(geom):
+        last = k == len(profile.classes) - 1  # nothing comes after: no union to keep
+        if profile.disjoint and not shapely.is_empty(geom) and not last:
             taken = geom if taken is None else shapely.union(taken, geom)
     for union, members in profile.unions:
         parts = [out[m] for m in members if not shapely.is_empty(out[m])]
