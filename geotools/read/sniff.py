@@ -160,8 +160,10 @@ def warn_outside_region(path: Path, raw: RawLayer, options: ReadOptions) -> None
         return
     try:
         geoms = raw.geometries[shapely.get_type_id(raw.geometries) >= 3]
+        # a share against a 50 % threshold: geometry simplified to ~1 km is plenty, and fast
         whole = shapely.make_valid(shapely.union_all(geoms))
         lonlat = whole if raw.crs is None else project(whole, raw.crs, WGS84)
+        lonlat = shapely.make_valid(shapely.simplify(lonlat, 0.01))
         region = roi_outline(DEFAULT_REGION)
         total = shapely.area(lonlat)
         inside = shapely.area(shapely.intersection(lonlat, region))
