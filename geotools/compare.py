@@ -26,7 +26,7 @@ from geotools.crs import WGS84, project
 from geotools.errors import UsageError
 from geotools.frontline import control_geometry
 from geotools.progress import progress
-from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
+from geotools.read import ReadOptions, SnapshotRef, as_options, load_snapshot, resolve_refs, settle
 from geotools.regions import OUTSIDE, RegionLayer, RegionSpec, region_spec, select_codes
 from geotools.snapshot import M2_PER_KM2, Snapshot
 from geotools.sources.profile import control_statuses
@@ -248,13 +248,9 @@ def compare(
     >>> result = compare(["deepstate/daily"], ["isw/*.geojson.gz"],
     ...                  regions="geoBoundaries-UKR-ADM1.geojson.gz")  # doctest: +SKIP
     """
-    opts_a = options if options is not None else ReadOptions()
+    opts_a = as_options(options)
     opts_b = options_b if options_b is not None else opts_a
-    spec = region_spec(regions, region_field)
-    if region_filter and spec is None:
-        raise UsageError(
-            "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
-        )
+    spec = region_spec(regions, region_field, region_filter)
     opts_a, opts_b = settle(inputs_a, opts_a), settle(inputs_b, opts_b)
     refs_a = resolve_refs(inputs_a, options=opts_a)
     refs_b = resolve_refs(inputs_b, options=opts_b)

@@ -31,7 +31,7 @@ from geotools.frontline import (
 from geotools.outlines import MIN_INSIDE, default_outline
 from geotools.periods import Period, make_periods
 from geotools.progress import progress
-from geotools.read import ReadOptions, load_snapshot, resolve_refs, settle
+from geotools.read import ReadOptions, as_options, load_snapshot, resolve_refs, settle
 from geotools.regions import (
     OUTSIDE,
     RegionLayer,
@@ -206,12 +206,8 @@ def front(
     ...                period="month")  # doctest: +SKIP
     >>> result.lengths.query("region == 'total'")  # doctest: +SKIP
     """
-    opts = settle(inputs, options if options is not None else ReadOptions())
-    spec = region_spec(regions, region_field)
-    if region_filter and spec is None:
-        raise UsageError(
-            "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
-        )
+    opts = settle(inputs, as_options(options))
+    spec = region_spec(regions, region_field, region_filter)
     prof = opts.profile
     if statuses is None and prof is not None:
         statuses = control_statuses(prof)

@@ -29,7 +29,7 @@ from pyproj import CRS, Transformer
 from geotools.errors import DataError
 from geotools.periods import Period, make_periods, snapshot_at
 from geotools.places import Places, check_area, default_places
-from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
+from geotools.read import ReadOptions, SnapshotRef, as_options, load_snapshot, resolve_refs, settle
 from geotools.regions import OUTSIDE, RegionSpec, region_spec
 from geotools.registry import load_registry
 from geotools.series import series
@@ -193,7 +193,7 @@ def status_history(
 ) -> tuple[StatusHistory, np.ndarray]:
     """Every place's status on each snapshot of ``refs`` (sorted by date), and the places'
     geometries in the equal-area CRS. Shares of polygon places are kept at ``keep_shares``."""
-    opts = options if options is not None else ReadOptions()
+    opts = as_options(options)
     prof = opts.profile
     refs = sorted(refs, key=lambda r: r.date)
     dates = [r.date for r in refs]
@@ -309,7 +309,7 @@ def place_changes(
     """
     began = time.perf_counter()
     places = places if places is not None else default_places()
-    opts = options if options is not None else ReadOptions()
+    opts = as_options(options)
     spec = region_spec(regions, region_field)
     refs, opts = _refs(inputs, opts)
     dates = [r.date for r in refs]
@@ -419,7 +419,7 @@ def places_at(
     """The places in each class on S(date) for each of ``dates`` (columns ``AT_COLUMNS``, plus
     ``share`` for polygon places); ``include_unmarked`` lists the other places too."""
     places = places if places is not None else default_places()
-    opts = options if options is not None else ReadOptions()
+    opts = as_options(options)
     prof = opts.profile
     spec = region_spec(regions, region_field)
     refs, opts = _refs(inputs, opts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -491,7 +492,9 @@ def select_codes(
 
 
 def region_spec(
-    regions: RegionSpec | str | Path | None, region_field: str | None = None
+    regions: RegionSpec | str | Path | None,
+    region_field: str | None = None,
+    region_filter: Sequence[str] | None = None,
 ) -> RegionSpec | None:
     """A RegionSpec for what a user gives as ``regions=`` (``--by``): a RegionSpec, a polygon
     file, or ``geoboundaries:ISO3:ADMn`` (fetched once, cached, checked against its pin).
@@ -500,7 +503,13 @@ def region_spec(
     --------
     >>> region_spec("geoBoundaries-UKR-ADM1.geojson.gz")  # doctest: +SKIP
     RegionSpec(path=PosixPath('geoBoundaries-UKR-ADM1.geojson.gz'), region_field=None, ...)
+
+    A ``region_filter`` without regions is refused: there would be no region to pick.
     """
+    if region_filter and regions is None:
+        raise UsageError(
+            "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
+        )
     if regions is None or isinstance(regions, RegionSpec):
         if region_field is not None and isinstance(regions, RegionSpec):
             return RegionSpec(regions.path, region_field, regions.layer)

@@ -31,7 +31,7 @@ from geotools.pairs import (
 )
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
-from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
+from geotools.read import ReadOptions, SnapshotRef, as_options, load_snapshot, resolve_refs, settle
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
 from geotools.sources.profile import control_statuses
@@ -116,12 +116,8 @@ def series(
     >>> result.table.query("region == 'total'")  # doctest: +SKIP
     """
     began = time.perf_counter()
-    opts = options if options is not None else ReadOptions()
-    spec = region_spec(regions, region_field)
-    if region_filter and spec is None:
-        raise UsageError(
-            "region_filter= (--region) needs regions= (--by): there are no regions to pick from"
-        )
+    opts = as_options(options)
+    spec = region_spec(regions, region_field, region_filter)
     prof = opts.profile
     if transitions and prof is not None and not prof.disjoint:
         raise UsageError(

@@ -13,7 +13,7 @@ import pandas as pd
 from geotools.errors import UsageError
 from geotools.periods import make_periods, snapshot_at
 from geotools.progress import progress
-from geotools.read import ReadOptions, load_snapshot, resolve_refs, settle
+from geotools.read import ReadOptions, as_options, load_snapshot, resolve_refs, settle
 from geotools.regions import (
     OUTSIDE,
     RegionLayer,
@@ -100,7 +100,7 @@ def stocks(
     >>> stocks(["deepstate/daily"], regions="geoBoundaries-UKR-ADM1.geojson.gz",
     ...        at=[dt.date(2025, 8, 17)])  # doctest: +SKIP
     """
-    opts = settle(inputs, options if options is not None else ReadOptions())
+    opts = settle(inputs, as_options(options))
     spec = region_spec(regions, region_field)
     if spec is None:
         raise UsageError("stocks need regions= (--by): the regions to measure shares of")

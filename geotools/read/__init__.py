@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the names below load on first use (geotools.lazy)
     from geotools.read.inputs import discover
     from geotools.read.layer import RawLayer
     from geotools.read.loader import load_snapshot, read_snapshots, snapshot_cache_key
-    from geotools.read.options import OnDuplicate, ReadOptions
+    from geotools.read.options import OnDuplicate, ReadOptions, as_options
     from geotools.read.raw import read_fields, read_raw
     from geotools.read.ref import SnapshotRef
     from geotools.read.refs import resolve_refs
@@ -36,6 +36,7 @@ __all__ = [
     "RawLayer",
     "ReadOptions",
     "SnapshotRef",
+    "as_options",
     "date_from_name",
     "discover",
     "load_dating",
@@ -54,6 +55,7 @@ _LAZY = {
     "OnDuplicate": "geotools.read.options",
     "RawLayer": "geotools.read.layer",
     "ReadOptions": "geotools.read.options",
+    "as_options": "geotools.read.options",
     "SnapshotRef": "geotools.read.ref",
     "date_from_name": "geotools.read.dates",
     "discover": "geotools.read.inputs",

@@ -25,7 +25,7 @@ from geotools.crs import (
 from geotools.errors import DataError, GeotoolsError
 from geotools.read.checks import check_coordinates
 from geotools.read.files import stem
-from geotools.read.options import ReadOptions
+from geotools.read.options import ReadOptions, as_options
 from geotools.read.raw import read_raw
 from geotools.read.ref import SnapshotRef
 from geotools.read.refs import resolve_refs
@@ -82,7 +82,7 @@ def load_snapshot(
     >>> ref = resolve_refs(["20240801.geojson.gz"])[0]  # doctest: +SKIP
     >>> load_snapshot(ref, options=ReadOptions(crs="EPSG:3035"))  # doctest: +SKIP
     """
-    opts = options if options is not None else ReadOptions()
+    opts = as_options(options)
     if not use_cache:
         return parse_snapshot(ref, opts, warn_empty)
     key = cache_key or snapshot_cache_key(ref, opts)
@@ -307,7 +307,7 @@ def read_snapshots(
     >>> opts = ReadOptions(profile="deepstate-raw")
     >>> raw = read_snapshots(["raw/"], options=opts)  # doctest: +SKIP
     """
-    opts = settle(inputs, options if options is not None else ReadOptions())
+    opts = settle(inputs, as_options(options))
     refs = resolve_refs(inputs, options=opts, dates=dates)
     snapshots: list[Snapshot] = []
     for ref in refs:

@@ -14,7 +14,7 @@ from geotools.read.dates import resolve_date
 from geotools.read.dating import apply_dating
 from geotools.read.files import stem
 from geotools.read.inputs import discover
-from geotools.read.options import ReadOptions
+from geotools.read.options import ReadOptions, as_options
 from geotools.read.ref import SnapshotRef
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def resolve_refs(
 
     ``dates`` gives one date per discovered file (in sorted order) instead of finding them.
     """
-    opts = options if options is not None else ReadOptions()
+    opts = as_options(options)
     date_field, layer, on_duplicate = opts.date_field, opts.layer, opts.on_duplicate
     paths = discover(inputs)
     if dates is not None and len(dates) != len(paths):

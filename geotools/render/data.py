@@ -17,7 +17,7 @@ from pyproj import CRS
 from geotools.errors import DataError, UsageError
 from geotools.pairs import region_layer
 from geotools.periods import Period
-from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
+from geotools.read import ReadOptions, SnapshotRef, as_options, load_snapshot, resolve_refs, settle
 from geotools.regions import RegionLayer, RegionSpec
 from geotools.series import SeriesResult, series
 from geotools.snapshot import Change, Snapshot
@@ -139,7 +139,7 @@ def gather(
     the change from S(start) to S(end), where start and end default to the first and the
     last snapshot.
     """
-    opts = settle(list(inputs), options if options is not None else ReadOptions())
+    opts = settle(list(inputs), as_options(options))
     refs = resolve_refs(list(inputs), options=opts)
     if not refs:
         raise DataError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
