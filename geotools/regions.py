@@ -310,7 +310,12 @@ def read_regions(
     )
     _measure_gaps(out.union, tiling, m2_per_unit)
     if tiling.unknown_names:
-        log.warning(
+        # A layer none of whose names is in the registry is simply another country's or
+        # another scheme's regions: said at info level. Only a layer mixing known and unknown
+        # names (a misspelt oblast among the others) is worth a warning.
+        mixed = len(set(tiling.unknown_names)) < len(codes)
+        log.log(
+            logging.WARNING if mixed else logging.INFO,
             "%s: %d region names not in the registry, kept as they are: %s",
             path,
             len(tiling.unknown_names),

@@ -163,3 +163,29 @@ def test_exact_clip_is_the_overlay_with_the_box():
         got = _exact_clip(geom, box)
         assert shapely.equals(got, shapely.intersection(geom, box))
         assert shapely.area(got) == pytest.approx(shapely.area(shapely.intersection(geom, box)))
+
+
+def _named_layer(tmp_path, names):
+    regions = gpd.GeoDataFrame(
+        {"name": names},
+        geometry=[box(10 * i, 0, 10 * i + 10, 10) for i in range(len(names))],
+        crs=LAEA,
+    )
+    path = tmp_path / "named.gpkg"
+    regions.to_file(path)
+    return path
+
+
+def test_unknown_names_warn_only_beside_known_ones(tmp_path, caplog):
+    """A layer of another scheme (no name in the registry) is read without a warning; a
+    misspelt oblast among known ones is warned about, naming it."""
+    caplog.set_level("INFO", logger="geotools")
+    read_regions(_named_layer(tmp_path, ["Zone A", "Zone B"]), LAEA, "name")
+    unknown = [r for r in caplog.records if "not in the registry" in r.getMessage()]
+    assert [r.levelname for r in unknown] == ["INFO"]
+    caplog.clear()
+    layer = read_regions(_named_layer(tmp_path, ["Kharkiv Oblast", "Donetsk Oblst"]), LAEA, "name")
+    assert "UA-63" in layer.codes and "Donetsk Oblst" in layer.codes
+    unknown = [r for r in caplog.records if "not in the registry" in r.getMessage()]
+    assert [r.levelname for r in unknown] == ["WARNING"]
+    assert "Donetsk Oblst" in unknown[0].getMessage()
