@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from geotools.cli.options import DATE, Settings, reading_options, region_options
+from geotools.cli.options import Settings, period_options, reading_options, region_options
 from geotools.cli.render_options import chosen_status, run_options
 from geotools.errors import UsageError
-from geotools.periods import PERIOD_KINDS
 
 if TYPE_CHECKING:
     from geotools.read import ReadOptions
@@ -31,15 +30,7 @@ log = logging.getLogger(__name__)
     required=True,
     help="The animation to write (.gif, .mp4 or .webm).",
 )
-@click.option(
-    "--period",
-    type=click.Choice(PERIOD_KINDS),
-    default="day",
-    show_default=True,
-    help="One frame per period.",
-)
-@click.option("--start", type=DATE, default=None, help="First period starts here.")
-@click.option("--end", type=DATE, default=None, help="Last period ends here.")
+@period_options(default="day", period_help="One frame per period.", edges=False, partial=False)
 @click.option(
     "--bbox",
     default=None,

@@ -11,11 +11,15 @@ import pandas as pd
 
 from geotools.advance import DEFAULT_STEP_KM
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
+from geotools.cli.options import (
+    Settings,
+    period_options,
+    reading_options,
+    region_options,
+)
 from geotools.front import front
 from geotools.frontline import DEFAULT_TOLERANCE_KM
 from geotools.output import staged, write_layer, write_table
-from geotools.periods import PERIOD_KINDS
 
 
 def dates_as_text(table: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -65,17 +69,7 @@ if TYPE_CHECKING:
     multiple=True,
     help="Status classes whose union is the controlled territory (default: all); repeatable.",
 )
-@click.option(
-    "--period",
-    type=click.Choice(PERIOD_KINDS),
-    default="month",
-    show_default=True,
-    help="Calendar period of each advance row.",
-)
-@click.option("--edges", type=DATES, default=None, help="Explicit period edges D1,D2,….")
-@click.option("--start", type=DATE, default=None, help="First period starts here.")
-@click.option("--end", type=DATE, default=None, help="Last period ends here.")
-@click.option("--partial", is_flag=True, help="Keep periods reaching beyond the data.")
+@period_options(period_help="Calendar period of each advance row.")
 @click.option(
     "-o",
     "--output",

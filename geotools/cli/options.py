@@ -228,3 +228,55 @@ def region_options(func: F) -> F:
     for option in reversed(options):
         wrapped = option(wrapped)
     return wrapped  # type: ignore[no-any-return]
+
+
+def period_options(
+    *,
+    default: str = "month",
+    period_help: str = "Calendar period of each row (ISO weeks start on Monday).",
+    edges: bool = True,
+    partial: bool = True,
+) -> Callable[[F], F]:
+    """The period block shared by the measuring commands: ``--period`` (with ``default``),
+    ``--edges`` D1,D2,… (when ``edges``), ``--start``, ``--end`` and ``--partial`` (when
+    ``partial``), passed to the command under those names."""
+    from geotools.periods import PERIOD_KINDS
+
+    options = [
+        click.option(
+            "--period",
+            type=click.Choice(PERIOD_KINDS),
+            default=default,
+            show_default=True,
+            help=period_help,
+        )
+    ]
+    if edges:
+        options.append(
+            click.option(
+                "--edges",
+                type=DATES,
+                default=None,
+                help="Explicit period edges D1,D2,… instead of --period.",
+            )
+        )
+    options += [
+        click.option("--start", type=DATE, default=None, help="First period starts here."),
+        click.option("--end", type=DATE, default=None, help="Last period ends here."),
+    ]
+    if partial:
+        options.append(
+            click.option(
+                "--partial",
+                is_flag=True,
+                help="Keep periods reaching beyond the data (flagged by dates and gap_days).",
+            )
+        )
+
+    def decorate(func: F) -> F:
+        wrapped: Any = func
+        for option in reversed(options):
+            wrapped = option(wrapped)
+        return wrapped  # type: ignore[no-any-return]
+
+    return decorate

@@ -12,9 +12,14 @@ import click
 import pandas as pd
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
+from geotools.cli.options import (
+    DATES,
+    Settings,
+    period_options,
+    reading_options,
+    region_options,
+)
 from geotools.output import write_table
-from geotools.periods import PERIOD_KINDS
 
 if TYPE_CHECKING:
     from geotools.read import ReadOptions
@@ -26,23 +31,7 @@ log = logging.getLogger(__name__)
 
 @click.command("places")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "--period",
-    type=click.Choice(PERIOD_KINDS),
-    default="month",
-    show_default=True,
-    help="Calendar period of each row (ISO weeks start on Monday).",
-)
-@click.option(
-    "--edges", type=DATES, default=None, help="Explicit period edges D1,D2,… instead of --period."
-)
-@click.option("--start", type=DATE, default=None, help="First period starts here.")
-@click.option("--end", type=DATE, default=None, help="Last period ends here.")
-@click.option(
-    "--partial",
-    is_flag=True,
-    help="Keep periods reaching beyond the data (flagged by dates).",
-)
+@period_options()
 @click.option(
     "--at",
     "at",

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING
 import click
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
+from geotools.cli.options import (
+    Settings,
+    period_options,
+    reading_options,
+    region_options,
+)
 from geotools.cli.render_options import chosen_status, map_flag_options
 from geotools.output import (
     check_table_format,
@@ -19,7 +24,6 @@ from geotools.output import (
     write_changes,
     write_table,
 )
-from geotools.periods import PERIOD_KINDS
 from geotools.series import SCHEDULERS, series
 
 if TYPE_CHECKING:
@@ -32,23 +36,7 @@ log = logging.getLogger(__name__)
 
 @click.command("series")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "--period",
-    type=click.Choice(PERIOD_KINDS),
-    default="month",
-    show_default=True,
-    help="Calendar period of each row (ISO weeks start on Monday).",
-)
-@click.option(
-    "--edges", type=DATES, default=None, help="Explicit period edges D1,D2,… instead of --period."
-)
-@click.option("--start", type=DATE, default=None, help="First period starts here.")
-@click.option("--end", type=DATE, default=None, help="Last period ends here.")
-@click.option(
-    "--partial",
-    is_flag=True,
-    help="Keep periods reaching beyond the data (flagged by dates and gap_days).",
-)
+@period_options()
 @click.option(
     "-o",
     "--output",

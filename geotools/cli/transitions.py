@@ -10,10 +10,14 @@ from typing import TYPE_CHECKING
 import click
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, DATES, Settings, reading_options, region_options
+from geotools.cli.options import (
+    Settings,
+    period_options,
+    reading_options,
+    region_options,
+)
 from geotools.cli.terminal import say, visible
 from geotools.output import write_table
-from geotools.periods import PERIOD_KINDS
 from geotools.series import series
 
 if TYPE_CHECKING:
@@ -26,17 +30,7 @@ log = logging.getLogger(__name__)
 
 @click.command("transitions")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "--period",
-    type=click.Choice(PERIOD_KINDS),
-    default="month",
-    show_default=True,
-    help="Calendar period of each matrix.",
-)
-@click.option("--edges", type=DATES, default=None, help="Explicit period edges D1,D2,….")
-@click.option("--start", type=DATE, default=None, help="First period starts here.")
-@click.option("--end", type=DATE, default=None, help="Last period ends here.")
-@click.option("--partial", is_flag=True, help="Keep periods reaching beyond the data.")
+@period_options(period_help="Calendar period of each matrix.")
 @click.option(
     "--matrix",
     is_flag=True,

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from geotools.cli.display import print_table
-from geotools.cli.options import DATE, Settings, reading_options, region_options
+from geotools.cli.options import Settings, period_options, reading_options, region_options
 from geotools.cli.render_options import run_options
 from geotools.errors import UsageError
 from geotools.output import write_table
-from geotools.periods import PERIOD_KINDS
 
 if TYPE_CHECKING:
     from geotools.read import ReadOptions
@@ -32,15 +31,12 @@ log = logging.getLogger(__name__)
     show_default=True,
     help="Rolling windows in days, comma-separated (the pace of --pace-of uses each).",
 )
-@click.option(
-    "--period",
-    type=click.Choice(PERIOD_KINDS),
+@period_options(
     default="day",
-    show_default=True,
-    help="Length of the Table's periods (windows are sums of whole periods).",
+    period_help="Length of the Table's periods (windows are sums of whole periods).",
+    edges=False,
+    partial=False,
 )
-@click.option("--start", type=DATE, default=None, help="First period starts here.")
-@click.option("--end", type=DATE, default=None, help="Last period ends here.")
 @click.option(
     "-o",
     "--output",
