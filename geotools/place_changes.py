@@ -98,8 +98,9 @@ def _classes(prof: Profile | None, seen: Sequence[str]) -> list[str]:
     return sorted(set(seen))
 
 
-class _Tracker:
-    """Places' class membership, moved from snapshot to snapshot by changes."""
+class PlaceTracker:
+    """Places' class membership, moved from snapshot to snapshot by changes (``geoms`` in the
+    changes' CRS)."""
 
     def __init__(self, places: Places, geoms: np.ndarray, classes: list[str]) -> None:
         self.geoms = geoms
@@ -157,6 +158,12 @@ class _Tracker:
             area[cut] = shapely.area(shapely.intersection(parts[pi[cut]], self.geoms[gi[cut]]))
             np.add.at(out, gi, area)
         return out
+
+    def within(self, c: int) -> np.ndarray:
+        """Whether each place is in class ``c`` now (a polygon place: half its area or more)."""
+        if self.polygonal:
+            return np.asarray(self.share[c] >= 0.5)
+        return np.asarray(self.member[c])
 
     def status(self) -> np.ndarray:
         """Each place's status code now."""
@@ -217,7 +224,7 @@ def status_history(
     seen = list(first.geometries) + [c.status for _, cs in changes for c in cs]
     classes = _classes(prof, seen)
     geoms = places.projected(crs)
-    tracker = _Tracker(places, geoms, classes)
+    tracker = PlaceTracker(places, geoms, classes)
     tracker.start(first)
     status_rows = np.empty((len(dates), len(places)), dtype=np.int16)
     status_rows[0] = tracker.status()
@@ -444,7 +451,7 @@ def places_at(
             geoms = places.projected(crs)
             region, region_name = _regions(places, geoms, spec, crs, use_cache)
         classes = _classes(prof, list(snap.geometries))
-        tracker = _Tracker(places, geoms, classes)
+        tracker = PlaceTracker(places, geoms, classes)
         tracker.start(snap)
         codes = tracker.status()
         idx = (

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from geotools.cli.options import Settings, period_options, reading_options, region_options
-from geotools.cli.render_options import chosen_status, run_options
+from geotools.cli.render_options import chosen_status, place_options, run_options
 from geotools.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
     help="Seconds the last frame stays.",
 )
 @click.option("--title", default=None, help="Title shown on every frame.")
+@place_options
 @run_options
 @reading_options
 @region_options
@@ -65,6 +66,8 @@ def command(
     size: str,
     hold_last: float,
     title: str | None,
+    places: str | None,
+    min_population: float | None,
     workers: int | None,
     no_cache: bool,
     regions: RegionSpec | None,
@@ -74,6 +77,8 @@ def command(
     """Animate the control area: per step the gained and lost parts, the date, running totals.
 
     --status picks the class whose totals are shown (default occupied, else the first).
+    --places labels the biggest places in view and rings, for 1.5 s, each place that enters or
+    leaves that class, naming it under the totals.
     """
     from geotools.render.animate import (
         animation_format,
@@ -89,6 +94,13 @@ def command(
     box = parse_bbox(bbox) if bbox else None
     if region_filter and regions is None:
         raise UsageError("--region needs a region layer: --by REGIONS_FILE")
+    if min_population is not None and not places:
+        raise UsageError("--min-population needs --places")
+    layer = None
+    if places:  # read before measuring: a bad places file fails at once
+        from geotools.places import load_places
+
+        layer = load_places(None if places == "default" else places, min_population=min_population)
     frames = collect(
         list(inputs),
         period=period,
@@ -113,6 +125,7 @@ def command(
         read=read,
         show_progress=settings.show_progress,
         use_cache=not no_cache,
+        places=layer,
     )
     log.info(
         "wrote %s: %d frames (%s … %s) in %.1f s",

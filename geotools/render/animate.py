@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,11 @@ from pyproj import CRS, Transformer
 from geotools.errors import DataError, OutputError, UsageError
 from geotools.output import atomic_path
 from geotools.periods import Period, make_periods
+from geotools.places import Places
 from geotools.progress import progress
 from geotools.read import ReadOptions, SnapshotRef, load_snapshot, resolve_refs, settle
 from geotools.regions import RegionLayer, RegionSpec, select_codes
+from geotools.render.frame_places import FramePlaces, PlaceEvent, PlaceMark, events_text
 from geotools.render.frames import FrameDrawer, View, coast
 from geotools.render.style import main_status
 from geotools.snapshot import Change, Snapshot
@@ -34,6 +36,8 @@ from geotools.table import TOTAL
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4", ".webm": "webm"}
 #: Margin around a --region's outline, as a share of its extent.
 MARGIN = 0.04
+#: Seconds a place that changed class stays ringed and named.
+PLACE_HOLD = 1.5
 
 
 def animation_format(dest: str | Path) -> str:
@@ -155,6 +159,7 @@ class Animation:
     frames: int
     view: View
     dates: list[dt.date]
+    place_events: list[PlaceEvent] = field(default_factory=list)
 
 
 def _view(
@@ -278,12 +283,14 @@ def write_animation(
     read: ReadOptions | None = None,
     show_progress: bool | None = None,
     use_cache: bool = True,
+    places: Places | None = None,
 ) -> Animation:
     """Draw one frame per step and write them, as they are drawn, to ``dest`` (atomically).
 
     ``hold_last``: seconds the last frame stays; ``bbox``: W, S, E, N in degrees (default:
     the chosen regions, else everything); ``status``: the class whose totals are shown
-    (default occupied, else the first).
+    (default occupied, else the first); ``places``: label the biggest places in view and
+    ring, for ``PLACE_HOLD`` seconds, each place that enters or leaves the shown class.
     """
     fmt = animation_format(dest)
     if fps <= 0:
@@ -319,13 +326,28 @@ def write_animation(
         if frames.codes:  # the regions the totals are about, in a bolder line
             idx = [frames.regions.codes.index(c) for c in frames.codes]
             drawer.outlines(frames.regions.geometries[idx], width=2.4)
+    tracked = None
+    if places is not None:
+        first = _load(frames, frames.steps[0][0].from_date, read, use_cache)
+        moved = [
+            g for _, changes in frames.steps for c in changes if c.status == shown_status
+            for g in (c.gained, c.lost)
+        ]  # fmt: skip
+        tracked = FramePlaces(places, view, statuses, shown_status, first, near=moved)
+        chosen = tracked.labelled
+        drawer.place_labels(
+            tracked.x[chosen], tracked.y[chosen], [str(n) for n in tracked.places.names[chosen]]
+        )
+    recent: dict[str, tuple[int, PlaceEvent, PlaceMark]] = {}
+    shown_for = max(1, round(PLACE_HOLD * fps))
+    events: list[PlaceEvent] = []
     held = max(0, round(hold_last * fps))
     dates = []
     with atomic_path(dest) as tmp, progress(len(frames.steps), "animate", show_progress) as advance:
         writer = _writer(fmt, tmp, size, fps)
         try:
             frame: np.ndarray | None = None
-            for (period, changes), snap in zip(frames.steps, snaps, strict=True):
+            for n, ((period, changes), snap) in enumerate(zip(frames.steps, snaps, strict=True)):
                 row = by_start.get(period.start)
                 shown = period.end.isoformat()
                 if period.to_date != period.end:
@@ -333,8 +355,21 @@ def write_animation(
                 text = _totals_text(
                     row, shown_status, start, where, (period.end - period.start).days
                 )
+                marks: list[PlaceMark] = []
+                if tracked is not None:
+                    for event in tracked.step(changes, period.end):
+                        recent[event.name] = (n, event, tracked.mark(event))
+                        events.append(event)
+                    live = sorted(
+                        (v for v in recent.values() if n - v[0] < shown_for),
+                        key=lambda v: -v[0],
+                    )
+                    recent = {v[1].name: v for v in live}
+                    marks = [v[2] for v in live]
+                    said = events_text([v[1] for v in live], shown_status)
+                    text = f"{text}\n{said}" if said else text
                 kept = [c for c in changes if c.status == shown_status]
-                frame = drawer.draw(snap, kept, shown, text)
+                frame = drawer.draw(snap, kept, shown, text, marks)
                 writer.send(frame)
                 dates.append(period.end)
                 advance()
@@ -342,7 +377,7 @@ def write_animation(
                 writer.send(frame)
         finally:
             writer.close()
-    return Animation(Path(dest), len(dates) + held, view, dates)
+    return Animation(Path(dest), len(dates) + held, view, dates, events)
 
 
 def _source_name(path: Path) -> str:

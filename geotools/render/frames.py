@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
@@ -22,7 +24,11 @@ from geotools.regions import land_mask
 from geotools.render.style import GAINED, LOST, status_colors
 from geotools.snapshot import Change, Snapshot
 
+if TYPE_CHECKING:
+    from geotools.render.frame_places import PlaceMark
+
 BACKGROUND = "#FFFFFF"
+PLACE_INK = "#222222"
 OUTLINE = "#444444"
 DPI = 100
 
@@ -202,6 +208,9 @@ class FrameDrawer:
                 fontsize=11 * scale, color=color, zorder=5, bbox=box,
             )  # fmt: skip
         self._still: _Overlay | None = None
+        self._marks: list[Any] = []
+        self._mark_layer: _Layer | None = None
+        self._ringed: tuple[tuple[PlaceMark, ...], _Overlay] | None = None
 
     def _patch(self, color: str, edge: float, zorder: int) -> PathPatch:
         patch = PathPatch(MplPath(np.zeros((0, 2))), facecolor=color, edgecolor=color, lw=edge)
@@ -221,10 +230,60 @@ class FrameDrawer:
         self.still.ax.add_patch(patch)
         self._still = None
 
+    def place_labels(self, x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> None:
+        """Dots and names of places (the view's CRS), drawn once, with a white halo."""
+        scale = max(self.view.size[1] / 720, 0.7)
+        ax = self.still.ax
+        ax.scatter(x, y, s=10 * scale**2, c=PLACE_INK, linewidths=0, zorder=6)
+        halo = [patheffects.withStroke(linewidth=2.5 * scale, foreground="white")]
+        for xi, yi, name in zip(x, y, names, strict=True):
+            ax.annotate(
+                name, (xi, yi), xytext=(3 * scale, 2 * scale), textcoords="offset points",
+                fontsize=9 * scale, color=PLACE_INK, zorder=6, path_effects=halo,
+            )  # fmt: skip
+        self._still = None
+
+    def _place_marks(self, marks: Sequence[PlaceMark]) -> _Overlay | None:
+        """Ring and name the places of ``marks`` on a layer of their own, laid over the whole
+        frame (over the labels too); None without marks."""
+        if not marks:
+            return None
+        if self._ringed is not None and self._ringed[0] == tuple(marks):
+            return self._ringed[1]  # the same places as the last frame: drawn once
+        if self._mark_layer is None:
+            self._mark_layer = _Layer(self.view)
+        for artist in self._marks:
+            artist.remove()
+        self._marks = []
+        scale = max(self.view.size[1] / 720, 0.7)
+        box = {"facecolor": "white", "alpha": 0.9, "edgecolor": "none", "pad": 1.5}
+        ax = self._mark_layer.ax
+        for mark in marks:
+            color = GAINED if mark.kind == "gained" else LOST
+            ring = ax.scatter(
+                [mark.x], [mark.y], s=140 * scale**2, facecolors="none", edgecolors=color,
+                linewidths=2.2 * scale, zorder=7,
+            )  # fmt: skip
+            text = ax.annotate(
+                mark.name, (mark.x, mark.y), xytext=(8 * scale, -12 * scale),
+                textcoords="offset points", fontsize=10 * scale, fontweight="bold",
+                color=color, zorder=7, bbox=box,
+            )  # fmt: skip
+            self._marks += [ring, text]
+        everything = slice(None)
+        self._ringed = (tuple(marks), _Overlay(self._mark_layer.render(), everything, everything))
+        return self._ringed[1]
+
     def draw(
-        self, snap: Snapshot, changes: Sequence[Change], date_text: str, totals_text: str
+        self,
+        snap: Snapshot,
+        changes: Sequence[Change],
+        date_text: str,
+        totals_text: str,
+        marks: Sequence[PlaceMark] = (),
     ) -> np.ndarray:
-        """The frame for one step, as an RGBA array (height × width × 4, opaque).
+        """The frame for one step, as an RGBA array (height × width × 4, opaque); ``marks``:
+        places ringed and named on this frame.
 
         The array is the map layer's own buffer: valid until the next call.
         """
@@ -245,6 +304,9 @@ class FrameDrawer:
         # the date and totals stay in the top left corner
         corner = (slice(0, height // 2), slice(0, width * 3 // 4))
         _Overlay(self.text.render(), *corner).lay_on(frame)
+        ringed = self._place_marks(marks)
+        if ringed is not None:
+            ringed.lay_on(frame)
         return frame
 
 
