@@ -22,12 +22,12 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
-from pyproj import CRS
 
 from geotools.compare import KINDS, CompareResult, Comparison
 from geotools.errors import UsageError
-from geotools.regions import OUTSIDE, land_mask
+from geotools.regions import OUTSIDE
 from geotools.render.assets import json_for_script, script_safe
+from geotools.render.basemap import display_land, land_json
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage
 from geotools.render.maps import RegionFinder, regions_json
 from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
@@ -99,21 +99,6 @@ def _step_json(
     }
 
 
-def _outline_json(crs: CRS, m2_per_unit: float) -> dict[str, Any] | None:
-    """Land (shipped Natural Earth 10m clip) for the offline base and the minimap."""
-    try:
-        land = land_mask(crs)
-    except Exception as exc:  # the mask is a convenience; a map without it is still a map
-        log.info("no land outline for the map: %s", exc)
-        return None
-    simple = shapely.simplify(land, OUTLINE_TOLERANCE_M / m2_per_unit**0.5, preserve_topology=True)
-    geom = geometry_json(lonlat(simple, crs))
-    if geom is None:
-        return None
-    feature = {"type": "Feature", "properties": {}, "geometry": geom}
-    return {"type": "FeatureCollection", "features": [feature]}
-
-
 def compare_payload(
     result: CompareResult,
     title: str,
@@ -127,8 +112,10 @@ def compare_payload(
     finder = RegionFinder(result.regions)
     steps = [_step_json(c, finder, result.table, tolerance_m) for c in result.comparisons]
     regions, names = None, {}
+    # issue 18 point 9: land at three scales (no frame), the regions drawn on it only
+    land = display_land(result.crs, OUTLINE_TOLERANCE_M, first.a.m2_per_unit)
     if result.regions is not None:
-        regions = regions_json(result.regions, region_tolerance_m, result.table)
+        regions = regions_json(result.regions, region_tolerance_m, result.table, land)
         # every region a polygon may lie in, also those the table leaves out (--region)
         names = dict(zip(result.regions.codes, result.regions.names, strict=True))
     return {
@@ -142,7 +129,7 @@ def compare_payload(
         "steps": steps,
         "regions": regions,
         "region_names": names,
-        "outline": _outline_json(result.crs, first.a.m2_per_unit),
+        "outline": land_json(land, result.crs),
     }
 
 

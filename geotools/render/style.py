@@ -40,7 +40,8 @@ TILE_CHOICES = ("none", *TILES)
 #: Display simplification (metres): change and control polygons, region polygons, outlines.
 CHANGE_TOLERANCE_M = 60.0
 REGION_TOLERANCE_M = 250.0
-OUTLINE_TOLERANCE_M = 1500.0
+#: The land outline: the regions are drawn clipped to it, so their coast has its detail.
+OUTLINE_TOLERANCE_M = 500.0
 
 CHART_KINDS = ("area", "change", "regions", "rate", "cumulative")
 #: The status class a map's choropleth and the per-region chart show when none is chosen.
