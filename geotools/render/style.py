@@ -19,6 +19,12 @@ STATUS_COLORS = {
 }
 OTHER_COLORS = ("#CC79A7", "#009E73", "#F0E442", "#999999")
 LINE_COLORS = ("#000000", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
+#: The compare map's own palette (issue 18): "only A" and "only B" in the Okabe–Ito pair that
+#: stays apart for the common colour-vision deficiencies and shares no hue with gained
+#: (vermillion) or lost (blue): reddish purple and bluish green; "both" a neutral grey.
+ONLY_A = "#CC79A7"
+ONLY_B = "#009E73"
+BOTH = "#8C8C8C"
 #: ColorBrewer PRGn (colour-blind safe), lightened: green for net loss, purple for net gain.
 #: Gained polygons mostly lie in regions of net gain, lost ones in regions of net loss, so
 #: each sits on the hue opposite its own (and, for red-green deficient eyes, on the opposite
