@@ -25,7 +25,7 @@
     data.steps.forEach(function (step) { decode(step.features); });
     var steps = data.steps;
     var A = data.label_a, B = data.label_b;
-    [["gt-regions", 410], ["gt-both", 420], ["gt-disputed", 430]].forEach(function (p) {
+    [["gt-regions", 410], ["gt-borders", 415], ["gt-both", 420], ["gt-disputed", 430]].forEach(function (p) {
       map.createPane(p[0]).style.zIndex = p[1];
     });
 
@@ -56,7 +56,7 @@
     // Region outlines: one layer, its tooltip reads the current pair's rows; the national
     // border heavier over it (issue 18).
     if (data.regions && groups.regions && ui.borderLayers) {
-      ui.borderLayers(data.regions, "gt-regions").slice(1).forEach(function (l) { groups.regions.addLayer(l); });
+      ui.borderLayers(data.regions, "gt-borders").slice(1).forEach(function (l) { groups.regions.addLayer(l); });
     }
     if (data.regions && groups.regions) {
       groups.regions.addLayer(L.geoJSON(data.regions, {
