@@ -709,7 +709,7 @@
     var mapId = map.getContainer().id || "gt";
     if (data.regions) {
       data.statuses.forEach(function (s, k) {
-        controlHatch[s] = hatch("gt-control", mapId + "-hatch-" + k, data.colors.status[s] || "#888888", 0.1);
+        controlHatch[s] = hatch("gt-control", mapId + "-hatch-" + k, data.colors.status[s] || "#888888", 0);
       });
     }
     ["gained", "lost"].forEach(function (kind) {
@@ -995,7 +995,7 @@
         box.appendChild(ringRow);
         data.statuses.forEach(function (s) {
           item(data.colors.status[s] || "#888888", "control area: " + s, 0.5);
-          if (controlHatch[s]) { hatchSwatch(box.lastChild.firstChild, data.colors.status[s] || "#888888", 0.1); }
+          if (controlHatch[s]) { hatchSwatch(box.lastChild.firstChild, data.colors.status[s] || "#888888", 0); }
           if (groups.control[s]) { tagLast(groups.control[s], 1); }
         });
         if (data.regions) {
