@@ -169,7 +169,8 @@ def test_border_sliver_tooltip_lists_outside_and_is_hatched(browser, month_map):
           const p = l.feature && l.feature.properties;
           if (p && p.change === "gained" && p.area_km2 > 500) {{
             l.openTooltip(l.getBounds().getCenter());
-            out = [document.querySelector(".leaflet-tooltip").innerText, l.getElement().getAttribute("fill")];
+            out = [document.querySelector(".leaflet-tooltip").innerText,
+                   l.getElement().getAttribute("fill")];
           }}
         }});
         return out;
