@@ -1051,6 +1051,10 @@
       var step = steps[current], legend = [
         { text: "gained in the period", color: data.colors.gained, opacity: 0.85 },
         { text: "lost in the period", color: data.colors.lost, opacity: 0.85 }];
+      if (data.edge_km) {  // issue 18 point 5
+        legend.push({ text: "paler: along the border or coast (\u2264 " + data.edge_km + " km)",
+          color: data.colors.gained, opacity: 0.35 });
+      }
       data.statuses.forEach(function (s) {
         legend.push({ text: "control area: " + s, color: data.colors.status[s] || "#888888", opacity: 0.5 });
       });
