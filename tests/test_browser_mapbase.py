@@ -149,7 +149,7 @@ def test_border_sliver_tooltip_lists_outside_and_is_hatched(browser, month_map):
         }});
         found.openTooltip(found.getBounds().getCenter());
         const path = found.getElement();
-        const out = [document.querySelector(".leaflet-tooltip").innerText,
+        const out = [found.getTooltip().getElement().innerText,
                      path.getAttribute("fill"), path.getAttribute("class")];
         found.closeTooltip();  // not returned: Playwright would serialise the layer, for seconds
         return out;
@@ -171,8 +171,7 @@ def test_border_sliver_tooltip_lists_outside_and_is_hatched(browser, month_map):
           const p = l.feature && l.feature.properties;
           if (p && p.change === "gained" && p.area_km2 > 500) {{
             l.openTooltip(l.getBounds().getCenter());
-            out = [document.querySelector(".leaflet-tooltip").innerText,
-                   l.getElement().getAttribute("fill")];
+            out = [l.getTooltip().getElement().innerText, l.getElement().getAttribute("fill")];
           }}
         }});
         return out;
