@@ -147,8 +147,8 @@
       bg.setAttribute("width", "7"); bg.setAttribute("height", "7");
       bg.setAttribute("fill", h[2]); bg.setAttribute("fill-opacity", String(h[3]));
       var line = document.createElementNS(SVGNS, "rect");
-      line.setAttribute("width", "2.4"); line.setAttribute("height", "7");
-      line.setAttribute("fill", h[2]); line.setAttribute("fill-opacity", "0.8");
+      line.setAttribute("width", "1.8"); line.setAttribute("height", "7");
+      line.setAttribute("fill", h[2]); line.setAttribute("fill-opacity", "0.75");
       pat.appendChild(bg); pat.appendChild(line); defs.appendChild(pat);
     });
   }
