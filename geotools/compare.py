@@ -4,7 +4,9 @@ For two snapshots A and B of the same (or a nearby) date, ``both`` = A ∩ B, ``
 A − B and ``only_b`` = B − A. The three are disjoint and ``only_a`` + ``both`` = A,
 ``only_b`` + ``both`` = B, per region too (each is allocated to the regions separately; the
 table's ``area_a_km2`` and ``area_b_km2`` are allocated directly, so the identity is a check,
-not an assumption). ``disagreement_km2`` = ``only_a_km2`` + ``only_b_km2``.
+not an assumption). ``disagreement_km2`` = ``only_a_km2`` + ``only_b_km2``. ``outlier``
+flags the pairs whose total disagreement is far above the run's typical one (a stale file;
+see ``compare_outliers``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import shapely
 from pyproj import CRS
 
 from geotools.clean import polygonal
+from geotools.compare_outliers import flag_outliers
 from geotools.crs import WGS84, project
 from geotools.errors import UsageError
 from geotools.frontline import control_geometry
@@ -48,6 +51,7 @@ COMPARE_COLUMNS = [
     "only_a_km2",
     "only_b_km2",
     "disagreement_km2",
+    "outlier",  # issue 18: the pair disagrees far more than the run's others (compare_outliers)
 ]
 KINDS = ("only_a", "only_b", "both")
 
@@ -290,6 +294,7 @@ def compare(
     table = pd.DataFrame(
         [row for comp in comparisons for row in comp.rows], columns=COMPARE_COLUMNS
     )
+    table = flag_outliers(table)  # issue 18: before --region keeps some rows
     if region_filter and layer is not None:
         keep = select_codes(layer, list(region_filter)) | {TOTAL}
         table = table[table["region"].isin(keep)].reset_index(drop=True)

@@ -337,7 +337,10 @@ def test_borders_stay_and_the_legend_follows_the_layers(browser, scenario):  # n
     view = open_page(browser, root / "single.html")
     page = view.page
     borders = page.locator(".leaflet-gt-outlines-pane path").count()
-    assert borders == 6  # the demo's grid
+    # the demo's grid, and the national border (issue 18: a line of its own, heavier)
+    assert page.locator(".leaflet-gt-outlines-pane path.gt-border-region").count() == 6
+    assert page.locator(".leaflet-gt-outlines-pane path.gt-border-national").count() == 1
+    assert borders == 7
     assert page.locator(".gt-ramp").is_visible()
     overlay = ".leaflet-control-layers-overlays label:has-text('{}') input"
     page.uncheck(overlay.format("Net change by region"))

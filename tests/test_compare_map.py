@@ -16,7 +16,7 @@ from geotools.render.compare_map import (
     render_compare_map,
     write_compare_map,
 )
-from geotools.render.style import GAINED, LOST
+from geotools.render.style import BOTH, GAINED, LOST, ONLY_A, ONLY_B, STATUS_COLORS
 
 from .conftest import data_path, run_cli, write_geojson
 
@@ -51,9 +51,14 @@ def synthetic(tmp_path_factory):
     return compare([folder_a], [folder_b], regions=RegionSpec(regions), show_progress=False)
 
 
-def test_colours_are_distinct_and_from_the_palette():
-    assert COLORS["only_a"] == GAINED and COLORS["only_b"] == LOST
+def test_colours_are_the_compare_palette_not_gained_or_lost():
+    # issue 18: a disagreement is not a gain or a loss; its own palette, three distinct hues
+    assert (COLORS["only_a"], COLORS["only_b"], COLORS["both"]) == (ONLY_A, ONLY_B, BOTH)
     assert len(set(COLORS.values())) == 3
+    used = {*STATUS_COLORS.values(), GAINED, LOST}
+    assert not {COLORS["only_a"], COLORS["only_b"]} & {GAINED, LOST}
+    assert COLORS["only_a"] not in used  # nor the colour of a control area
+    assert {ONLY_A, ONLY_B} <= {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#CC79A7"}  # Okabe–Ito
 
 
 def test_three_layers_a_legend_and_a_slider(synthetic):

@@ -117,6 +117,19 @@ def command(
         result.unmatched_a,
         result.unmatched_b,
     )
+    # issue 18: pairs whose disagreement is an outlier of the run (a stale file?)
+    wild = result.series()
+    for row in wild[wild["outlier"]].itertuples():
+        log.warning(
+            "%s %s vs %s %s: disagreement %.3f km² is an outlier of this run (median %.3f km²); "
+            "is one of the files stale?",
+            row.source_a,
+            row.date_a,
+            row.source_b,
+            row.date_b,
+            row.disagreement_km2,
+            float(wild["disagreement_km2"].median()),
+        )
     table = dates_as_text(result.table, ("date_a", "date_b"))
     with staged():  # the outputs appear together, only when all were written
         if output is not None:

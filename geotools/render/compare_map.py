@@ -22,32 +22,33 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
-from pyproj import CRS
 
 from geotools.compare import KINDS, CompareResult, Comparison
+from geotools.compare_outliers import OUTLIER, outlier_threshold
 from geotools.errors import UsageError
-from geotools.regions import OUTSIDE, land_mask
+from geotools.regions import OUTSIDE
 from geotools.render.assets import json_for_script, script_safe
+from geotools.render.basemap import display_land, land_json
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage
 from geotools.render.maps import RegionFinder, regions_json
 from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
 from geotools.render.style import (
+    BOTH,
     CHANGE_TOLERANCE_M,
-    GAINED,
-    LOST,
+    ONLY_A,
+    ONLY_B,
     OUTLINE_TOLERANCE_M,
     REGION_TOLERANCE_M,
-    STATUS_COLORS,
 )
 from geotools.snapshot import M2_PER_KM2
 from geotools.table import TOTAL
 
 log = logging.getLogger(__name__)
 
-#: Okabe–Ito, as in the change map: the two disagreements in the pair of hues that stays
-#: apart for every common colour-vision deficiency (vermillion, blue), the shared territory
-#: in the neutral grey of a control area, so the disputed slivers stand out on it.
-COLORS = {"only_a": GAINED, "only_b": LOST, "both": STATUS_COLORS["occupied"]}
+#: Its own palette (issue 18; style.ONLY_A / ONLY_B / BOTH): a disagreement is not a gain or
+#: a loss, so it does not borrow their colours; the shared territory in a neutral grey, so
+#: the disputed slivers stand out on it.
+COLORS = {"only_a": ONLY_A, "only_b": ONLY_B, "both": BOTH}
 SCRIPT = "static/geotools-compare.js"
 #: Per region and pair, in this order, from the compare table.
 NUMBERS = ("only_a_km2", "only_b_km2", "both_km2", "area_a_km2", "area_b_km2", "disagreement_km2")
@@ -89,7 +90,10 @@ def _step_json(
         features.append({"type": "Feature", "properties": props, "geometry": geom})
     rows = _pair_rows(table, comp).to_dict("records")
     totals = next((_numbers(r) for r in rows if r["region"] == TOTAL), None)
+    # issue 18: a pair whose disagreement is an outlier of the run (compare_outliers)
+    outlier = any(bool(r.get(OUTLIER, False)) for r in rows if r["region"] == TOTAL)
     return {
+        "outlier": outlier,
         "date_a": comp.a.date.isoformat(),
         "date_b": comp.b.date.isoformat(),
         "days_apart": (comp.b.date - comp.a.date).days,
@@ -97,21 +101,6 @@ def _step_json(
         "totals": totals,
         "regions": {str(r["region"]): _numbers(r) for r in rows if r["region"] != TOTAL},
     }
-
-
-def _outline_json(crs: CRS, m2_per_unit: float) -> dict[str, Any] | None:
-    """Land (shipped Natural Earth 10m clip) for the offline base and the minimap."""
-    try:
-        land = land_mask(crs)
-    except Exception as exc:  # the mask is a convenience; a map without it is still a map
-        log.info("no land outline for the map: %s", exc)
-        return None
-    simple = shapely.simplify(land, OUTLINE_TOLERANCE_M / m2_per_unit**0.5, preserve_topology=True)
-    geom = geometry_json(lonlat(simple, crs))
-    if geom is None:
-        return None
-    feature = {"type": "Feature", "properties": {}, "geometry": geom}
-    return {"type": "FeatureCollection", "features": [feature]}
 
 
 def compare_payload(
@@ -127,8 +116,10 @@ def compare_payload(
     finder = RegionFinder(result.regions)
     steps = [_step_json(c, finder, result.table, tolerance_m) for c in result.comparisons]
     regions, names = None, {}
+    # issue 18 point 9: land at three scales (no frame), the regions drawn on it only
+    land = display_land(result.crs, OUTLINE_TOLERANCE_M, first.a.m2_per_unit)
     if result.regions is not None:
-        regions = regions_json(result.regions, region_tolerance_m, result.table)
+        regions = regions_json(result.regions, region_tolerance_m, result.table, land)
         # every region a polygon may lie in, also those the table leaves out (--region)
         names = dict(zip(result.regions.codes, result.regions.names, strict=True))
     return {
@@ -142,7 +133,10 @@ def compare_payload(
         "steps": steps,
         "regions": regions,
         "region_names": names,
-        "outline": _outline_json(result.crs, first.a.m2_per_unit),
+        "outline": land_json(land, result.crs),
+        # issue 18: the outlier rule's figures, for the info box
+        "outlier_limit": outlier_threshold(result.series()["disagreement_km2"].tolist()),
+        "median_km2": float(result.series()["disagreement_km2"].median()),
     }
 
 

@@ -22,10 +22,12 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geotools.errors import UsageError
-from geotools.regions import OUTSIDE, RegionLayer, land_mask
+from geotools.regions import OUTSIDE, RegionLayer
 from geotools.render.assets import json_for_script
+from geotools.render.basemap import borders_json, display_land, land_json, on_land
 from geotools.render.data import MapData, Step
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
+from geotools.render.edges import EdgeBand, map_edges
 from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
 from geotools.render.places_layer import PlaceOverlay
 from geotools.render.style import (
@@ -119,6 +121,7 @@ def _step_json(
     table: pd.DataFrame,
     tol_m: float,
     places: PlaceOverlay | None = None,
+    edges: EdgeBand | None = None,
 ) -> dict[str, Any]:
     snap = step.snapshot
     changes = {c.status: c for c in step.changes}
@@ -169,6 +172,8 @@ def _step_json(
                     props["shares"] = polygon_shares(finder.layer, original)
                 if names:
                     props["places"] = names
+                if edges is not None and edges.on_edge(original):  # issue 18 point 5
+                    props["edge"] = True
                 change_features.append({"type": "Feature", "properties": props, "geometry": geom})
     rows = _period_rows(table, step)
     p = step.period
@@ -198,13 +203,22 @@ def polygon_shares(layer: RegionLayer, geom: shapely.Geometry) -> list[list[Any]
     return rows
 
 
-def regions_json(layer: RegionLayer, tol_m: float, table: pd.DataFrame) -> dict[str, Any]:
-    """The regions with rows in ``table``, simplified for display, with their figures."""
+def regions_json(
+    layer: RegionLayer, tol_m: float, table: pd.DataFrame, land: shapely.Geometry | None = None
+) -> dict[str, Any]:
+    """The regions with rows in ``table``, simplified for display, with their figures;
+    with ``land`` (issue 18), drawn on land only, and their borders as lines ("borders")."""
     # only the regions the Table has rows for (--region keeps some): a region drawn without
     # numbers would only say "no row in the table"
     shown = set(table["region"].astype(str))
     keep = [i for i, code in enumerate(layer.codes) if code in shown]
     simple = simplify_coverage([layer.geometries[i] for i in keep], tol_m, layer.m2_per_unit)
+    # --- issue 18 point 9: no second coastline (render/basemap.py) ---
+    borders = None
+    if land is not None:
+        simple = on_land(simple, land)
+        borders = borders_json(simple, land, layer.crs, layer.m2_per_unit)
+    # --- end issue 18 point 9 ---
     features = []
     codes, names = [layer.codes[i] for i in keep], [layer.names[i] for i in keep]
     for code, name, geom in zip(codes, names, simple, strict=True):
@@ -213,25 +227,10 @@ def regions_json(layer: RegionLayer, tol_m: float, table: pd.DataFrame) -> dict[
             features.append(
                 {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": g}
             )
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _outline_json(data: MapData) -> dict[str, Any] | None:
-    """Land (shipped Natural Earth 10m clip) for the offline base and the minimap."""
-    try:
-        land = land_mask(data.crs)
-    except Exception as exc:  # the mask is a convenience; a map without it is still a map
-        log.info("no land outline for the map: %s", exc)
-        return None
-    m2 = data.steps[0].snapshot.m2_per_unit
-    simple = shapely.simplify(land, OUTLINE_TOLERANCE_M / m2**0.5, preserve_topology=True)
-    geom = geometry_json(lonlat(simple, data.crs))
-    if geom is None:
-        return None
-    return {
-        "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": {}, "geometry": geom}],
-    }
+    out: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if borders is not None:
+        out["borders"] = borders
+    return out
 
 
 def map_payload(
@@ -246,10 +245,11 @@ def map_payload(
     ``places``: the place labels, their search keys, the places changed per step and the
     places inside each change polygon (see geotools.render.places_layer)."""
     finder = RegionFinder(data.regions)
+    edges = map_edges(data)  # issue 18 point 5: changes along the border or the coast
     steps = []
     previous: tuple[bytes, dict[str, Any]] | None = None
     for i, step in enumerate(data.steps):
-        js = _step_json(step, finder, data.table, tolerance_m, places)
+        js = _step_json(step, finder, data.table, tolerance_m, places, edges)
         # unchanged control areas (a period without change) are stored once
         key = shapely.to_wkb(shapely.GeometryCollection(list(step.snapshot.geometries.values())))
         if previous is not None and previous[0] == key and not js["changes"]["features"]:
@@ -263,11 +263,18 @@ def map_payload(
     for status in statuses:
         values = [abs(v[2]) for st in steps for v in st["regions"].get(status, {}).values()]
         net_max[status] = max(values, default=0.0) or 1.0
-    outline = _outline_json(data)
+    # issue 18 point 9: land at three scales (no frame), the regions drawn on it only
+    land = display_land(data.crs, OUTLINE_TOLERANCE_M, data.steps[0].snapshot.m2_per_unit)
+    outline = land_json(land, data.crs)
     from geotools.render.context import credit_line
 
     return {
         "title": title,
+        # issue 18 point 5: the band's width, when some change lies in it (for the legend)
+        "edge_km": edges.tolerance_km
+        if edges is not None
+        and any(f["properties"].get("edge") for st in steps for f in st["changes"]["features"])
+        else None,
         # issue 18: the source, the snapshot dates and the equal-area CRS, as plain text
         "credit": credit_line(data),
         "statuses": statuses,
@@ -276,7 +283,7 @@ def map_payload(
         "region_opacity": REGION_OPACITY,
         "net_max": net_max,
         "steps": steps,
-        "regions": regions_json(data.regions, region_tolerance_m, data.table)
+        "regions": regions_json(data.regions, region_tolerance_m, data.table, land)
         if data.regions
         else None,
         # every region a change may lie in, also those the Table leaves out (--region)

@@ -19,6 +19,12 @@ STATUS_COLORS = {
 }
 OTHER_COLORS = ("#CC79A7", "#009E73", "#F0E442", "#999999")
 LINE_COLORS = ("#000000", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
+#: The compare map's own palette (issue 18): "only A" and "only B" in the Okabe–Ito pair that
+#: stays apart for the common colour-vision deficiencies and shares no hue with gained
+#: (vermillion) or lost (blue): reddish purple and bluish green; "both" a neutral grey.
+ONLY_A = "#CC79A7"
+ONLY_B = "#009E73"
+BOTH = "#8C8C8C"
 #: ColorBrewer PRGn (colour-blind safe), lightened: green for net loss, purple for net gain.
 #: Gained polygons mostly lie in regions of net gain, lost ones in regions of net loss, so
 #: each sits on the hue opposite its own (and, for red-green deficient eyes, on the opposite
@@ -40,7 +46,8 @@ TILE_CHOICES = ("none", *TILES)
 #: Display simplification (metres): change and control polygons, region polygons, outlines.
 CHANGE_TOLERANCE_M = 60.0
 REGION_TOLERANCE_M = 250.0
-OUTLINE_TOLERANCE_M = 1500.0
+#: The land outline: the regions are drawn clipped to it, so their coast has its detail.
+OUTLINE_TOLERANCE_M = 500.0
 
 CHART_KINDS = ("area", "change", "regions", "rate", "cumulative")
 #: The status class a map's choropleth and the per-region chart show when none is chosen.

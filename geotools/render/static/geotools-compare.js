@@ -25,7 +25,7 @@
     data.steps.forEach(function (step) { decode(step.features); });
     var steps = data.steps;
     var A = data.label_a, B = data.label_b;
-    [["gt-regions", 410], ["gt-both", 420], ["gt-disputed", 430]].forEach(function (p) {
+    [["gt-regions", 410], ["gt-borders", 415], ["gt-both", 420], ["gt-disputed", 430]].forEach(function (p) {
       map.createPane(p[0]).style.zIndex = p[1];
     });
 
@@ -53,7 +53,11 @@
 
     var current = steps.length - 1;
 
-    // Region outlines: one layer, its tooltip reads the current pair's rows.
+    // Region outlines: one layer, its tooltip reads the current pair's rows; the national
+    // border heavier over it (issue 18).
+    if (data.regions && groups.regions && ui.borderLayers) {
+      ui.borderLayers(data.regions, "gt-borders").slice(1).forEach(function (l) { groups.regions.addLayer(l); });
+    }
     if (data.regions && groups.regions) {
       groups.regions.addLayer(L.geoJSON(data.regions, {
         pane: "gt-regions",
@@ -131,6 +135,12 @@
           km2(t[1]) + ", both " + km2(t[2])));
         info.totals.appendChild(el("div", null, "disagreement " + km2(t[5])));
       }
+      // issue 18: a pair that disagrees far more than the run's others (a stale file?)
+      if (step.outlier) {
+        info.totals.appendChild(el("div", "gt-outlier", "\u26a0 outlier: far above the run's median disagreement " +
+          "of " + km2(data.median_km2) + " (limit " + km2(data.outlier_limit) + "): a stale or broken file?"));
+      }
+      map.getContainer().setAttribute("data-outlier", step.outlier ? "yes" : "no");
       if (info.slider) { info.slider.value = String(i); }
       map.getContainer().setAttribute("data-step", String(i));
     }
@@ -139,6 +149,19 @@
       title: data.title, count: steps.length, start: current, noun: "date pair", play: false,
       show: show, current: function () { return current; }
     });
+    // issue 18: the outlier pairs named under the slider, each a button to it
+    var wild = [];
+    steps.forEach(function (st, i) { if (st.outlier) { wild.push(i); } });
+    if (wild.length && info.box) {
+      var row = el("div", "gt-outlier-list", wild.length + " of " + steps.length + " pairs are outliers: ");
+      wild.forEach(function (i) {
+        var b = el("button", "gt-outlier-pair", steps[i].date_a);
+        b.type = "button";
+        b.addEventListener("click", function () { show(i); });
+        row.appendChild(b);
+      });
+      info.box.insertBefore(row, info.totals);
+    }
 
     var Legend = L.Control.extend({
       options: { position: "bottomright" },

@@ -72,6 +72,7 @@
 
   // Geometry {type: "Q", q: polygons of rings of integer deltas in 1e-5 degree} -> GeoJSON.
   function decodeGeometry(g) {
+    if (g && g.type === "QL") { return decodeLines(g); }  // issue 18: border lines
     if (!g || g.type !== "Q") { return g; }
     return {
       type: "MultiPolygon",
@@ -87,6 +88,77 @@
       })
     };
   }
+
+  // --- issue 18 point 9: lines {type: "QL", q: lines of integer deltas} -> GeoJSON ---
+  function decodeLines(g) {
+    return {
+      type: "MultiLineString",
+      coordinates: g.q.map(function (line) {
+        var out = [], x = 0, y = 0;
+        for (var i = 0; i + 1 < line.length; i += 2) {
+          x += line[i]; y += line[i + 1];
+          out.push([x / 1e5, y / 1e5]);
+        }
+        return out;
+      })
+    };
+  }
+
+  // The region borders (a layer of their own): the regions' outlines, and the national
+  // border (a line of its own) heavier over them.
+  var NATIONAL = { weight: 2.6, color: "#1f1f1f", opacity: 0.85 };
+  function borderLayers(regions, pane) {
+    var out = [L.geoJSON(regions, { pane: pane, interactive: false,
+      style: function () { return { weight: 0.8, color: "#555555", fill: false, className: "gt-border-region" }; } })];
+    var b = regions.borders;
+    if (b && b.national) {
+      if (b.national.type === "QL") { b.national = decodeLines(b.national); }
+      out.push(L.geoJSON({ type: "Feature", properties: {}, geometry: b.national }, {
+        pane: pane, interactive: false,
+        style: function () {
+          return { weight: NATIONAL.weight, color: NATIONAL.color, opacity: NATIONAL.opacity, fill: false,
+            lineJoin: "round", className: "gt-border-national" };
+        }
+      }));
+    }
+    return out;
+  }
+
+  // Hatched fills (issue 18 points 5 and 9): an SVG pattern of lines in ``color`` over a pale
+  // wash of it, put in the pane's own <svg> (so the PNG export, which copies each svg, keeps
+  // it). A hatched control area lets the choropleth under it read; a hatched change is one
+  // along the border or the coast. Returns the fill to give Leaflet ("url(#id)").
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var hatches = [];  // [pane, id, color, wash]
+  function hatch(pane, id, color, wash) {
+    hatches.push([pane, id, color, wash]);
+    return "url(#" + id + ")";
+  }
+  function placeHatches(map) {
+    hatches.forEach(function (h) {
+      var svg = map.getPane(h[0]) && map.getPane(h[0]).querySelector("svg");
+      if (!svg || svg.querySelector("#" + h[1])) { return; }
+      var defs = svg.querySelector("defs") || svg.insertBefore(document.createElementNS(SVGNS, "defs"), svg.firstChild);
+      var pat = document.createElementNS(SVGNS, "pattern");
+      pat.setAttribute("id", h[1]); pat.setAttribute("patternUnits", "userSpaceOnUse");
+      pat.setAttribute("width", "7"); pat.setAttribute("height", "7");
+      pat.setAttribute("patternTransform", "rotate(45)");
+      var bg = document.createElementNS(SVGNS, "rect");
+      bg.setAttribute("width", "7"); bg.setAttribute("height", "7");
+      bg.setAttribute("fill", h[2]); bg.setAttribute("fill-opacity", String(h[3]));
+      var line = document.createElementNS(SVGNS, "rect");
+      line.setAttribute("width", "1.8"); line.setAttribute("height", "7");
+      line.setAttribute("fill", h[2]); line.setAttribute("fill-opacity", "0.75");
+      pat.appendChild(bg); pat.appendChild(line); defs.appendChild(pat);
+    });
+  }
+  // the same hatching as a CSS background, for legend swatches
+  function hatchSwatch(sw, color, wash) {
+    var c = hexToRgb(color), pale = "rgba(" + c.join(",") + "," + wash + ")";
+    sw.style.background = "repeating-linear-gradient(45deg," + color + " 0 2px," + pale + " 2px 5px)";
+    sw.style.opacity = "1";
+  }
+  // --- end issue 18 point 9 ---
 
   function decodeCollection(fc) {
     if (!fc) { return fc; }
@@ -617,7 +689,8 @@
   window.geotoolsDecode = decodeCollection;
   // for the other geotools pages (the compare map): the same text-only builders
   window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap,
-    addCredit: addCredit, wheelAfterClick: wheelAfterClick, exportPNG: exportPNG };
+    addCredit: addCredit, wheelAfterClick: wheelAfterClick, exportPNG: exportPNG,
+    borderLayers: borderLayers };
 
   window.geotoolsMap = function (map, groups, data) {
     var hash = readHash();  // before any move of the map rewrites it
@@ -631,6 +704,18 @@
     var steps = data.steps;
     var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435]];
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
+    // --- issue 18: hatched control areas over a choropleth; hatched border/coast changes ---
+    var controlHatch = {}, edgeHatch = {};
+    var mapId = map.getContainer().id || "gt";
+    if (data.regions) {
+      data.statuses.forEach(function (s, k) {
+        controlHatch[s] = hatch("gt-control", mapId + "-hatch-" + k, data.colors.status[s] || "#888888", 0);
+      });
+    }
+    ["gained", "lost"].forEach(function (kind) {
+      edgeHatch[kind] = hatch("gt-changes", mapId + "-edge-" + kind, data.colors[kind], 0.2);
+    });
+    // --- end ---
 
     // Region polygons: one layer per status, restyled for each step (no re-creation).
     var regionLayers = {};
@@ -663,10 +748,7 @@
     // Region borders, a layer of their own (issue 18): the choropleth can be hidden without
     // losing them, and they are drawn over the control areas.
     if (data.regions && groups.outlines) {
-      groups.outlines.addLayer(L.geoJSON(data.regions, {
-        pane: "gt-outlines", interactive: false,
-        style: function () { return { weight: 0.8, color: "#555555", fill: false }; }
-      }));
+      borderLayers(data.regions, "gt-outlines").forEach(function (layer) { groups.outlines.addLayer(layer); });
     }
 
     function styleRegions(i) {
@@ -698,12 +780,16 @@
         figures(t ? [t.gained, t.lost, t.net] : null, "in the period");
         return pairs;
       }
-      if (p.shares && (p.shares.length > 1 || (p.shares.length && p.shares[0][0] === "outside"))) {
-        // issue 18: where this polygon lies, region by region, the part outside all included
+      if (p.shares) {
+        // issue 18: where this polygon lies, region by region, and the part outside all
+        // regions (0 when none): the rows add up to the polygon's km²
+        var outside = false;
         p.shares.forEach(function (sh) {
+          outside = outside || sh[0] === "outside";
           var name = sh[0] === "outside" ? "outside all regions" : (data.region_names[sh[0]] || sh[0]);
           pairs.push(["Of it in " + name, km2(sh[1])]);
         });
+        if (!outside) { pairs.push(["Of it in outside all regions", km2(0)]); }
       }
       if (!p.regions.length) {
         pairs.push(["Region", "outside all regions"]);
@@ -731,6 +817,9 @@
           pane: "gt-control",
           style: function () {
             var c = data.colors.status[status] || "#888888";
+            if (controlHatch[status]) {  // issue 18: over the choropleth, hatched
+              return { color: c, weight: 1.2, fillColor: controlHatch[status], fillOpacity: 1 };
+            }
             return { color: c, weight: 1, fillColor: c, fillOpacity: 0.35 };
           },
           onEachFeature: function (feature, layer) {
@@ -749,14 +838,21 @@
         var features = step.changes.features.filter(function (f) { return f.properties.change === kind; });
         made[kind] = L.geoJSON({ type: "FeatureCollection", features: features }, {
           pane: "gt-changes",
-          style: function () {
+          style: function (feature) {
             var c = data.colors[kind];
+            if (feature.properties.edge) {  // issue 18: along the border or the coast
+              return { color: c, weight: 1, dashArray: "3 2", fillColor: edgeHatch[kind], fillOpacity: 1,
+                className: "gt-edge" };
+            }
             return { color: "#1a1a1a", weight: 0.8, fillColor: c, fillOpacity: 0.9 };
           },
           onEachFeature: function (feature, layer) {
             var p = feature.properties;
             layer.bindTooltip(function () {
               var pairs = periodPairs(step).concat([["This polygon", km2(p.area_km2)]]);
+              if (p.edge) {  // issue 18 point 5
+                pairs.push(["Along the border or coast", "within " + data.edge_km + " km: likely a redrawn line"]);
+              }
               if (p.places && p.places.length) { pairs.push(["Places inside", p.places.join(", ")]); }
               return tip((kind === "gained" ? "Gained" : "Lost") + ": " + p.status,
                 pairs.concat(changeFigures(step, p)));
@@ -820,6 +916,7 @@
         updateRings(shown, true);
       }
       shown = made;
+      placeHatches(map);  // issue 18: the patterns in the panes' svgs, once they exist
       updateRings(made, false);
       current = i;
       styleRegions(i);
@@ -881,6 +978,15 @@
         }
         item(data.colors.gained, "gained in the period", 0.85); tagLast(groups.gained, 1);
         item(data.colors.lost, "lost in the period", 0.85); tagLast(groups.lost, 1);
+        if (data.edge_km) {  // issue 18: changes along the border or the coast
+          ["gained", "lost"].forEach(function (kind) {
+            item(data.colors[kind], kind + " along the border or coast (\u2264 " + data.edge_km + " km)", 1);
+            hatchSwatch(box.lastChild.firstChild, data.colors[kind], 0.2);
+            box.lastChild.firstChild.style.borderStyle = "dashed";
+            box.lastChild.classList.add("gt-legend-edge");
+            tagLast(groups[kind], 1);
+          });
+        }
         var ringRow = el("div", "gt-legend-item");
         var ring = el("span", "gt-swatch gt-swatch-ring");
         ring.style.borderColor = data.colors.gained;
@@ -889,6 +995,7 @@
         box.appendChild(ringRow);
         data.statuses.forEach(function (s) {
           item(data.colors.status[s] || "#888888", "control area: " + s, 0.5);
+          if (controlHatch[s]) { hatchSwatch(box.lastChild.firstChild, data.colors.status[s] || "#888888", 0); }
           if (groups.control[s]) { tagLast(groups.control[s], 1); }
         });
         if (data.regions) {
@@ -907,6 +1014,17 @@
             box.appendChild(ticks);
             tagLast(groups.regions[s], 3);
           });
+        }
+        if (data.regions && groups.outlines) {  // issue 18: the borders, as drawn
+          [["gt-line-region", "border between regions"], ["gt-line-national", "national border"]]
+            .forEach(function (b) {
+              if (b[0] === "gt-line-national" && !(data.regions.borders && data.regions.borders.national)) { return; }
+              var row = el("div", "gt-legend-item");
+              row.appendChild(el("span", "gt-line " + b[0]));
+              row.appendChild(el("span", null, b[1]));
+              box.appendChild(row);
+              tagLast(groups.outlines, 1);
+            });
         }
         // issue 18: the legend follows the visible layers
         function follow() {
@@ -933,6 +1051,10 @@
       var step = steps[current], legend = [
         { text: "gained in the period", color: data.colors.gained, opacity: 0.85 },
         { text: "lost in the period", color: data.colors.lost, opacity: 0.85 }];
+      if (data.edge_km) {  // issue 18 point 5
+        legend.push({ text: "paler: along the border or coast (\u2264 " + data.edge_km + " km)",
+          color: data.colors.gained, opacity: 0.35 });
+      }
       data.statuses.forEach(function (s) {
         legend.push({ text: "control area: " + s, color: data.colors.status[s] || "#888888", opacity: 0.5 });
       });
