@@ -70,10 +70,14 @@ def _first_snapshot(frames):
     return load_snapshot(frames.refs[frames.steps[0][0].from_date], options=options)
 
 
+def _donetsk_view(frames):
+    donetsk = frames.regions.geometries[[frames.regions.codes.index("UA-14")]]
+    return View.fit(shapely.total_bounds(donetsk), SIZE, frames.crs)
+
+
 def test_labels_avoid_each_other_and_the_texts(october):
     snap = _first_snapshot(october)
-    bounds = shapely.total_bounds(october.regions.geometries[[october.regions.codes.index("UA-14")]])
-    view = View.fit(bounds, SIZE, october.crs)
+    view = _donetsk_view(october)
     moved = [c.gained for _, changes in october.steps for c in changes]
     placed = FramePlaces(default_places(), view, ["occupied"], "occupied", snap, near=moved)
     assert 5 <= len(placed.labelled) <= 24
@@ -86,8 +90,7 @@ def test_labels_avoid_each_other_and_the_texts(october):
 
 def test_a_ring_is_drawn_where_its_place_is(october):
     snap = _first_snapshot(october)
-    bounds = shapely.total_bounds(october.regions.geometries[[october.regions.codes.index("UA-14")]])
-    view = View.fit(bounds, SIZE, october.crs)
+    view = _donetsk_view(october)
     drawer = FrameDrawer(view, ["occupied"], "title", "source")
     plain = drawer.draw(snap, [], "2024-10-01", "totals").copy()
     cx, cy = (view.bounds[0] + view.bounds[2]) / 2, (view.bounds[1] + view.bounds[3]) / 2
@@ -109,9 +112,7 @@ def test_events_text():
 
     day = dt.date(2024, 10, 1)
     events = [PlaceEvent(day, n, "gained") for n in "ABCDEF"] + [PlaceEvent(day, "Z", "lost")]
-    assert events_text(events, "occupied") == (
-        "now occupied: A, B, C, D +2\nno longer occupied: Z"
-    )
+    assert events_text(events, "occupied") == ("now occupied: A, B, C, D +2\nno longer occupied: Z")
     assert events_text([], "occupied") == ""
 
 
