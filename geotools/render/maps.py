@@ -26,6 +26,7 @@ from geotools.regions import OUTSIDE, RegionLayer, land_mask
 from geotools.render.assets import json_for_script
 from geotools.render.data import MapData, Step
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
+from geotools.render.encode import pack_controls
 from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
 from geotools.render.places_layer import PlaceOverlay
 from geotools.render.style import (
@@ -345,6 +346,12 @@ def build_map(
     if places is not None:
         places = places.within(_bounds(data, {}))
     payload = map_payload(data, title, tolerance_m, region_tolerance_m, places)
+    # --- issue 18 points 12 and 4 (timeline encoding, line of contact): geotools.render.encode
+    from geotools.render.front_layer import front_payload
+
+    payload["control_track"] = pack_controls(payload["steps"])
+    payload["front"] = front_payload(data, tolerance_m)
+    # --- end issue 18 points 12 and 4
     bounds = _bounds(data, payload)
     payload["bounds"] = bounds
     m = base_map(title, tiles, bounds, payload["outline"])
@@ -373,6 +380,10 @@ def build_map(
         fg = folium.FeatureGroup(name="Region borders")
         fg.add_to(m)
         groups["outlines"] = fg.get_name()
+    if payload["front"] is not None:  # --- issue 18 point 4: the line of contact
+        fg = folium.FeatureGroup(name="Line of contact")
+        fg.add_to(m)
+        groups["front"] = fg.get_name()
     if payload["places"] is not None:
         fg = folium.FeatureGroup(name="Places")
         fg.add_to(m)

@@ -624,12 +624,12 @@
     var writeHash = function () {};
     decodeCollection(data.regions);
     decodeCollection(data.outline);
-    data.steps.forEach(function (step) {
-      decodeCollection(step.control);
-      decodeCollection(step.changes);
-    });
+    // issue 18 point 12: a step's changes are decoded when it is first built (build, below)
+    data.steps.forEach(function (step) { decodeCollection(step.control); });
     var steps = data.steps;
-    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435]];
+    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435],
+      ["gt-front", 437]];
+    var FRONT_COLOR = "#1a1a1a";  // issue 18 point 4: the line of contact, dashed
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
 
     // Region polygons: one layer per status, restyled for each step (no re-creation).
@@ -724,7 +724,12 @@
       if (built[i]) { return built[i]; }
       var step = steps[i];
       var made = { control: {}, gained: null, lost: null };
-      var control = step.control_same_as !== undefined ? steps[step.control_same_as].control : step.control;
+      // --- issue 18 point 12: the control areas from their track (keyframes + differences)
+      if (!step._decoded) { decodeCollection(step.changes); step._decoded = true; }
+      var control = data.control_track ? window.geotoolsTimeline.control(data, i) :
+        step.control_same_as !== undefined ? steps[step.control_same_as].control : step.control;
+      made.front = frontLayer(i);
+      // --- end issue 18 point 12
       data.statuses.forEach(function (status) {
         var features = control.features.filter(function (f) { return f.properties.status === status; });
         made.control[status] = L.geoJSON({ type: "FeatureCollection", features: features }, {
@@ -770,6 +775,25 @@
       return made;
     }
 
+    // --- issue 18 point 4: the line of contact of the step's end snapshot, one path a step
+    function frontLayer(i) {
+      if (!data.front || !groups.front) { return null; }
+      var geom = window.geotoolsTimeline.front(data, i);
+      if (!geom) { return null; }
+      var step = steps[i], length = data.front.km[i];
+      var layer = L.geoJSON({ type: "Feature", properties: {}, geometry: geom }, {
+        pane: "gt-front",
+        style: function () { return { color: FRONT_COLOR, weight: 2.5, opacity: 0.95, dashArray: "6 3" }; }
+      });
+      layer.bindTooltip(function () {
+        return tip("Line of contact", [["On", step.to], ["Length", length.toLocaleString("en-US", {
+          minimumFractionDigits: 1, maximumFractionDigits: 1 }) + " km"],
+          ["Drawn", "control boundary more than " + data.front.tolerance_km + " km inside the country"]]);
+      }, { sticky: true });
+      return layer;
+    }
+    // --- end issue 18 point 4
+
     function rings(layer, kind) {
       var out = [];
       layer.eachLayer(function (f) {
@@ -811,7 +835,9 @@
       });
       groups.gained.addLayer(made.gained);
       groups.lost.addLayer(made.lost);
+      if (made.front) { groups.front.addLayer(made.front); }  // issue 18 point 4
       if (shown !== null && shown !== made) {
+        if (shown.front) { groups.front.removeLayer(shown.front); }
         Object.keys(shown.control).forEach(function (status) {
           if (groups.control[status]) { groups.control[status].removeLayer(shown.control[status]); }
         });
@@ -887,6 +913,16 @@
         ringRow.appendChild(ring);
         ringRow.appendChild(el("span", null, "ring: a change too small to see at this zoom"));
         box.appendChild(ringRow);
+        if (groups.front) {  // issue 18 point 4
+          var frontRow = el("div", "gt-legend-item");
+          var dash = el("span", "gt-swatch gt-swatch-line");
+          dash.style.border = "none"; dash.style.borderTop = "2.5px dashed " + FRONT_COLOR;
+          dash.style.background = "transparent"; dash.style.height = "0"; dash.style.marginTop = "7px";
+          frontRow.appendChild(dash);
+          frontRow.appendChild(el("span", null, "line of contact (" + data.front.tolerance_km + " km inside the border)"));
+          box.appendChild(frontRow);
+          tagLast(groups.front, 1);
+        }
         data.statuses.forEach(function (s) {
           item(data.colors.status[s] || "#888888", "control area: " + s, 0.5);
           if (groups.control[s]) { tagLast(groups.control[s], 1); }
@@ -933,6 +969,9 @@
       var step = steps[current], legend = [
         { text: "gained in the period", color: data.colors.gained, opacity: 0.85 },
         { text: "lost in the period", color: data.colors.lost, opacity: 0.85 }];
+      if (groups.front && map.hasLayer(groups.front)) {  // issue 18 point 4
+        legend.push({ text: "line of contact", color: FRONT_COLOR, opacity: 1 });
+      }
       data.statuses.forEach(function (s) {
         legend.push({ text: "control area: " + s, color: data.colors.status[s] || "#888888", opacity: 0.5 });
       });
