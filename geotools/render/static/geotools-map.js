@@ -16,11 +16,12 @@
     return node;
   }
 
+  // one formatter (issue 18 point 12: toLocaleString with options builds one at each call,
+  // ~0.3 ms; the same text)
+  var KM2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 3, maximumFractionDigits: 3 });
   function km2(value) {
     if (value === null || value === undefined) { return "n/a"; }
-    return Number(value).toLocaleString("en-US", {
-      minimumFractionDigits: 3, maximumFractionDigits: 3
-    }) + " km\u00b2";
+    return KM2.format(Number(value)) + " km\u00b2";
   }
 
   function signed(value) {
@@ -483,9 +484,16 @@
   // The view (centre, zoom) and the timeline's date in the URL hash: a link reopens it.
   function shareView(map, hash, getDate, setDate) {
     if (isEmbedded()) { return function () {}; }
-    var ready = false;
+    var ready = false, pending = null;
+    // issue 18 point 12: written 100 ms after the last change (stepping through a timeline
+    // would call replaceState at every step, which Chromium throttles and charges ~3 ms)
     function write() {
       if (!ready) { return; }
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(writeNow, 100);
+    }
+    function writeNow() {
+      pending = null;
       var c = map.getCenter();
       var text = "#lat=" + c.lat.toFixed(5) + "&lon=" + c.lng.toFixed(5) + "&z=" + map.getZoom();
       var day = getDate();
@@ -673,13 +681,17 @@
       Object.keys(regionLayers).forEach(function (status) {
         var values = steps[i].regions[status] || {};
         var max = data.net_max[status];
-        regionLayers[status].setStyle(function (feature) {
-          var v = values[feature.properties.code];
+        // issue 18 point 12: only the regions whose colour changes are restyled (each
+        // restyled region is painted again; on most days most regions keep theirs)
+        regionLayers[status].eachLayer(function (layer) {
+          var v = values[layer.feature.properties.code];
           var color = v ? rampColor(data.ramp, v[2], max) : null;
-          return {
+          var style = {
             weight: groups.outlines ? 0 : 0.8, color: "#555555",
             fillColor: color || "#ffffff", fillOpacity: color ? data.region_opacity : 0.1
           };
+          var key = JSON.stringify(style);
+          if (layer._gtStyle !== key) { layer._gtStyle = key; layer.setStyle(style); }
         });
       });
     }
@@ -719,13 +731,16 @@
     }
 
     // Per-step layers, built on first use and kept.
-    var built = {};
+    var built = {}, builtOrder = [], BUILT_MAX = 40;
     function build(i) {
       if (built[i]) { return built[i]; }
       var step = steps[i];
       var made = { control: {}, gained: null, lost: null };
       // --- issue 18 point 12: the control areas from their track (keyframes + differences)
-      if (!step._decoded) { decodeCollection(step.changes); step._decoded = true; }
+      // decoded into new objects: the page keeps only the compact form of the steps not shown
+      var changeFeatures = step.changes.features.map(function (f) {
+        return { type: "Feature", properties: f.properties, geometry: decodeGeometry(f.geometry) };
+      });
       var control = data.control_track ? window.geotoolsTimeline.control(data, i) :
         step.control_same_as !== undefined ? steps[step.control_same_as].control : step.control;
       made.front = frontLayer(i);
@@ -751,7 +766,7 @@
         });
       });
       ["gained", "lost"].forEach(function (kind) {
-        var features = step.changes.features.filter(function (f) { return f.properties.change === kind; });
+        var features = changeFeatures.filter(function (f) { return f.properties.change === kind; });
         made[kind] = L.geoJSON({ type: "FeatureCollection", features: features }, {
           pane: "gt-changes",
           style: function () {
@@ -772,6 +787,13 @@
       // issue 18: a ring around each change too small to see at the zoom shown
       made.rings = { gained: rings(made.gained, "gained"), lost: rings(made.lost, "lost") };
       built[i] = made;
+      // issue 18 point 12: the last BUILT_MAX steps' layers are kept (a whole archive's would
+      // hold hundreds of MB); older ones are built again when shown again
+      builtOrder.push(i);
+      while (builtOrder.length > BUILT_MAX) {
+        var old = builtOrder.shift();
+        if (built[old] === shown) { builtOrder.push(old); } else { delete built[old]; }
+      }
       return made;
     }
 

@@ -45,6 +45,7 @@
     this.enc = enc;
     this.at = -1;       // the step rebuilt last
     this.verts = null;  // its vertices
+    this.keys = {};     // decoded keyframes
   }
 
   // {structure, verts} of step ``i``.
@@ -52,11 +53,12 @@
     var steps = this.enc.steps, key = i - i % this.enc.every, from, verts;
     if (this.at >= key && this.at <= i) {
       from = this.at + 1; verts = this.verts;
-    } else {
-      from = key + 1; verts = keyframe(steps[key].k);
+    } else {  // keyframes are kept decoded (a few dozen arrays of a few thousand vertices)
+      if (!this.keys[key]) { this.keys[key] = keyframe(steps[key].k); }
+      from = key + 1; verts = this.keys[key];
     }
     for (var s = from; s <= i; s++) {
-      verts = steps[s].k ? keyframe(steps[s].k) : apply(steps[s], verts);
+      verts = steps[s].k ? (this.keys[s] || (this.keys[s] = keyframe(steps[s].k))) : apply(steps[s], verts);
     }
     this.at = i; this.verts = verts;
     var structure = null;
