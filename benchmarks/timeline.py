@@ -121,7 +121,7 @@ def browser_figures(path: Path, jumps: int, loads: int) -> dict[str, object]:
                 out["jump_script_ms"] = percentiles(script)
                 out["jump_frame_ms"] = percentiles(painted)
             elif len(firsts) == 2:
-                script, painted = page.evaluate(STEP_JS, list(range(1, count)) + [0])
+                script, painted = page.evaluate(STEP_JS, [*range(1, count), 0])
                 out["forward_script_ms"] = percentiles(script)
                 out["forward_frame_ms"] = percentiles(painted)
                 out["js_heap_mb"] = round(
@@ -160,7 +160,8 @@ def main() -> int:
         cmd = [sys.executable, "-m", "geotools", "-q", "map", str(args.data), "--timeline"]
         cmd += ["--period", "day", "--by", str(args.by), "-o", str(out)]
         if args.limit:  # the first N days: --end at the day after them
-            cmd += ["--end", f"{files[args.limit][:4]}-{files[args.limit][4:6]}-{files[args.limit][6:8]}"]
+            day = files[args.limit]
+            cmd += ["--end", f"{day[:4]}-{day[4:6]}-{day[6:8]}"]
         generation = None
         if args.map:
             out = args.map
@@ -188,7 +189,11 @@ def main() -> int:
             "keyframe_every": track["every"],
         }
         print(json.dumps(figures, indent=1), flush=True)
+        load = os.getloadavg()[0]
         figures.update(browser_figures(out, args.jumps, args.loads))
+        # the machine's load (1-minute average) before and after the browser runs: timings
+        # on a shared machine are only as good as its quiet
+        figures["load_average"] = [round(load, 1), round(os.getloadavg()[0], 1)]
     print(json.dumps(figures))
     return 0
 

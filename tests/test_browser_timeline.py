@@ -27,7 +27,9 @@ DRAWN = """(pane) => {
     out[0] += 1;
     x.forEach((p) => { out[1] += 1; out[2] += p.lng; out[3] += p.lat; });
   };
-  map.eachLayer((l) => { if (l.options && l.options.pane === pane && l.getLatLngs) { walk(l.getLatLngs()); } });
+  map.eachLayer((l) => {
+    if (l.options && l.options.pane === pane && l.getLatLngs) { walk(l.getLatLngs()); }
+  });
   return out;
 }"""
 
@@ -35,7 +37,9 @@ DRAWN = """(pane) => {
 ON_THE_LINE = """() => {
   const map = window.geotoolsLeafletMap, box = map.getContainer().getBoundingClientRect();
   let line = null;
-  map.eachLayer((l) => { if (l.options && l.options.pane === "gt-front" && l.getLatLngs) { line = l; } });
+  map.eachLayer((l) => {
+    if (l.options && l.options.pane === "gt-front" && l.getLatLngs) { line = l; }
+  });
   for (const part of line.getLatLngs()) {
     for (const ll of part) {
       const p = map.latLngToContainerPoint(ll), x = p.x + box.left, y = p.y + box.top;

@@ -69,7 +69,8 @@ def test_every_step_decodes_to_the_control_area_drawn_without_the_encoding(paylo
     kinds = ["k" in s for s in track["steps"]]
     assert [i for i, k in enumerate(kinds) if k] == [0, 7, 14]
     size = [len(json.dumps(s)) for s in track["steps"]]
-    key, diff = np.mean([size[i] for i in (0, 7, 14)]), max(s for s, k in zip(size, kinds) if not k)
+    key = np.mean([size[i] for i in (0, 7, 14)])
+    diff = max(s for s, k in zip(size, kinds, strict=True) if not k)
     assert diff < key / 10, (diff, key)
     # and the polygons are the drawn ones: one status, rings as in the payload
     unpacked = unpack_controls(track)

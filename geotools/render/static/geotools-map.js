@@ -637,7 +637,7 @@
     var steps = data.steps;
     var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435],
       ["gt-front", 437]];
-    var FRONT_COLOR = "#1a1a1a";  // issue 18 point 4: the line of contact, dashed
+    var FRONT_COLOR = "#1a1a1a";  // issue 18 point 4: the line of contact
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
 
     // Region polygons: one layer per status, restyled for each step (no re-creation).
@@ -805,7 +805,7 @@
       var step = steps[i], length = data.front.km[i];
       var layer = L.geoJSON({ type: "Feature", properties: {}, geometry: geom }, {
         pane: "gt-front",
-        style: function () { return { color: FRONT_COLOR, weight: 2.5, opacity: 0.95, dashArray: "6 3" }; }
+        style: function () { return { color: FRONT_COLOR, weight: 2.5, opacity: 0.95 }; }  // solid: dashes cost raster time
       });
       layer.bindTooltip(function () {
         return tip("Line of contact", [["On", step.to], ["Length", length.toLocaleString("en-US", {
@@ -938,7 +938,7 @@
         if (groups.front) {  // issue 18 point 4
           var frontRow = el("div", "gt-legend-item");
           var dash = el("span", "gt-swatch gt-swatch-line");
-          dash.style.border = "none"; dash.style.borderTop = "2.5px dashed " + FRONT_COLOR;
+          dash.style.border = "none"; dash.style.borderTop = "2.5px solid " + FRONT_COLOR;
           dash.style.background = "transparent"; dash.style.height = "0"; dash.style.marginTop = "7px";
           frontRow.appendChild(dash);
           frontRow.appendChild(el("span", null, "line of contact (" + data.front.tolerance_km + " km inside the border)"));
