@@ -10,8 +10,9 @@ control areas' track, the changes, per-step figures, the line of contact, the pa
 scripts), the control track's size for other keyframe intervals, and in headless Chromium
 (driven as tests/test_browser.py drives it): the first render (navigation start to the first
 frame after the load event, the first step drawn), and the step change, p50 / p95 / max, of
-random jumps on a fresh page (each step built on first use) and of stepping forward through
-every step as play does, measured two ways: the script's own time with the layout it forces
+random jumps on a fresh page (each step built on first use), of stepping forward through
+every step back to back, and of play at its quickest speed (0.1 s a step: the next step is
+built while the page waits), measured two ways: the script's own time with the layout it forces
 (``script``) and until the next frame is painted (``frame``). The last line is one JSON object.
 """
 
@@ -37,7 +38,7 @@ from geotools.render.encode import decode_track, encode_track  # noqa: E402
 #: Step change, in the page: ``script`` until show() returns with its layout forced, ``frame``
 #: until the frame holding the change is painted (a message posted from its animation frame
 #: callback runs after the paint).
-STEP_JS = """async (order) => {
+STEP_JS = """async ([order, pace]) => {
   const frame = () => new Promise((r) => requestAnimationFrame(() => {
     const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0);
   }));
@@ -50,6 +51,8 @@ STEP_JS = """async (order) => {
     const t1 = performance.now();
     await frame();
     script.push(t1 - t0); painted.push(performance.now() - t0);
+    const rest = pace - (performance.now() - t0);
+    if (pace) { await new Promise((r) => setTimeout(r, Math.max(0, rest))); }
   }
   return [script, painted];
 }"""
@@ -117,13 +120,18 @@ def browser_figures(path: Path, jumps: int, loads: int) -> dict[str, object]:
             if len(firsts) == 1:
                 rng = random.Random(18)
                 order = [rng.randrange(count) for _ in range(jumps)]
-                script, painted = page.evaluate(STEP_JS, order)
+                script, painted = page.evaluate(STEP_JS, [order, 0])
                 out["jump_script_ms"] = percentiles(script)
                 out["jump_frame_ms"] = percentiles(painted)
             elif len(firsts) == 2:
-                script, painted = page.evaluate(STEP_JS, [*range(1, count), 0])
+                script, painted = page.evaluate(STEP_JS, [[*range(1, count), 0], 0])
                 out["forward_script_ms"] = percentiles(script)
                 out["forward_frame_ms"] = percentiles(painted)
+            elif len(firsts) == 3:  # play at its quickest speed, 0.1 s a step
+                play = list(range(count // 2, min(count, count // 2 + 150)))
+                script, painted = page.evaluate(STEP_JS, [play, 100])
+                out["play_script_ms"] = percentiles(script)
+                out["play_frame_ms"] = percentiles(painted)
                 out["js_heap_mb"] = round(
                     page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
                     / 1e6,

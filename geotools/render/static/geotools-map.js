@@ -893,6 +893,10 @@
       if (info.date && document.activeElement !== info.date) { info.date.value = step.start; }
       map.getContainer().setAttribute("data-step", String(i));
       writeHash();
+      // issue 18 point 12: the next step built while the page is idle (play, the arrow keys)
+      if (window.requestIdleCallback && i + 1 < steps.length && !built[i + 1]) {
+        window.requestIdleCallback(function () { if (current === i) { build(i + 1); } });
+      }
     }
 
     // Info box: title, period, totals and (for several steps) the slider.
