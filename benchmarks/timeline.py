@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -64,10 +65,19 @@ FIRST_JS = """async () => {
 
 
 def payload_of(html: str) -> dict:
-    """The data the map script draws, read back from the page."""
+    """The data the map script draws, read back from the page (its small parts an object
+    literal, the bulky ones ``"key":JSON.parse("…")``: geotools.render.encode.script_payload)."""
     at = html.rindex("geotoolsMap(")
     start = html.index('{"title":', at)
-    value, _ = json.JSONDecoder().raw_decode(html[start:])
+    decoder = json.JSONDecoder()
+    parsed = list(re.finditer(r',"(\w+)":JSON\.parse\(', html[start:]))
+    if not parsed:
+        value, _ = decoder.raw_decode(html[start:])
+        return value
+    value = json.loads(html[start : start + parsed[0].start()] + "}")
+    for m in parsed:
+        literal, _ = decoder.raw_decode(html, start + m.end())
+        value[m.group(1)] = json.loads(literal)
     return value
 
 

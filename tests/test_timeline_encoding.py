@@ -20,6 +20,7 @@ from geotools.render.encode import (
     diff_ops,
     encode_track,
     pack_controls,
+    script_payload,
     unpack_controls,
 )
 from geotools.render.front_layer import front_payload
@@ -126,3 +127,18 @@ def test_the_line_of_contact_is_the_front_commands_line(weeks, deepstate_daily, 
     structure, verts = lines[-1]
     pts = shapely.points(verts / 1e5)
     assert float(np.max(shapely.distance(pts, boundary))) < 0.002  # degrees, ~200 m
+
+
+def test_the_payload_in_the_page_cannot_close_the_script_and_reads_back():
+    from benchmarks.timeline import payload_of
+
+    payload = {
+        "title": "</script><script>alert(1)</script>",
+        "steps": [{"a": "</script><!-- \u2028&\"'\\"}],
+        "control_track": {"every": 50, "steps": []},
+        "front": None,
+    }
+    text = script_payload(payload)
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert text.count("JSON.parse(") == 3
+    assert payload_of(f"geotoolsMap(m, g, {text});") == payload

@@ -23,10 +23,9 @@ from folium.template import Template
 
 from geotools.errors import UsageError
 from geotools.regions import OUTSIDE, RegionLayer, land_mask
-from geotools.render.assets import json_for_script
 from geotools.render.data import MapData, Step
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
-from geotools.render.encode import pack_controls
+from geotools.render.encode import pack_controls, script_payload
 from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
 from geotools.render.places_layer import PlaceOverlay
 from geotools.render.style import (
@@ -390,7 +389,8 @@ def build_map(
         groups["places"] = fg.get_name()
     groups["control"] = js_object(control_groups)
     groups["regions"] = js_object(region_groups)
-    m.add_child(_GeotoolsLayers(js_object(groups), json_for_script(payload)))
+    # issue 18 point 12: the bulky parts through JSON.parse (faster to parse)
+    m.add_child(_GeotoolsLayers(js_object(groups), script_payload(payload)))
     add_tools(m, bounds)
     return m
 
