@@ -75,9 +75,17 @@ def payload_of(html: str) -> dict:
         value, _ = decoder.raw_decode(html[start:])
         return value
     value = json.loads(html[start : start + parsed[0].start()] + "}")
-    for m in parsed:
-        literal, _ = decoder.raw_decode(html, start + m.end())
-        value[m.group(1)] = json.loads(literal)
+    for m in parsed:  # a single-quoted string, with \\ and \' its only escapes
+        begin = end = start + m.end() + 1
+        while True:
+            end = html.index("'", end)
+            k = end
+            while html[k - 1] == "\\":
+                k -= 1
+            if (end - k) % 2 == 0:
+                break
+            end += 1
+        value[m.group(1)] = json.loads(re.sub(r"\\(.)", r"\1", html[begin:end]))
     return value
 
 
