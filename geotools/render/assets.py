@@ -19,6 +19,7 @@ SCRIPTS = (
     "vendor/leaflet.fullscreen/Control.FullScreen.js",
     "vendor/leaflet-measure/leaflet-measure.js",
     "vendor/leaflet-minimap/Control.MiniMap.min.js",
+    "static/geotools-timeline.js",
     "static/geotools-map.js",
 )
 STYLES = (

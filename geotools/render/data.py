@@ -43,6 +43,8 @@ class MapData:
     sources: list[str] = field(default_factory=list)
     #: who published the snapshots (--source-label, else the profile's source; issue 18)
     source_label: str | None = None
+    #: the classes whose boundary is the line of contact (issue 18 point 4; None: all)
+    front_statuses: list[str] | None = None
 
     @property
     def start(self) -> dt.date:
@@ -116,7 +118,12 @@ def from_series(result: SeriesResult) -> MapData:
     inputs = result.inputs if result.inputs else result.refs[:1]
     sources = describe_inputs(inputs, result.refs)
     label = profile_source(result.options.profile)
-    return MapData(steps, result.table, result.crs, layer, sources, label)
+    data = MapData(steps, result.table, result.crs, layer, sources, label)
+    if result.options.profile is not None:  # issue 18 point 4: the front's classes
+        from geotools.sources.profile import control_statuses
+
+        data.front_statuses = control_statuses(result.options.profile)
+    return data
 
 
 def gather(

@@ -23,11 +23,11 @@ from folium.template import Template
 
 from geotools.errors import UsageError
 from geotools.regions import OUTSIDE, RegionLayer
-from geotools.render.assets import json_for_script
 from geotools.render.basemap import borders_json, display_land, land_json, on_land
 from geotools.render.data import MapData, Step
 from geotools.render.display import geometry_json, lonlat, parts, simplify_coverage, union_parts
 from geotools.render.edges import EdgeBand, map_edges
+from geotools.render.encode import pack_controls, script_payload
 from geotools.render.page import add_tools, base_map, check_tiles, js_object, write_page
 from geotools.render.places_layer import PlaceOverlay
 from geotools.render.style import (
@@ -352,6 +352,12 @@ def build_map(
     if places is not None:
         places = places.within(_bounds(data, {}))
     payload = map_payload(data, title, tolerance_m, region_tolerance_m, places)
+    # --- issue 18 points 12 and 4 (timeline encoding, line of contact): geotools.render.encode
+    from geotools.render.front_layer import front_payload
+
+    payload["control_track"] = pack_controls(payload["steps"])
+    payload["front"] = front_payload(data, tolerance_m)
+    # --- end issue 18 points 12 and 4
     bounds = _bounds(data, payload)
     payload["bounds"] = bounds
     m = base_map(title, tiles, bounds, payload["outline"])
@@ -380,13 +386,18 @@ def build_map(
         fg = folium.FeatureGroup(name="Region borders")
         fg.add_to(m)
         groups["outlines"] = fg.get_name()
+    if payload["front"] is not None:  # --- issue 18 point 4: the line of contact
+        fg = folium.FeatureGroup(name="Line of contact")
+        fg.add_to(m)
+        groups["front"] = fg.get_name()
     if payload["places"] is not None:
         fg = folium.FeatureGroup(name="Places")
         fg.add_to(m)
         groups["places"] = fg.get_name()
     groups["control"] = js_object(control_groups)
     groups["regions"] = js_object(region_groups)
-    m.add_child(_GeotoolsLayers(js_object(groups), json_for_script(payload)))
+    # issue 18 point 12: the bulky parts through JSON.parse (faster to parse)
+    m.add_child(_GeotoolsLayers(js_object(groups), script_payload(payload)))
     add_tools(m, bounds)
     return m
 

@@ -16,11 +16,12 @@
     return node;
   }
 
+  // one formatter (issue 18 point 12: toLocaleString with options builds one at each call,
+  // ~0.3 ms; the same text)
+  var KM2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 3, maximumFractionDigits: 3 });
   function km2(value) {
     if (value === null || value === undefined) { return "n/a"; }
-    return Number(value).toLocaleString("en-US", {
-      minimumFractionDigits: 3, maximumFractionDigits: 3
-    }) + " km\u00b2";
+    return KM2.format(Number(value)) + " km\u00b2";
   }
 
   function signed(value) {
@@ -555,9 +556,16 @@
   // The view (centre, zoom) and the timeline's date in the URL hash: a link reopens it.
   function shareView(map, hash, getDate, setDate) {
     if (isEmbedded()) { return function () {}; }
-    var ready = false;
+    var ready = false, pending = null;
+    // issue 18 point 12: written 100 ms after the last change (stepping through a timeline
+    // would call replaceState at every step, which Chromium throttles and charges ~3 ms)
     function write() {
       if (!ready) { return; }
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(writeNow, 100);
+    }
+    function writeNow() {
+      pending = null;
       var c = map.getCenter();
       var text = "#lat=" + c.lat.toFixed(5) + "&lon=" + c.lng.toFixed(5) + "&z=" + map.getZoom();
       var day = getDate();
@@ -697,12 +705,12 @@
     var writeHash = function () {};
     decodeCollection(data.regions);
     decodeCollection(data.outline);
-    data.steps.forEach(function (step) {
-      decodeCollection(step.control);
-      decodeCollection(step.changes);
-    });
+    // issue 18 point 12: a step's changes are decoded when it is first built (build, below)
+    data.steps.forEach(function (step) { decodeCollection(step.control); });
     var steps = data.steps;
-    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435]];
+    var panes = [["gt-regions", 410], ["gt-control", 420], ["gt-outlines", 425], ["gt-changes", 430], ["gt-rings", 435],
+      ["gt-front", 437]];
+    var FRONT_COLOR = "#1a1a1a";  // issue 18 point 4: the line of contact
     panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
     // --- issue 18: hatched control areas over a choropleth; hatched border/coast changes ---
     var controlHatch = {}, edgeHatch = {};
@@ -755,13 +763,17 @@
       Object.keys(regionLayers).forEach(function (status) {
         var values = steps[i].regions[status] || {};
         var max = data.net_max[status];
-        regionLayers[status].setStyle(function (feature) {
-          var v = values[feature.properties.code];
+        // issue 18 point 12: only the regions whose colour changes are restyled (each
+        // restyled region is painted again; on most days most regions keep theirs)
+        regionLayers[status].eachLayer(function (layer) {
+          var v = values[layer.feature.properties.code];
           var color = v ? rampColor(data.ramp, v[2], max) : null;
-          return {
+          var style = {
             weight: groups.outlines ? 0 : 0.8, color: "#555555",
             fillColor: color || "#ffffff", fillOpacity: color ? data.region_opacity : 0.1
           };
+          var key = JSON.stringify(style);
+          if (layer._gtStyle !== key) { layer._gtStyle = key; layer.setStyle(style); }
         });
       });
     }
@@ -805,12 +817,20 @@
     }
 
     // Per-step layers, built on first use and kept.
-    var built = {};
+    var built = {}, builtOrder = [], BUILT_MAX = 40;
     function build(i) {
       if (built[i]) { return built[i]; }
       var step = steps[i];
       var made = { control: {}, gained: null, lost: null };
-      var control = step.control_same_as !== undefined ? steps[step.control_same_as].control : step.control;
+      // --- issue 18 point 12: the control areas from their track (keyframes + differences)
+      // decoded into new objects: the page keeps only the compact form of the steps not shown
+      var changeFeatures = step.changes.features.map(function (f) {
+        return { type: "Feature", properties: f.properties, geometry: decodeGeometry(f.geometry) };
+      });
+      var control = data.control_track ? window.geotoolsTimeline.control(data, i) :
+        step.control_same_as !== undefined ? steps[step.control_same_as].control : step.control;
+      made.front = frontLayer(i);
+      // --- end issue 18 point 12
       data.statuses.forEach(function (status) {
         var features = control.features.filter(function (f) { return f.properties.status === status; });
         made.control[status] = L.geoJSON({ type: "FeatureCollection", features: features }, {
@@ -835,7 +855,7 @@
         });
       });
       ["gained", "lost"].forEach(function (kind) {
-        var features = step.changes.features.filter(function (f) { return f.properties.change === kind; });
+        var features = changeFeatures.filter(function (f) { return f.properties.change === kind; });
         made[kind] = L.geoJSON({ type: "FeatureCollection", features: features }, {
           pane: "gt-changes",
           style: function (feature) {
@@ -863,8 +883,34 @@
       // issue 18: a ring around each change too small to see at the zoom shown
       made.rings = { gained: rings(made.gained, "gained"), lost: rings(made.lost, "lost") };
       built[i] = made;
+      // issue 18 point 12: the last BUILT_MAX steps' layers are kept (a whole archive's would
+      // hold hundreds of MB); older ones are built again when shown again
+      builtOrder.push(i);
+      while (builtOrder.length > BUILT_MAX) {
+        var old = builtOrder.shift();
+        if (built[old] === shown) { builtOrder.push(old); } else { delete built[old]; }
+      }
       return made;
     }
+
+    // --- issue 18 point 4: the line of contact of the step's end snapshot, one path a step
+    function frontLayer(i) {
+      if (!data.front || !groups.front) { return null; }
+      var geom = window.geotoolsTimeline.front(data, i);
+      if (!geom) { return null; }
+      var step = steps[i], length = data.front.km[i];
+      var layer = L.geoJSON({ type: "Feature", properties: {}, geometry: geom }, {
+        pane: "gt-front",
+        style: function () { return { color: FRONT_COLOR, weight: 2.5, opacity: 0.95 }; }  // solid: dashes cost raster time
+      });
+      layer.bindTooltip(function () {
+        return tip("Line of contact", [["On", step.to], ["Length", length.toLocaleString("en-US", {
+          minimumFractionDigits: 1, maximumFractionDigits: 1 }) + " km"],
+          ["Drawn", "control boundary more than " + data.front.tolerance_km + " km inside the country"]]);
+      }, { sticky: true });
+      return layer;
+    }
+    // --- end issue 18 point 4
 
     function rings(layer, kind) {
       var out = [];
@@ -907,7 +953,9 @@
       });
       groups.gained.addLayer(made.gained);
       groups.lost.addLayer(made.lost);
+      if (made.front) { groups.front.addLayer(made.front); }  // issue 18 point 4
       if (shown !== null && shown !== made) {
+        if (shown.front) { groups.front.removeLayer(shown.front); }
         Object.keys(shown.control).forEach(function (status) {
           if (groups.control[status]) { groups.control[status].removeLayer(shown.control[status]); }
         });
@@ -942,6 +990,10 @@
       if (info.date && document.activeElement !== info.date) { info.date.value = step.start; }
       map.getContainer().setAttribute("data-step", String(i));
       writeHash();
+      // issue 18 point 12: the next step built while the page is idle (play, the arrow keys)
+      if (window.requestIdleCallback && i + 1 < steps.length && !built[i + 1]) {
+        window.requestIdleCallback(function () { if (current === i) { build(i + 1); } });
+      }
     }
 
     // Info box: title, period, totals and (for several steps) the slider.
@@ -993,6 +1045,16 @@
         ringRow.appendChild(ring);
         ringRow.appendChild(el("span", null, "ring: a change too small to see at this zoom"));
         box.appendChild(ringRow);
+        if (groups.front) {  // issue 18 point 4
+          var frontRow = el("div", "gt-legend-item");
+          var dash = el("span", "gt-swatch gt-swatch-line");
+          dash.style.border = "none"; dash.style.borderTop = "2.5px solid " + FRONT_COLOR;
+          dash.style.background = "transparent"; dash.style.height = "0"; dash.style.marginTop = "7px";
+          frontRow.appendChild(dash);
+          frontRow.appendChild(el("span", null, "line of contact (" + data.front.tolerance_km + " km inside the border)"));
+          box.appendChild(frontRow);
+          tagLast(groups.front, 1);
+        }
         data.statuses.forEach(function (s) {
           item(data.colors.status[s] || "#888888", "control area: " + s, 0.5);
           if (controlHatch[s]) { hatchSwatch(box.lastChild.firstChild, data.colors.status[s] || "#888888", 0); }
@@ -1054,6 +1116,9 @@
       if (data.edge_km) {  // issue 18 point 5
         legend.push({ text: "paler: along the border or coast (\u2264 " + data.edge_km + " km)",
           color: data.colors.gained, opacity: 0.35 });
+      }
+      if (groups.front && map.hasLayer(groups.front)) {  // issue 18 point 4
+        legend.push({ text: "line of contact", color: FRONT_COLOR, opacity: 1 });
       }
       data.statuses.forEach(function (s) {
         legend.push({ text: "control area: " + s, color: data.colors.status[s] || "#888888", opacity: 0.5 });
