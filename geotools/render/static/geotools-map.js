@@ -1114,7 +1114,7 @@
         { text: "gained in the period", color: data.colors.gained, opacity: 0.85 },
         { text: "lost in the period", color: data.colors.lost, opacity: 0.85 }];
       if (data.edge_km) {  // issue 18 point 5
-        legend.push({ text: "paler: along the border or coast (\u2264 " + data.edge_km + " km)",
+        legend.push({ text: "hatched: changes along the border or coast (\u2264 " + data.edge_km + " km)",
           color: data.colors.gained, opacity: 0.35 });
       }
       if (groups.front && map.hasLayer(groups.front)) {  // issue 18 point 4
