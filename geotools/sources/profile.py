@@ -238,17 +238,17 @@ def classify(
     inside: those features are replaced in ``geometries`` (in place), and each dropped part is
     reported under its label with `` [part]``."""
     n = len(geometries)
-    records = profile.records(attributes, n, file, layer)
     statuses = np.full(n, OTHER, dtype=object)
     report = ClassReport(profile=profile.name)
     present = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
     polygonal = present & _has_area(geometries)
-    for i, rec in enumerate(records):
-        if not present[i]:
-            continue
-        if not polygonal[i]:
-            report.points += 1
-            continue
+    # --- issue 20: the rules read polygons only (most of a raw file is points: labels) ---
+    wanted = np.flatnonzero(polygonal)
+    subset = {name: np.asarray(values)[wanted] for name, values in attributes.items()}
+    records = dict(zip(wanted.tolist(), profile.records(subset, len(wanted), file, layer)))
+    report.points = int((present & ~polygonal).sum())
+    # --- end ---
+    for i, rec in records.items():
         rule = next((r for r in profile.rules if r.matches(rec)), None)
         status = OTHER if rule is None else rule.status
         statuses[i] = status
