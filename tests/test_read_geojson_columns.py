@@ -102,8 +102,10 @@ def test_every_geometry_kind_it_takes_reads_as_gdal(tmp_path: Path) -> None:
         ([_feature(None, name="a")], {}),  # a null geometry
         ([_feature({"type": "Polygon", "coordinates": [SQUARE]}, name=3)], {}),  # a number
         (
-            [_feature({"type": "Polygon", "coordinates": [[[*p, 0.0] for p in SQUARE]]})]
-            + [_feature({"type": "Point", "coordinates": [0.5, 0.5]})],
+            [
+                _feature({"type": "Polygon", "coordinates": [[[*p, 0.0] for p in SQUARE]]}),
+                _feature({"type": "Point", "coordinates": [0.5, 0.5]}),
+            ],
             {},
         ),  # 3-D beside 2-D
         ([_feature({"type": "Polygon", "coordinates": [SQUARE[:-1]]})], {}),  # an open ring

@@ -25,7 +25,7 @@ _POINT, _LINE, _POLYGON, _MULTIPOLYGON, _COLLECTION = (
 )
 
 
-class _Unknown(Exception):
+class _UnknownError(Exception):
     """Something GDAL should read (and word, when it is an error)."""
 
 
@@ -56,7 +56,7 @@ class _Builder:
             return kind, range(start, len(self.polygons))
         if kind == _COLLECTION:
             return kind, [self.add(member) for member in geometry["geometries"]]
-        raise _Unknown(kind)
+        raise _UnknownError(kind)
 
     def build(self) -> dict[str, np.ndarray]:
         """The points, lines and polygons, in the order they were added."""
@@ -65,7 +65,7 @@ class _Builder:
         positions = list(chain(self.points, *self.lines, *rings))
         coords = np.asarray(positions, dtype=np.float64) if positions else np.empty((0, 2))
         if coords.ndim != 2 or coords.shape[1] not in (2, 3):
-            raise _Unknown("mixed or 4-D positions")
+            raise _UnknownError("mixed or 4-D positions")
         n_points = len(self.points)
         n_lines = sum(len(line) for line in self.lines)
         return {
@@ -79,21 +79,24 @@ class _Builder:
             return np.empty(0, dtype=object)
         offsets = _offsets(len(line) for line in self.lines)
         if (np.diff(offsets) < 2).any():
-            raise _Unknown("short line")
-        return shapely.from_ragged_array(shapely.GeometryType.LINESTRING, coords, (offsets,))
+            raise _UnknownError("short line")
+        kind = shapely.GeometryType.LINESTRING
+        lines: np.ndarray = shapely.from_ragged_array(kind, coords, (offsets,))
+        return lines
 
     def _polygons(self, rings: list[list[list[float]]], coords: np.ndarray) -> np.ndarray:
         if not self.polygons:
             return np.empty(0, dtype=object)
         if any(not poly for poly in self.polygons):
-            raise _Unknown("empty polygon")
+            raise _UnknownError("empty polygon")
         ring_offsets = _offsets(len(r) for r in rings)
         first, last = ring_offsets[:-1], ring_offsets[1:] - 1
         if (last - first < 3).any() or not (coords[first] == coords[last]).all():
-            raise _Unknown("open or short ring")  # GEOS refuses it (numpy would close it)
+            raise _UnknownError("open or short ring")  # GEOS refuses it (numpy would close it)
         poly_offsets = _offsets(len(p) for p in self.polygons)
         kind = shapely.GeometryType.POLYGON
-        return shapely.from_ragged_array(kind, coords, (ring_offsets, poly_offsets))
+        polygons: np.ndarray = shapely.from_ragged_array(kind, coords, (ring_offsets, poly_offsets))
+        return polygons
 
 
 def _offsets(lengths: Any) -> np.ndarray:
@@ -153,7 +156,7 @@ def read_geojson_columns(data: bytes, columns: Sequence[str]) -> RawLayer | None
         built = builder.build()
         geoms = np.empty(len(nodes), dtype=object)
         geoms[:] = [_assemble(node, built) for node in nodes]
-    except (_Unknown, KeyError, TypeError, ValueError, AttributeError, IndexError):
+    except (_UnknownError, KeyError, TypeError, ValueError, AttributeError, IndexError):
         return None
     except Exception:  # any other surprise (e.g. GEOS refusing a ring): GDAL words it
         return None
