@@ -45,7 +45,9 @@ OUTSIDE_REGION_SHARE = 0.5
 DEFAULT_REGION = "roi_UKR"
 
 
-def settle(inputs: Sequence[str | Path], options: ReadOptions) -> ReadOptions:
+def settle(
+    inputs: Sequence[str | Path], options: ReadOptions, *, use_cache: bool = True
+) -> ReadOptions:
     """The options a run reads ``inputs`` with: ``options`` with the detected profile, or
     unchanged (no detection asked for, or plain polygons); DataError when the sampled files
     look like several sources, half like one, or mix a source with plain polygons."""
@@ -60,7 +62,7 @@ def settle(inputs: Sequence[str | Path], options: ReadOptions) -> ReadOptions:
                 warn_outside_region(path, read_raw(path, options.layer, []), options)
         return options
     # --- issue 20: each sampled file's verdict and areas from the cache when it has them ---
-    looks = [(p, _cached_look(p, options.layer)) for p in sample(paths)]
+    looks = [(p, _cached_look(p, options.layer, use_cache)) for p in sample(paths)]
     for path, (verdict, _) in looks:
         _refuse_ambiguous(path, verdict)
     found = {name for _, (v, _) in looks for name in v.matched}
@@ -117,12 +119,14 @@ def look(path: Path, layer: str | None) -> tuple[Verdict, RawLayer]:
 
 
 # --- issue 20: detection through the cache (sniff_cache.py) ---
-def _cached_look(path: Path, layer: str | None) -> tuple[Verdict, tuple[float, float] | None]:
+def _cached_look(
+    path: Path, layer: str | None, use_cache: bool
+) -> tuple[Verdict, tuple[float, float] | None]:
     def compute() -> tuple[Verdict, tuple[float, float] | None]:
         verdict, raw = look(path, layer)
         return verdict, None if verdict.matched else outside_areas(path, raw)
 
-    return cached_look(path, layer, DEFAULT_REGION, compute)
+    return cached_look(path, layer, DEFAULT_REGION, compute) if use_cache else compute()
 
 
 # --- end ---
