@@ -36,8 +36,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from naive import naive_daily_by_region  # noqa: E402
+from naive_raw import naive_raw_daily_by_region  # noqa: E402
 
-from geotools.read import read_snapshots  # noqa: E402
+from geotools.read import ReadOptions, read_snapshots  # noqa: E402
 from geotools.regions import RegionSpec  # noqa: E402
 from geotools.series import series  # noqa: E402
 
@@ -116,20 +117,23 @@ def run_dask(
     return startup_s, run_s, result
 
 
-def compare(naive, table) -> tuple[float, str]:
-    """Largest |difference| in m² between the two tables, per pair and region, and where."""
+def compare(
+    naive, table, keys: tuple[str, ...] = ("from_date", "to_date", "region")
+) -> tuple[float, str]:
+    """Largest |difference| in m² between the two tables, per pair and region (and whatever
+    else ``keys`` names, e.g. the status class), and where."""
     ours = table[(table.region != "total") & (table.from_date != table.to_date)]
-    ours = ours.set_index(["from_date", "to_date", "region"])
+    ours = ours.set_index(list(keys))
     worst, where = 0.0, "-"
     seen = set()
 
     def note(value: float, key: tuple[object, ...], kind: str) -> None:
         nonlocal worst, where
         if value > worst:
-            worst, where = value, f"{key[0]}→{key[1]} {key[2]} {kind}"
+            worst, where = value, f"{key[0]}→{key[1]} {' '.join(map(str, key[2:]))} {kind}"
 
     for row in naive.itertuples(index=False):
-        key = (row.from_date, row.to_date, row.region)
+        key = tuple(getattr(row, k) for k in keys)
         seen.add(key)
         mine = ours.loc[key] if key in ours.index else None
         for kind in ("gained", "lost"):
@@ -237,8 +241,6 @@ def run_raw(
 ) -> tuple[float, object]:
     """geotools cold on raw DeepState snapshots: every class of the deepstate-raw profile,
     daily, per oblast, with transitions (empty cache, as the flattened cold run)."""
-    from geotools.read import ReadOptions
-
     return run_geotools(
         files,
         regions,
@@ -311,11 +313,12 @@ def main() -> int:
     figures: dict[str, object] = {"snapshots": n}
     # always present, null when not run
     figures.update(naive_s=None, ratio=None, max_abs_diff_m2=None)
-    # --raw; raw_naive_s and raw_ratio stay null: no naive raw pipeline is written yet
+    # --raw (raw_naive_s and raw_ratio also need the naive pipelines: no --skip-naive)
     figures.update(
         raw_s=None,
         raw_naive_s=None,
         raw_ratio=None,
+        raw_max_abs_diff_m2=None,
         raw_vs_flattened_per_snapshot=None,
         cli_help_s=None,
         cli_incremental_wall_s=None,
@@ -394,6 +397,8 @@ def main() -> int:
                 f"{per_raw / per_flat:.1f}× the flattened {per_flat * 1000:.1f} ms"
             )
             env = {**os.environ, "GEOTOOLS_CACHE": str(work / "cache-cli")}
+            # as installed: with bytecode (the first run writes it; the least run is timed)
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
 
             def yesterday() -> None:
                 shutil.rmtree(work / "cache-cli", ignore_errors=True)
@@ -417,6 +422,28 @@ def main() -> int:
                 cli_help_s=round(help_s, 3),
                 cli_incremental_wall_s=round(incremental_wall_s, 3),
             )
+            if not args.skip_naive:
+                raw_opts = ReadOptions(profile="deepstate-raw")
+                crs = read_snapshots(raw_files[:1], options=raw_opts)[0].crs
+                t0 = time.perf_counter()
+                naive_raw = naive_raw_daily_by_region(raw_files, args.regions, crs)
+                raw_naive_s = time.perf_counter() - t0
+                keys = ("from_date", "to_date", "region", "status")
+                worst, where = compare(naive_raw, raw_result.table, keys)
+                agree = worst <= 1.0
+                print(
+                    f"naive geopandas, raw DeepState (every class, no transitions): "
+                    f"{raw_naive_s:.2f} s; geotools is {raw_naive_s / raw_s:.1f}× faster (cold, "
+                    f"with transitions); max |Δ| {worst:.3g} m² at {where}; agree (≤ 1 m²): {agree}"
+                )
+                figures.update(
+                    raw_naive_s=round(raw_naive_s, 3),
+                    raw_ratio=round(raw_naive_s / raw_s, 2),
+                    raw_max_abs_diff_m2=worst,
+                    raw_agree=agree,
+                )
+                if not agree:
+                    status = 1
 
         if not args.skip_naive:
             crs = read_snapshots(files[:1])[0].crs

@@ -26,6 +26,7 @@ from typing import Any
 from filelock import FileLock
 from platformdirs import user_cache_dir
 
+from geotools.digests import DigestIndex, state_key
 from geotools.errors import OutputError
 
 log = logging.getLogger(__name__)
@@ -140,9 +141,9 @@ def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
 SNAPSHOT_CACHE_VERSION = "5"  # 5: entries carry a checksum (seal / unseal)
 
 
-#: Digests of files this process has hashed, by (path, size, mtime): a series keys each file
-#: twice (the cache lookup, then the parse), and hashing means reading it.
-_DIGESTS: dict[tuple[str, int, int], str] = {}
+#: Digests of files this process has hashed, by the file's state (digests.state_key): a
+#: series keys each file twice (the cache lookup, then the parse), and hashing means reading it.
+_DIGESTS: dict[str, str] = {}
 
 
 def file_digest(path: str | Path) -> str:
@@ -158,14 +159,51 @@ def file_digest(path: str | Path) -> str:
         st = path.stat()
     except OSError:
         return hashlib.sha256().hexdigest()  # as before: a missing file hashes as no bytes
-    memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    found = _DIGESTS.get(memo)
+    # --- issue 20: by the file's state, here and in the cache's digest index (digests.py) ---
+    memo = state_key(st)
+    index = _digest_index()
+    found = _DIGESTS.get(memo) or index.lookup(st)
     if found is None:
         found = hashlib.sha256(path.read_bytes()).hexdigest()
+        index.record(st, found)
+    # --- end ---
+    if memo not in _DIGESTS:
         if len(_DIGESTS) > 100_000:
             _DIGESTS.clear()
         _DIGESTS[memo] = found
     return found
+
+
+# --- issue 20: the digest index of each cache root this process used, written at exit ---
+_INDEXES: dict[Path, DigestIndex] = {}
+
+
+def _digest_index() -> DigestIndex:
+    root = cache_dir()
+    index = _INDEXES.get(root)
+    if index is None:
+        index = DigestIndex.loads(_read_entry(root / "digests" / "index.json"))
+        _INDEXES[root] = index
+        atexit.register(_save_digest_index, root, index)
+    return index
+
+
+def _save_digest_index(root: Path, index: DigestIndex) -> None:
+    """Write the index at exit: sealed, atomically (a temporary renamed; a leftover is swept
+    as any other), without geotools.output (at exit nothing more may be imported)."""
+    if not index.dirty or not root.is_dir():
+        return
+    index.dirty = False
+    folder = root / "digests"
+    with contextlib.suppress(OSError):  # a cache this process cannot write: hashed next time
+        folder.mkdir(exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".index.json.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(seal(index.dumps()))
+        os.replace(temporary, folder / "index.json")
+
+
+# --- end ---
 
 
 def snapshot_key(path: str | Path, settings: str) -> str:

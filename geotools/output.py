@@ -168,11 +168,40 @@ def _table_for_file(table: pd.DataFrame) -> pd.DataFrame:
 def _csv_text(frame: pd.DataFrame) -> str:
     """``frame.to_csv(float_format="%.6f")``, the same text, with the floats formatted by
     Python's own ``format`` in one pass a column (pandas calls a formatter per value)."""
+    # --- issue 20: every column as text, then Python's csv writer (the one pandas uses, with
+    # pandas' settings); a column of any other kind leaves the frame to pandas ---
+    texts = [_column_text(frame[col]) for col in frame.columns]
+    if all(t is not None for t in texts) and all(isinstance(c, str) for c in frame.columns):
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(list(frame.columns))
+        writer.writerows(zip(*texts, strict=True))
+        return buffer.getvalue()
+    # --- end ---
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype.kind == "f":
             out[col] = ["" if v != v else f"{v:.6f}" for v in out[col].tolist()]
     return out.to_csv(index=False, lineterminator="\n")
+
+
+def _column_text(column: pd.Series) -> list[str] | None:
+    """A column's cells as pandas writes them with ``float_format="%.6f"``: floats, integers,
+    booleans, and text with missing cells (None, NaN) empty; None for any other kind."""
+    kind = column.dtype.kind
+    values = column.tolist()
+    if kind == "f":
+        return ["" if v != v else f"{v:.6f}" for v in values]
+    if kind in "iub":
+        return [str(v) for v in values]
+    if isinstance(column.dtype, pd.StringDtype):  # text, a missing cell NaN or None
+        return [v if isinstance(v, str) else "" for v in values]
+    if all(isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in values):
+        return ["" if not isinstance(v, str) else v for v in values]
+    return None
 
 
 def write_table(table: pd.DataFrame, dest: str | Path) -> None:

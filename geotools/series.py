@@ -127,7 +127,7 @@ def series(
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
     paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
     if paths:  # which source the files come from, when no profile was given
-        opts = settle(paths, opts)
+        opts = settle(paths, opts, use_cache=use_cache)
     refs = given + (resolve_refs(paths, options=opts) if paths else [])
     by_date = {r.date: r for r in sorted(refs, key=lambda r: r.date)}
     dates = sorted(by_date)

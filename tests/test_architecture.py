@@ -14,6 +14,7 @@ FORMATS = {
     "geotools.read.files",
     "geotools.read.gdal",
     "geotools.read.geojson",
+    "geotools.read.geojson_columns",
     "geotools.read.kml",
     "geotools.read.layer",
     "geotools.read.parquet",

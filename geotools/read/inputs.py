@@ -61,14 +61,27 @@ def discover(inputs: Sequence[str | Path]) -> list[Path]:
             found.extend(matches)
         else:
             raise DataError("no such file or folder; check the path", path)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
+    folders: dict[Path, str] = {}
     for p in found:
-        key = p.resolve()
+        key = _real(p, folders)
         if key not in seen:
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def _real(path: Path, folders: dict[Path, str]) -> str:
+    """The real path of a file, as ``Path.resolve`` gives it; a file that is no link is its
+    resolved folder's (each folder resolved once: realpath stats every part of a path, which
+    was a tenth of a daily update's time on 769 files; issue 20)."""
+    if path.is_symlink():
+        return os.path.realpath(path)
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = os.path.realpath(path.parent)
+    return os.path.join(folder, path.name)
 
 
 def _folder_files(folder: Path) -> list[Path]:

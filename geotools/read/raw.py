@@ -9,6 +9,7 @@ from pathlib import Path
 from geotools.read.files import is_geojson, is_kml, is_parquet, is_zip, read_bytes
 from geotools.read.gdal import gdal_fields, read_gdal
 from geotools.read.geojson import geojson_wrapper, read_feature_list, read_geojson_fast
+from geotools.read.geojson_columns import read_geojson_columns
 from geotools.read.kml import read_kml
 from geotools.read.layer import RawLayer
 from geotools.read.parquet import read_parquet
@@ -61,4 +62,9 @@ def read_raw(
             fast = read_geojson_fast(data, absent=columns)
             if fast is not None:
                 return fast
+            # --- issue 20: a raw source file's named properties, without GDAL ---
+            fast = read_geojson_columns(data, columns)
+            if fast is not None:
+                return fast
+            # --- end ---
     return read_gdal(path, layer, columns, missing_ok)

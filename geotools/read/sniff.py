@@ -26,6 +26,7 @@ from geotools.read.inputs import discover
 from geotools.read.layer import RawLayer
 from geotools.read.options import ReadOptions
 from geotools.read.raw import read_raw
+from geotools.read.sniff_cache import cached_look
 from geotools.sources.detect import (
     Verdict,
     detection_properties,
@@ -44,7 +45,9 @@ OUTSIDE_REGION_SHARE = 0.5
 DEFAULT_REGION = "roi_UKR"
 
 
-def settle(inputs: Sequence[str | Path], options: ReadOptions) -> ReadOptions:
+def settle(
+    inputs: Sequence[str | Path], options: ReadOptions, *, use_cache: bool = True
+) -> ReadOptions:
     """The options a run reads ``inputs`` with: ``options`` with the detected profile, or
     unchanged (no detection asked for, or plain polygons); DataError when the sampled files
     look like several sources, half like one, or mix a source with plain polygons."""
@@ -58,14 +61,17 @@ def settle(inputs: Sequence[str | Path], options: ReadOptions) -> ReadOptions:
             for path in sample(paths):
                 warn_outside_region(path, read_raw(path, options.layer, []), options)
         return options
-    looks = [(p, look(p, options.layer)) for p in sample(paths)]
+    # --- issue 20: each sampled file's verdict and areas from the cache when it has them ---
+    looks = [(p, _cached_look(p, options.layer, use_cache)) for p in sample(paths)]
     for path, (verdict, _) in looks:
         _refuse_ambiguous(path, verdict)
     found = {name for _, (v, _) in looks for name in v.matched}
     if not found:
-        for path, (_, raw) in looks:
-            warn_outside_region(path, raw, options)
+        for path, (_, areas) in looks:
+            if not options.allows("outside-region"):
+                _warn_outside(path, areas)
         return options
+    # --- end ---
     plain = [p for p, (v, _) in looks if not v.matched]
     if len(found) > 1 or plain:
         names = "; ".join(
@@ -112,6 +118,20 @@ def look(path: Path, layer: str | None) -> tuple[Verdict, RawLayer]:
     return verdict, raw
 
 
+# --- issue 20: detection through the cache (sniff_cache.py) ---
+def _cached_look(
+    path: Path, layer: str | None, use_cache: bool
+) -> tuple[Verdict, tuple[float, float] | None]:
+    def compute() -> tuple[Verdict, tuple[float, float] | None]:
+        verdict, raw = look(path, layer)
+        return verdict, None if verdict.matched else outside_areas(path, raw)
+
+    return cached_look(path, layer, DEFAULT_REGION, compute) if use_cache else compute()
+
+
+# --- end ---
+
+
 def check_plain(path: Path, layer: str | None, raw: RawLayer, options: ReadOptions) -> None:
     """DataError when a file read as plain polygons looks like a source geotools has a
     profile for (auto mode), or like a region layer (always, unless allowed)."""
@@ -156,8 +176,16 @@ def _region_reason(path: Path, layer: str | None, raw: RawLayer) -> str | None:
 def warn_outside_region(path: Path, raw: RawLayer, options: ReadOptions) -> None:
     """Warn when most of a plain file's area lies outside the region of interest while some
     lies inside (a raw source read without its profile: Karelia, the Kurils…)."""
-    if options.allows("outside-region") or not len(raw.geometries):
+    if options.allows("outside-region"):
         return
+    _warn_outside(path, outside_areas(path, raw))
+
+
+def outside_areas(path: Path, raw: RawLayer) -> tuple[float, float] | None:
+    """A plain file's area and the part of it inside the region of interest (lon/lat
+    degrees², simplified to ~1 km), or None when there is nothing to judge."""
+    if not len(raw.geometries):
+        return None
     try:
         geoms = raw.geometries[shapely.get_type_id(raw.geometries) >= 3]
         # a share against a 50 % threshold: geometry simplified to ~1 km is plenty, and fast
@@ -169,7 +197,14 @@ def warn_outside_region(path: Path, raw: RawLayer, options: ReadOptions) -> None
         inside = shapely.area(shapely.intersection(lonlat, region))
     except Exception as exc:  # the check is advice; the measurement will word real errors
         log.debug("%s: region-of-interest check skipped: %s", path, exc)
+        return None
+    return float(total), float(inside)
+
+
+def _warn_outside(path: Path, areas: tuple[float, float] | None) -> None:
+    if areas is None:
         return
+    total, inside = areas
     if total > 0 and inside > 0 and (total - inside) > OUTSIDE_REGION_SHARE * total:
         log.warning(
             "%s: %.0f %% of its area lies outside Ukraine's outline (a raw source read "
