@@ -318,7 +318,7 @@ def place_changes(
     places = places if places is not None else default_places()
     opts = as_options(options)
     spec = region_spec(regions, region_field)
-    refs, opts = _refs(inputs, opts)
+    refs, opts = _refs(inputs, opts, use_cache)
     dates = [r.date for r in refs]
     periods = make_periods(dates, period, start, end, edges, include_partial)
     columns = CHANGE_COLUMNS + (["share_from", "share_to"] if places.polygonal else [])
@@ -399,12 +399,12 @@ def _share(hist: StatusHistory, i: int, codes: np.ndarray, idx: np.ndarray) -> n
 
 
 def _refs(
-    inputs: Sequence[str | Path | SnapshotRef], options: ReadOptions
+    inputs: Sequence[str | Path | SnapshotRef], options: ReadOptions, use_cache: bool = True
 ) -> tuple[list[SnapshotRef], ReadOptions]:
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
     paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
     if paths:
-        options = settle(paths, options)
+        options = settle(paths, options, use_cache=use_cache)
     refs = given + (resolve_refs(paths, options=options) if paths else [])
     by_date = {r.date: r for r in refs}
     if not by_date:
@@ -429,7 +429,7 @@ def places_at(
     opts = as_options(options)
     prof = opts.profile
     spec = region_spec(regions, region_field)
-    refs, opts = _refs(inputs, opts)
+    refs, opts = _refs(inputs, opts, use_cache)
     by_date = {r.date: r for r in refs}
     days = sorted(by_date)
     crs = opts.crs

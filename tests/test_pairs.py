@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
+import pytest
 import shapely
 
 from geotools.demo import DEMO_CRS, write_scenario
@@ -83,3 +87,24 @@ def test_no_cache_reads_and_writes_nothing(tmp_path, monkeypatch):
     assert not cache.exists() or not [p for p in cache.rglob("*") if p.is_file()]
     _run(folder, regions)  # the same run with the cache writes entries (the test can fail)
     assert [p for p in cache.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("command", ["series", "map", "chart"])
+def test_no_cache_on_the_command_line_leaves_an_existing_cache_untouched(tmp_path, command):
+    """--no-cache reads and writes nothing in GEOTOOLS_CACHE, also when the folder exists:
+    no parsed snapshot, no detection verdict, no digest index at exit."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    folder = tmp_path / "snaps"
+    write_scenario(folder)
+    out = tmp_path / {"series": "t.csv", "map": "m.html", "chart": "c.png"}[command]
+    extra = ["--period", "snapshot"] if command == "chart" else []
+    res = subprocess.run(
+        [sys.executable, "-m", "geotools", command, str(folder), "--no-cache", *extra,
+         "-o", str(out)],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "GEOTOOLS_CACHE": str(cache)},
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert out.exists()
+    assert [p for p in cache.rglob("*") if p.is_file()] == []

@@ -87,7 +87,7 @@ def command(
         raise UsageError("--kind regions needs a region layer: --by REGIONS_FILE")
     edges = None
     if period == SNAPSHOT:
-        read = settle(list(inputs), read)
+        read = settle(list(inputs), read, use_cache=not no_cache)
         refs = resolve_refs(list(inputs), options=read)
         edges = snapshot_edges([r.date for r in refs], start, end)
     result = series(

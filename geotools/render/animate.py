@@ -216,7 +216,7 @@ def collect(
     from geotools.pairs import region_layer
     from geotools.series import series
 
-    read = settle(list(inputs), read or ReadOptions())
+    read = settle(list(inputs), read or ReadOptions(), use_cache=use_cache)
     refs = resolve_refs(list(inputs), options=read)
     if not refs:
         raise DataError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")

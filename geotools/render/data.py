@@ -146,7 +146,7 @@ def gather(
     the change from S(start) to S(end), where start and end default to the first and the
     last snapshot.
     """
-    opts = settle(list(inputs), as_options(options))
+    opts = settle(list(inputs), as_options(options), use_cache=use_cache)
     refs = resolve_refs(list(inputs), options=opts)
     if not refs:
         raise DataError(f"no snapshot files in {', '.join(map(str, inputs))}; check the inputs")
