@@ -6,12 +6,14 @@ with a ``status`` property, as one GeoJSON FeatureCollection.
     /usr/bin/time -v python -m geotools info "$(python benchmarks/bigfile.py --features 100000)"
 
 Prints the path of the file written (and nothing else on stdout). The same ``--seed`` writes
-the same bytes. The polygons are 4- to 7-sided, about 0.5 to 1.5 km across at 100,000 features (smaller
-as there are more), scattered over
-eastern Ukraine in clusters, so that many overlap a neighbour (and, sides drawn at random angles, about
-2 % cross themselves, which the cleaning repairs); the statuses are
-``occupied`` (60 %), ``contested`` (30 %) and ``liberated`` (10 %). The file is named
-``20240801.geojson`` so that its date comes from its name.
+the same bytes. The polygons are 4- to 7-sided, about 0.5 to 1.5 km across at 100,000
+features (smaller as there are more, so that the share of ground covered stays the same),
+scattered over eastern Ukraine in clusters, so that many overlap a neighbour (and, their
+corners drawn at random angles, about 2 % cross themselves, which the cleaning repairs); the
+statuses are ``occupied`` (60 %), ``contested`` (30 %) and ``liberated`` (10 %). With
+``--repeat K`` the features are copies of K hexagons instead (a file that grows while its
+territory does not). The file is named ``20240801.geojson`` so that its date comes from its
+name.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def write_big(path: Path, features: int, seed: int = 20240801) -> Path:
     # polygon size shrinks as their number grows: the share of ground covered, and of
     # polygons that overlap, stays about the same (~0.2–0.5 km across at a million)
     scale = 0.008 * (100_000 / max(features, 1)) ** 0.5  # degrees
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="ascii") as out:
         out.write('{"type": "FeatureCollection", "features": [\n')
         first = True
@@ -72,15 +75,49 @@ def write_big(path: Path, features: int, seed: int = 20240801) -> Path:
     return path
 
 
+def write_repeats(path: Path, features: int, distinct: int = 100) -> Path:
+    """Write ``features`` features that are copies of ``distinct`` hexagons (~20 km across),
+    status ``occupied``: a file that grows while its territory does not."""
+    rng = np.random.default_rng(1)
+    cx, cy = rng.uniform(34.0, 39.0, distinct), rng.uniform(47.0, 50.0, distinct)
+    angles = np.linspace(0, 2 * np.pi, 7)[:-1]
+    geometries = []
+    for x, y in zip(cx, cy, strict=True):
+        ring = [f"[{x + 0.15 * np.cos(t):.6f},{y + 0.09 * np.sin(t):.6f}]" for t in angles]
+        geometries.append('{"type":"Polygon","coordinates":[[' + ",".join([*ring, ring[0]]) + "]]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="ascii") as out:
+        out.write('{"type": "FeatureCollection", "features": [\n')
+        for start in range(0, features, CHUNK):
+            rows = (
+                '{"type":"Feature","properties":{"status":"occupied"},"geometry":'
+                + geometries[i % distinct]
+                + "}"
+                for i in range(start, min(start + CHUNK, features))
+            )
+            out.write(("" if start == 0 else ",\n") + ",\n".join(rows))
+        out.write("\n]}\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, write the file, print its path."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--features", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20240801)
     parser.add_argument("--out", type=Path, help="file to write (default: a new temporary folder)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="K",
+        help="copies of K hexagons instead: the file grows, its territory does not",
+    )
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="geotools-big-")) / "20240801.geojson"
-    write_big(out, args.features, args.seed)
+    if args.repeat:
+        write_repeats(out, args.features, args.repeat)
+    else:
+        write_big(out, args.features, args.seed)
     print(out)
     return 0
 

@@ -220,22 +220,19 @@ def _polygons_area(polys: np.ndarray) -> float:
     """Σ _polygon_area over polygons, the same Geod calls on the same coordinates (and sums
     in the same order), read from one coordinate array instead of a shapely object per ring
     (a big file's tens of thousands of parts took seconds)."""
-    rings, owner = shapely.get_rings(polys, return_index=True)
-    coords = shapely.get_coordinates(rings)
-    ends = np.cumsum(shapely.get_num_coordinates(rings))
-    starts = ends - shapely.get_num_coordinates(rings)
+    if len(polys) == 0:
+        return 0.0
+    _, coords, (ring_at, first) = shapely.to_ragged_array(polys)  # no copy of the geometry
     lons, lats = coords[:, 0].copy(), coords[:, 1].copy()
-    first = np.searchsorted(owner, np.arange(len(polys) + 1))  # each polygon's first ring
     area = _GEOD.polygon_area_perimeter
     total = 0.0
     for i in range(len(polys)):
-        k, stop = int(first[i]), int(first[i + 1])
+        k, stop = int(first[i]), int(first[i + 1])  # the polygon's rings: exterior first
         if k == stop:  # an empty polygon
-            total += 0.0
             continue
-        ext, _ = area(lons[starts[k] : ends[k]], lats[starts[k] : ends[k]])
+        ext, _ = area(lons[ring_at[k] : ring_at[k + 1]], lats[ring_at[k] : ring_at[k + 1]])
         holes = sum(
-            abs(area(lons[starts[j] : ends[j]], lats[starts[j] : ends[j]])[0])
+            abs(area(lons[ring_at[j] : ring_at[j + 1]], lats[ring_at[j] : ring_at[j + 1]])[0])
             for j in range(k + 1, stop)
         )
         total += abs(ext) - holes

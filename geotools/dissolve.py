@@ -43,11 +43,13 @@ class BatchDissolve:
                 pieces[:] = [_merge(pieces)]
 
     def result(self) -> dict[str, shapely.Geometry]:
-        """One dissolved (Multi)Polygon per status class, in the order clean_geometries uses."""
-        return {
-            name: pieces[0] if len(pieces) == 1 else _merge(pieces)
-            for name, pieces in sorted(self._pieces.items())
-        }
+        """One dissolved (Multi)Polygon per status class, in the order clean_geometries uses
+        (once: the pieces are let go as they are merged)."""
+        out: dict[str, shapely.Geometry] = {}
+        for name in sorted(self._pieces):
+            pieces = self._pieces.pop(name)  # let go of the pieces as they are merged
+            out[name] = pieces[0] if len(pieces) == 1 else _merge(pieces)
+        return out
 
 
 def _union(polygons: np.ndarray) -> shapely.Geometry:
@@ -57,4 +59,6 @@ def _union(polygons: np.ndarray) -> shapely.Geometry:
 
 def _merge(pieces: list[shapely.Geometry]) -> shapely.Geometry:
     """The union of dissolved pieces of one status (each valid, from clean_geometries)."""
-    return polygonal(_union(shapely.get_parts(np.asarray(pieces, dtype=object))))
+    parts = shapely.get_parts(np.asarray(pieces, dtype=object))
+    pieces.clear()  # the parts are copies: one copy of the territory at a time, not two
+    return polygonal(_union(parts))

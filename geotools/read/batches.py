@@ -4,31 +4,55 @@ batch of features at a time, so that memory holds one batch and not the whole fi
 A file is *big* when its (uncompressed) size passes :data:`BIG_BYTES`; smaller files, and
 formats with readers of their own (zip, KML, Parquet, DeepState's ``{"map": …}`` wrapper,
 ESRI JSON), are read whole as before. Source detection and the plain-file checks look at a
-big file's first :data:`HEAD_FEATURES` features (:func:`read_head`).
+big file's first batch (:func:`read_head`).
 """
 
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from geotools.errors import DataError
+from geotools.errors import DataError, UsageError
 from geotools.read.esrijson import gdal_reading_options, is_esri_json
 from geotools.read.files import gdal_path, is_kml, is_parquet, is_zip, read_error
 from geotools.read.gdal import from_wkb, meta_crs
 from geotools.read.layer import RawLayer
 from geotools.read.raw import read_raw
 
-#: Files larger than this (uncompressed) are read in batches.
+#: Files larger than this (uncompressed) are read in batches (``GEOTOOLS_BIG_BYTES``).
 BIG_BYTES = 8 * 2**20
-#: Features a batch holds.
+#: Features a batch holds (``GEOTOOLS_BATCH_FEATURES``); also the features of a big file
+#: that source detection and the plain-file checks look at.
 BATCH_FEATURES = 20_000
-#: Features of a big file that source detection and the plain-file checks look at.
-HEAD_FEATURES = BATCH_FEATURES
+
+
+def _setting(name: str, default: int) -> int:
+    """A positive whole number from the environment variable ``name``, else ``default``."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UsageError(f"{name}={text!r} is not a positive whole number; fix or unset it")
+    return value
+
+
+def big_bytes() -> int:
+    """The size above which a file is read in batches."""
+    return _setting("GEOTOOLS_BIG_BYTES", BIG_BYTES)
+
+
+def batch_features() -> int:
+    """The features of one batch."""
+    return _setting("GEOTOOLS_BATCH_FEATURES", BATCH_FEATURES)
 
 
 def size_bytes(path: Path) -> int:
@@ -49,7 +73,7 @@ def is_big(path: Path, layer: str | None = None) -> bool:
     if is_zip(path) or is_kml(path) or is_parquet(path):
         return False
     try:
-        if size_bytes(path) <= BIG_BYTES:
+        if size_bytes(path) <= big_bytes():
             return False
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as f:
@@ -66,13 +90,15 @@ def read_batches(
     layer: str | None,
     columns: list[str] | None,
     *,
-    batch_size: int = BATCH_FEATURES,
+    batch_size: int | None = None,
     missing_ok: bool = False,
 ) -> Generator[RawLayer, None, None]:
-    """The file's features, ``batch_size`` at a time, with the named columns (None: every
-    one; ``missing_ok``: a column the file lacks is all None); DataError on failure."""
+    """The file's features, ``batch_size`` (default BATCH_FEATURES) at a time, with the named
+    columns (None: every one; ``missing_ok``: a column the file lacks is all None);
+    DataError on failure."""
     from pyogrio.raw import open_arrow
 
+    size = batch_size or batch_features()
     source = gdal_path(path)
     with gdal_reading_options(path):
         try:
@@ -80,7 +106,7 @@ def read_batches(
                 source,
                 layer=layer,
                 columns=columns if columns is None or not missing_ok else None,
-                batch_size=batch_size,
+                batch_size=size,
                 use_pyarrow=True,
             )
             meta, reader = stream.__enter__()
@@ -132,10 +158,10 @@ def read_head(
     missing_ok: bool = False,
 ) -> RawLayer:
     """read_raw for what looks at a file before it is measured (source detection, the
-    plain-file checks): a big file's first HEAD_FEATURES features, any other file whole."""
+    plain-file checks): a big file's first batch, any other file whole."""
     if not is_big(path, layer):
         return read_raw(path, layer, columns, missing_ok=missing_ok)
-    batches = read_batches(path, layer, columns, batch_size=HEAD_FEATURES, missing_ok=missing_ok)
+    batches = read_batches(path, layer, columns, missing_ok=missing_ok)
     for head in batches:
         batches.close()  # GDAL's stream closed now, not when collected
         return head
