@@ -92,7 +92,5 @@ def test_sigterm_while_the_cluster_starts_is_one_line(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     err = _ends(proc, seen | _descendants(proc.pid))
     assert proc.returncode == 143, err.decode()[-800:]
-    assert [line for line in err.decode().splitlines() if line.strip()] == [
-        "geotools: terminated"
-    ]
+    assert [line for line in err.decode().splitlines() if line.strip()] == ["geotools: terminated"]
     assert list(tmp_path.iterdir()) == []
