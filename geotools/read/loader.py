@@ -176,8 +176,8 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
         crs = _default_crs(src, extent)
     m2_per_unit = require_equal_area(crs, extent, force=force_crs)
     projected: dict[str, shapely.Geometry] = {}
-    for name, geom in dissolved.items():
-        geom = project(geom, src, crs)
+    for name in list(dissolved):  # popped: one copy of a big territory at a time (issue 16)
+        geom = project(dissolved.pop(name), src, crs)
         geom, changed = revalidate(geom)
         report.invalid_after_projection += int(changed)
         projected[name] = geom
