@@ -1,6 +1,12 @@
 """The workers of a run's own Dask cluster end with the run (issue 16, as tests/test_workers.py
 for the process pool): kill -9 of the run, or SIGTERM while the cluster starts, and the
-caller's pipe reaches end-of-file with no process of the run left behind."""
+caller's pipe reaches end-of-file with no process of the run left behind.
+
+Dask guards the first case itself: each worker process watches a pipe from its parent and
+exits when it closes (distributed's ``AsyncProcess``). geotools adds no ``PR_SET_PDEATHSIG``
+there: Dask starts its worker processes from a short-lived thread, and Linux sends that signal
+when the creating *thread* ends, which would kill healthy workers. This test keeps the guard
+honest across Dask versions."""
 
 from __future__ import annotations
 
