@@ -4,9 +4,9 @@ caller's pipe reaches end-of-file with no process of the run left behind.
 
 Dask guards the first case itself: each worker process watches a pipe from its parent and
 exits when it closes (distributed's ``AsyncProcess``). geotools adds no ``PR_SET_PDEATHSIG``
-there: Dask starts its worker processes from a short-lived thread, and Linux sends that signal
-when the creating *thread* ends, which would kill healthy workers. This test keeps the guard
-honest across Dask versions."""
+there: Dask starts each worker process from a helper thread of its own, and Linux sends that
+signal when the creating *thread* ends, which ties the worker to a thread geotools does not
+own. This test keeps Dask's guard honest across Dask versions."""
 
 from __future__ import annotations
 
