@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import shapely
@@ -41,13 +42,18 @@ def polygon_parts(geoms: np.ndarray, report: RepairReport) -> tuple[np.ndarray, 
 
 
 def clean_geometries(
-    geoms: np.ndarray, statuses: np.ndarray
+    geoms: np.ndarray,
+    statuses: np.ndarray,
+    *,
+    union: Callable[[np.ndarray], shapely.Geometry] = shapely.union_all,
 ) -> tuple[dict[str, shapely.Geometry], RepairReport]:
     """Clean an array of geometries and dissolve them to one geometry per status class.
 
     Null and empty geometries are skipped, Z/M dropped, non-polygonal parts counted and
     dropped, invalid polygons repaired with ``make_valid`` (structure method: bow-ties become
     their lobes, nothing is lost), and what make_valid collapses to lines is counted.
+    ``union`` dissolves the valid polygons of one class (big files: the disjoint-subset
+    union, geotools.dissolve).
     """
     report = RepairReport(features=len(geoms))
     geoms = np.asarray(geoms, dtype=object)
@@ -86,7 +92,7 @@ def clean_geometries(
     report.polygon_parts = len(parts)
     dissolved: dict[str, shapely.Geometry] = {}
     for status in sorted(set(part_status.tolist())):
-        dissolved[str(status)] = polygonal(shapely.union_all(parts[part_status == status]))
+        dissolved[str(status)] = polygonal(union(parts[part_status == status]))
     return dissolved, report
 
 

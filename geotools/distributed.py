@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 import geotools
-from geotools import cache
+from geotools import cache, interrupts
 from geotools.errors import ClusterError, GeotoolsError, UsageError
 from geotools.pairs import ChunkJob, PairResult, run_chunk
 from geotools.progress import progress
@@ -199,15 +199,16 @@ def dask_pool(address: str | None, workers: int | None) -> Iterator[DaskPool]:
         )
     with _quiet_dask(), ExitStack() as stack:  # closes the client, then the cluster
         if address is None:
-            cluster = dask.LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address="127.0.0.1:0",  # a free port: no clash on 8787
-                silence_logs=_dask_log_level(),  # in the worker processes
-            )
-            stack.enter_context(cluster)
-            client = stack.enter_context(dask.Client(cluster, set_as_default=False))
+            with interrupts.held():  # a cluster cut in half at start does not close cleanly
+                cluster = dask.LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address="127.0.0.1:0",  # a free port: no clash on 8787
+                    silence_logs=_dask_log_level(),  # in the worker processes
+                )
+                stack.enter_context(cluster)
+                client = stack.enter_context(dask.Client(cluster, set_as_default=False))
         else:
             try:
                 client = dask.Client(address, set_as_default=False)

@@ -23,6 +23,8 @@ from geotools.crs import (
     wkt,
 )
 from geotools.errors import DataError, GeotoolsError
+from geotools.read.batches import is_big
+from geotools.read.big import dissolve_big
 from geotools.read.checks import check_coordinates
 from geotools.read.files import stem
 from geotools.read.options import ReadOptions, as_options
@@ -124,7 +126,10 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
     crs, profile, force_crs = options.crs, options.profile, options.force_crs
     status_field, status = options.status_field, options.status
     classes: ClassReport | None = None
-    if profile is not None:
+    big = profile is None and is_big(path, ref.layer)  # issue 16: read batch by batch
+    if big:
+        dissolved, report, src = dissolve_big(path, ref.layer, options)
+    elif profile is not None:
         geometries, statuses, classes, src, m_dropped, features = _read_profiled(ref, profile)
     else:
         raw = read_raw(path, ref.layer, [status_field] if status_field else [])
@@ -139,13 +144,14 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
             )
         else:
             statuses = np.full(len(raw.geometries), status, dtype=object)
-    if profile is None and _already_clean(geometries, statuses):
+    if not big and profile is None and _already_clean(geometries, statuses):
         fast = _project_clean(ref, geometries, statuses, src, crs, force_crs)
         if fast is not None:
             fast.repairs.m_dropped += m_dropped
             return fast
-    dissolved, report = clean_geometries(geometries, statuses)
-    report.m_dropped += m_dropped
+    if not big:
+        dissolved, report = clean_geometries(geometries, statuses)
+        report.m_dropped += m_dropped
     if profile is not None:
         report.features = features
         if report.polygon_parts == 0 and report.features:
@@ -170,8 +176,8 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
         crs = _default_crs(src, extent)
     m2_per_unit = require_equal_area(crs, extent, force=force_crs)
     projected: dict[str, shapely.Geometry] = {}
-    for name, geom in dissolved.items():
-        geom = project(geom, src, crs)
+    for name in list(dissolved):  # popped: one copy of a big territory at a time (issue 16)
+        geom = project(dissolved.pop(name), src, crs)
         geom, changed = revalidate(geom)
         report.invalid_after_projection += int(changed)
         projected[name] = geom

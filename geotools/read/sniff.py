@@ -21,6 +21,7 @@ import shapely
 
 from geotools.crs import WGS84, project
 from geotools.errors import DataError
+from geotools.read.batches import read_head  # a big file's first features (issue 16)
 from geotools.read.files import stem
 from geotools.read.inputs import discover
 from geotools.read.layer import RawLayer
@@ -59,7 +60,7 @@ def settle(
     if not options.auto:  # --profile none or a status field: plain polygons, as asked
         if not options.allows("outside-region"):
             for path in sample(paths):
-                warn_outside_region(path, read_raw(path, options.layer, []), options)
+                warn_outside_region(path, read_head(path, options.layer, []), options)
         return options
     # --- issue 20: each sampled file's verdict and areas from the cache when it has them ---
     looks = [(p, _cached_look(p, options.layer, use_cache)) for p in sample(paths)]
@@ -113,7 +114,7 @@ def sample(paths: Sequence[Path]) -> list[Path]:
 def look(path: Path, layer: str | None) -> tuple[Verdict, RawLayer]:
     """What one file looks like (read with the properties detection needs)."""
     profiles = shipped_profiles()
-    raw = read_raw(path, layer, detection_properties(profiles), missing_ok=True)
+    raw = read_head(path, layer, detection_properties(profiles), missing_ok=True)
     verdict = judge(profiles, raw.geometries, raw.attributes, path.name, _layer(path, layer, raw))
     return verdict, raw
 
