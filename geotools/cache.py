@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -184,23 +184,25 @@ def _digest_index() -> DigestIndex:
     if index is None:
         index = DigestIndex.loads(_read_entry(root / "digests" / "index.json"))
         _INDEXES[root] = index
-        atexit.register(_save_digest_index, root, index)
+        # the atomic writer is bound now: at exit nothing more may be imported
+        from geotools.output import write_bytes
+
+        atexit.register(_save_digest_index, root, index, write_bytes)
     return index
 
 
-def _save_digest_index(root: Path, index: DigestIndex) -> None:
-    """Write the index at exit: sealed, atomically (a temporary renamed; a leftover is swept
-    as any other), without geotools.output (at exit nothing more may be imported)."""
+def _save_digest_index(
+    root: Path, index: DigestIndex, write_bytes: Callable[..., Any]
+) -> None:
+    """Write the index at exit: sealed, atomically (through geotools.output's writer, bound
+    when the index was first used)."""
     if not index.dirty or not root.is_dir():
         return
     index.dirty = False
     folder = root / "digests"
-    with contextlib.suppress(OSError):  # a cache this process cannot write: hashed next time
+    with contextlib.suppress(OSError, OutputError):  # a cache it cannot write: hashed next time
         folder.mkdir(exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".index.json.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            out.write(seal(index.dumps()))
-        os.replace(temporary, folder / "index.json")
+        write_bytes(folder / "index.json", seal(index.dumps()), durable=False)
 
 
 # --- end ---

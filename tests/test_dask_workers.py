@@ -44,6 +44,7 @@ def _start(tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "geotools", "series", str(folder), "--scheduler"]
     cmd += ["distributed", "--workers", "2", "--no-cache", "--period", "day"]
+    cmd += ["--by", str(data_path("boundaries", "geoBoundaries-UKR-ADM1.geojson.gz"))]
     cmd += ["-o", str(tmp_path / "out.csv")]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
@@ -83,8 +84,12 @@ def _ends(proc: subprocess.Popen[bytes], seen: set[int]) -> bytes:
 def test_kill_9_ends_the_dask_workers(tmp_path: Path) -> None:
     proc = _start(tmp_path)
     _wait_for(proc, 2)
-    time.sleep(3)  # the cluster is up and the workers measure
+    time.sleep(0.5)  # the cluster is up; the whole run takes ~3 s on an idle 2-core machine
     seen = _descendants(proc.pid)
+    if proc.poll() is not None:  # ended by itself: say how, rather than a bare exit code
+        _out, err = proc.communicate(timeout=30)
+        pytest.fail(f"the run ended before the kill: exit {proc.returncode}, {err.decode()[-800:]}")
+    assert seen, "no worker process to outlive the run"
     proc.kill()
     _ends(proc, seen)
     assert proc.returncode == -signal.SIGKILL
