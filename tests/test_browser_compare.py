@@ -84,6 +84,22 @@ def test_compare_map_loads_toggles_and_shows_the_disagreement(browser, real_map,
     # only-DeepState slivers in the compare palette's reddish purple, not in gained vermillion
     assert palette_pixels(png, ONLY_A) > 500
     assert tb.front_pixels(png) == 0
+    # the PNG export (issue 18 point 6): the map as shown, its legend in the picture
+    with page.expect_download() as info:
+        page.click(".gt-export-png")
+    exported = tmp_path / info.value.suggested_filename
+    info.value.save_as(exported)
+    assert exported.name == "geotools-compare-2024-08-29-2024-08-29.png"
+    assert palette_pixels(exported, ONLY_A) > 500
+    legend = tmp_path / "legend.png"
+    from PIL import Image
+
+    with Image.open(exported) as img:
+        w, h = img.size
+        box = page.locator(".folium-map").bounding_box()
+        assert (w, h) == (round(box["width"]), round(box["height"]))
+        img.crop((w - 250, h - 120, w, h - 20)).save(legend)  # the legend panel
+    assert palette_pixels(legend, ONLY_A, tolerance=60) > 50
     # a tooltip, from the table, on a region outside the occupied area
     set_view(page, 48.6, 35.0, 8)
     page.wait_for_timeout(300)

@@ -187,6 +187,19 @@
     // Minimap of the land outline: works without tiles, offline.
     ui.addMinimap(map, data.outline);
     if (ui.addCredit) { ui.addCredit(map, data.credit); }  // issue 18
+    // issue 18 point 6: the picture of the pair shown, with its figures, legend, source, scale
+    ui.addExport(map, function () {
+      var line = map.getContainer().querySelector(".leaflet-control-scale-line");
+      return {
+        title: data.title, period: info.label.textContent,
+        totals: Array.prototype.map.call(info.totals.childNodes, function (n) { return n.textContent; }),
+        legend: [
+          { text: data.kind_labels.only_a, color: data.colors.only_a, opacity: 0.85 },
+          { text: data.kind_labels.only_b, color: data.colors.only_b, opacity: 0.85 },
+          { text: data.kind_labels.both, color: data.colors.both, opacity: 0.35 }],
+        credit: data.credit || "", scale: line ? [line.offsetWidth, line.textContent] : null
+      };
+    }, function () { return "geotools-compare-" + steps[current].date_a + "-" + steps[current].date_b; });
 
     show(current);
     window.geotoolsStep = show;

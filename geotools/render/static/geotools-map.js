@@ -698,7 +698,7 @@
   // for the other geotools pages (the compare map): the same text-only builders
   window.geotoolsUI = { el: el, km2: km2, tip: tip, addInfo: addInfo, addMinimap: addMinimap,
     addCredit: addCredit, wheelAfterClick: wheelAfterClick, exportPNG: exportPNG,
-    borderLayers: borderLayers };
+    addExport: addExport, borderLayers: borderLayers };
 
   window.geotoolsMap = function (map, groups, data) {
     var hash = readHash();  // before any move of the map rewrites it
