@@ -191,9 +191,7 @@ def _digest_index() -> DigestIndex:
     return index
 
 
-def _save_digest_index(
-    root: Path, index: DigestIndex, write_bytes: Callable[..., Any]
-) -> None:
+def _save_digest_index(root: Path, index: DigestIndex, write_bytes: Callable[..., Any]) -> None:
     """Write the index at exit: sealed, atomically (through geotools.output's writer, bound
     when the index was first used)."""
     if not index.dirty or not root.is_dir():
