@@ -8,6 +8,8 @@ makes a missing browser a failure). The maps are made from the demo scenario: no
 """
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -354,5 +356,51 @@ def test_borders_stay_and_the_legend_follows_the_layers(browser, scenario):  # n
     assert not legend.locator("text=gained in the period").is_visible()
     page.check(overlay.format("Net change by region"))
     assert page.locator(".gt-ramp").is_visible()
+    no_request_beyond_the_file(view)
+    view.page.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory):
+    """The report `geotools demo` writes (its source line is a long one)."""
+    out = tmp_path_factory.mktemp("demo") / "geotools-demo"
+    res = subprocess.run(
+        [sys.executable, "-m", "geotools", "-q", "demo", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    return out / "report.html"
+
+
+@pytest.mark.parametrize(("name", "width"), [("demo", 1300), ("demo", 800), ("daily", 390)])
+def test_the_source_line_keeps_clear_of_the_scale_bar(
+    browser,  # noqa: F811
+    scenario,
+    demo_report,
+    name,
+    width,
+):
+    """The attribution (source, dates, CRS) wraps before the scale bar, in a report's narrow
+    map and on a phone: in the demo's report it used to run over it."""
+    root, _ = scenario
+    view = open_page(browser, demo_report if name == "demo" else root / "daily.html", width=width)
+    page = view.page
+    page.wait_for_timeout(500)  # the report's maps live in frames of their own
+    maps = [
+        frame.locator(".folium-map").nth(k)
+        for frame in page.frames
+        for k in range(frame.locator(".folium-map").count())
+    ]
+    assert maps
+    for container in maps:
+        credit = container.locator(".leaflet-control-attribution").bounding_box()
+        scale = container.locator(".leaflet-control-scale").bounding_box()
+        assert credit is not None and scale is not None
+        apart = (
+            credit["x"] >= scale["x"] + scale["width"]
+            or credit["y"] >= scale["y"] + scale["height"]
+            or scale["y"] >= credit["y"] + credit["height"]
+        )
+        assert apart, (name, width, credit, scale)
     no_request_beyond_the_file(view)
     view.page.close()
