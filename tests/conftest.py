@@ -79,6 +79,22 @@ def run_cli(
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
+def run_benchmark(
+    script: str, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run ``benchmarks/<script>`` from the repo root; its result and the figures of its last
+    line (one JSON object). A failed run fails the test with its stderr."""
+    res = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
+    assert res.returncode == 0, res.stderr
+    return res, json.loads(res.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="session")
 def boundaries_full() -> Path:
     return data_path("boundaries", "geoBoundaries-UKR-ADM1.geojson.gz")

@@ -1,27 +1,13 @@
 """A small smoke run of the side-by-side benchmark (figures are for humans; none asserted)."""
 
-import json
-import subprocess
-import sys
-
-from .conftest import REPO, data_path
+from .conftest import data_path, run_benchmark
 
 
 def test_benchmark_smoke_runs_and_agrees_with_naive():
     data_path("deepstate", "daily")
-    res = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "run.py"),
-            *("--limit", "40", "--workers", "2", "--densify", "3", "--multiply", "2"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO,
+    res, figures = run_benchmark(
+        "run.py", "--limit", "40", "--workers", "2", "--densify", "3", "--multiply", "2"
     )
-    assert res.returncode == 0, res.stderr
-    figures = json.loads(res.stdout.strip().splitlines()[-1])
     for key in (
         "snapshots",
         "naive_s",
@@ -56,19 +42,7 @@ def test_benchmark_smoke_runs_and_agrees_with_naive():
 
 def test_benchmark_raw_smoke_times_the_raw_archive_and_the_command_line():
     data_path("deepstate_raw", "daily")
-    res = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "run.py"),
-            *("--limit", "6", "--workers", "1", "--raw"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO,
-    )
-    assert res.returncode == 0, res.stderr
-    figures = json.loads(res.stdout.strip().splitlines()[-1])
+    res, figures = run_benchmark("run.py", "--limit", "6", "--workers", "1", "--raw")
     assert figures["raw_snapshots"] == 6
     assert figures["raw_s"] > 0 and figures["cli_help_s"] > 0
     assert figures["cli_incremental_wall_s"] > 0

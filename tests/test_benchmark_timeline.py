@@ -1,36 +1,17 @@
 """A smoke run of the whole-archive timeline benchmark on its first ten days (figures are for
 humans; none asserted beyond their presence and the map's own step count)."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from .conftest import REPO, data_path
-from .test_browser import CHROMIUM
+from .conftest import data_path, run_benchmark
+from .test_browser import require_chromium
 
 
 def test_timeline_benchmark_smoke_run(tmp_path):
     data_path("deepstate", "daily")
-    if not Path(CHROMIUM).exists() and os.environ.get("GEOTOOLS_REQUIRE_BROWSER") != "1":
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    require_chromium()
     out = tmp_path / "t.html"
-    res = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "benchmarks" / "timeline.py"),
-            *("--limit", "10", "--jumps", "10", "-o", str(out)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO,
-    )
-    assert res.returncode == 0, res.stderr
-    figures = json.loads(res.stdout.strip().splitlines()[-1])
+    _, figures = run_benchmark("timeline.py", "--limit", "10", "--jumps", "10", "-o", str(out))
     assert figures["steps"] == 10 and figures["keyframe_every"] == 50
     assert figures["size_mb"] == pytest.approx(out.stat().st_size / 1e6, abs=1e-3)
     assert sum(figures["bytes_mb"].values()) == pytest.approx(figures["size_mb"], abs=0.01)

@@ -33,13 +33,18 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
+def require_chromium() -> None:
+    """Skip without Debian's chromium, unless GEOTOOLS_REQUIRE_BROWSER=1 (CI): then fail."""
     if not Path(CHROMIUM).exists():
         message = f"no chromium at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("GEOTOOLS_REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
