@@ -343,7 +343,7 @@ def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str
     """Every class of the profile (empty when absent), made disjoint by precedence when the
     profile says so (a class listed earlier keeps the area it shares with a later one), plus
     the unions (e.g. ``russian_control``)."""
-    from geotools.clean import polygonal
+    from geotools.partwise import difference_partwise
 
     out: dict[str, shapely.Geometry] = {}
     # --- issue 20: minus each earlier class in turn, A − (B ∪ C) = (A − B) − C, instead of
@@ -354,13 +354,27 @@ def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str
         geom = dissolved.get(cls)
         geom = shapely.MultiPolygon() if geom is None else geom
         for other in earlier if profile.disjoint else ():
-            if not shapely.is_empty(geom) and shapely.intersects(geom, other):
-                geom = polygonal(shapely.difference(geom, other))
+            if not shapely.is_empty(geom):  # part by part, memoised (geotools.partwise)
+                geom = difference_partwise(geom, other)
         out[cls] = geom
         if not shapely.is_empty(geom):
             earlier.append(geom)
     # --- end ---
     for union, members in profile.unions:
         parts = [out[m] for m in members if not shapely.is_empty(out[m])]
-        out[union] = polygonal(shapely.union_all(parts)) if parts else shapely.MultiPolygon()
+        out[union] = _union(parts)
     return out
+
+
+def _union(parts: list[shapely.Geometry]) -> shapely.Geometry:
+    """The union of a profile union's settled members, one pair at a time: GEOS's binary union
+    of two territories that share a long border (occupied since 2022 and since 2014) takes
+    half the time of its union_all over the same two (issue 20)."""
+    from geotools.clean import polygonal
+
+    if not parts:
+        return shapely.MultiPolygon()
+    out = parts[0]
+    for part in parts[1:]:
+        out = shapely.union(out, part)
+    return polygonal(out)

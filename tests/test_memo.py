@@ -1,0 +1,188 @@
+"""The raw path's shortcuts against their references (issue 20): the cluster-by-cluster dissolve
+against one union_all, the part-by-part difference against one overlay, and the memos
+(geotools.memo) against fresh computations: a snapshot's geometry must not depend on which
+snapshots the process read before it (chunkings, workers and the cache see the same bits)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geotools import memo
+from geotools.clean import clean_geometries, touching_clusters
+from geotools.partwise import difference_partwise, difference_plain
+from geotools.read import ReadOptions
+from geotools.read.loader import parse_snapshot
+from geotools.read.options import as_options
+from geotools.read.refs import resolve_refs
+from geotools.sources.profile import load_profile, settle
+from tests import strategies as gs
+from tests.conftest import data_path
+from tests.test_properties import PROFILE, tol
+
+RAW = ReadOptions(profile="deepstate-raw")
+
+
+def _raw_files(start: int, stop: int) -> list:
+    folder = data_path("deepstate_raw", "daily")
+    if not folder.is_dir():
+        pytest.skip(f"no raw DeepState data at {folder} (GEOTOOLS_TEST_DATA)")
+    return sorted(folder.glob("*.geojson.gz"))[start:stop]
+
+
+def _wkb(snapshot) -> dict[str, bytes]:
+    return {k: shapely.to_wkb(g) for k, g in snapshot.geometries.items()}
+
+
+def test_a_snapshot_does_not_depend_on_what_was_read_before() -> None:
+    """Twelve raw days read forwards, backwards and each with empty memos: the same WKB, class
+    by class (and the memos were used: the shortcuts are what is being tested)."""
+    files = _raw_files(40, 52)
+    opts = as_options(RAW)
+    refs = resolve_refs(files, options=opts)
+    memo.clear_all()
+    opts = opts.with_crs(parse_snapshot(refs[0], opts).crs)
+    fresh = {}
+    for ref in refs:
+        memo.clear_all()
+        fresh[ref.date] = _wkb(parse_snapshot(ref, opts))
+    memo.clear_all()
+    forwards = {ref.date: _wkb(parse_snapshot(ref, opts)) for ref in refs}
+    from geotools.clean import _CLASSES, _CLUSTERS
+    from geotools.partwise import _PIECES
+
+    assert _CLASSES.hits > 0 and _CLUSTERS.hits > 0 and _PIECES.hits > 0
+    memo.clear_all()
+    backwards = {ref.date: _wkb(parse_snapshot(ref, opts)) for ref in reversed(refs)}
+    assert forwards == fresh
+    assert backwards == fresh
+
+
+def test_settled_raw_classes_equal_the_plain_overlays() -> None:
+    """settle (part by part, memoised) against the plain precedence overlays, on 8 raw days of
+    2024: the same territory to 1 m² (the symmetric difference), every class valid."""
+    profile = load_profile("deepstate-raw")
+    opts = as_options(RAW)
+    memo.clear_all()
+    for path in _raw_files(200, 208):
+        ref = resolve_refs([path], options=opts)[0]
+        captured: dict = {}
+
+        def keep(p, dissolved, captured=captured):
+            captured.update(dissolved)
+            return settle(p, dissolved)
+
+        import geotools.read.loader as loader
+
+        original = loader.settle_classes
+        loader.settle_classes = keep
+        try:
+            snap = parse_snapshot(ref, opts)
+        finally:
+            loader.settle_classes = original
+        earlier: list = []
+        for cls in profile.classes:
+            plain = captured.get(cls, shapely.MultiPolygon())
+            for other in earlier:
+                plain = difference_plain(plain, other)
+            got = snap.geometries[cls]
+            assert shapely.is_valid(got), (path.name, cls)
+            gap = shapely.area(shapely.symmetric_difference(got, plain))
+            assert gap <= tol(shapely.area(plain)), (path.name, cls, gap)
+            if not shapely.is_empty(plain):
+                earlier.append(plain)
+
+
+def test_cluster_dissolve_equals_one_union_on_raw_layers() -> None:
+    """DeepState's 60-odd liberated layers of one day dissolved cluster by cluster (about 20
+    clusters) against one union_all of them: the same territory."""
+    from geotools.read.raw import read_raw
+    from geotools.sources.profile import classify
+
+    profile = load_profile("deepstate-raw")
+    path = _raw_files(150, 151)[0]
+    raw = read_raw(path, None, profile.properties, missing_ok=True)
+    found, _ = classify(profile, raw.geometries, raw.attributes, raw.crs, path.name)
+    parts = shapely.get_parts(shapely.force_2d(raw.geometries[found == "liberated"]))
+    assert len(touching_clusters(parts)) > 10
+    memo.clear_all()
+    dissolved, _ = clean_geometries(parts, np.full(len(parts), "liberated", dtype=object))
+    plain = shapely.union_all(parts)
+    assert shapely.is_valid(dissolved["liberated"])
+    assert shapely.area(shapely.symmetric_difference(dissolved["liberated"], plain)) < 1e-9
+
+
+def test_touching_clusters_groups_what_touches() -> None:
+    """Boxes that touch (even at a corner, even through a third) share a cluster; apart ones
+    do not; clusters list their members in order, by first member."""
+    boxes = np.array(
+        [
+            shapely.box(0, 0, 1, 1),
+            shapely.box(5, 5, 6, 6),
+            shapely.box(1, 1, 2, 2),  # corner of 0
+            shapely.box(9, 0, 10, 1),
+            shapely.box(2, 0, 3, 1.5),  # edge of 2: joins 0 through 2
+        ],
+        dtype=object,
+    )
+    assert [c.tolist() for c in touching_clusters(boxes)] == [[0, 2, 4], [1], [3]]
+
+
+@settings(PROFILE, max_examples=150)
+@given(gs.territories(), gs.territories())
+def test_partwise_difference_equals_the_overlay(a, b) -> None:
+    """a − b part by part (each part minus its clipped piece of b) against one overlay."""
+    memo.clear_all()
+    got = difference_partwise(a, b)
+    plain = difference_plain(a, b)
+    assert shapely.is_valid(got)
+    assert shapely.area(shapely.symmetric_difference(got, plain)) <= tol(shapely.area(a))
+
+
+@settings(PROFILE, max_examples=150)
+@given(gs.mosaic_pairs(), st.booleans())
+def test_partwise_difference_on_shared_edges(pair, swap) -> None:
+    """Territories made of one grid's cells (exactly shared edges, the case of adjacent status
+    classes): the same result as the overlay, twice in a row (the second from the memo)."""
+    a, b = pair if not swap else pair[::-1]
+    memo.clear_all()
+    plain = difference_plain(a, b)
+    for _ in range(2):
+        got = difference_partwise(a, b)
+        assert shapely.is_valid(got)
+        assert shapely.area(shapely.symmetric_difference(got, plain)) <= tol(shapely.area(a))
+
+
+@settings(PROFILE, max_examples=100)
+@given(st.lists(gs.territories(), min_size=2, max_size=5))
+def test_clean_geometries_memo_and_clusters_equal_one_union(parts) -> None:
+    """Random overlapping and apart territories of one class: the clustered, memoised
+    dissolve covers what one union_all covers, and a second call gives the same bits."""
+    geoms = np.array(
+        [shapely.affinity.translate(g, xoff=i * 3_000.0 * (i % 2)) for i, g in enumerate(parts)],
+        dtype=object,
+    )
+    statuses = np.full(len(geoms), "occupied", dtype=object)
+    memo.clear_all()
+    first, _ = clean_geometries(geoms, statuses)
+    again, _ = clean_geometries(geoms, statuses)
+    plain = shapely.union_all(geoms)
+    got = first["occupied"]
+    assert shapely.to_wkb(again["occupied"]) == shapely.to_wkb(got)
+    assert shapely.is_valid(got)
+    assert shapely.area(shapely.symmetric_difference(got, plain)) <= tol(shapely.area(plain))
+
+
+def test_memo_keeps_at_most_its_size() -> None:
+    """The least recently used entry goes first; a hit renews an entry."""
+    m: memo.Memo[int] = memo.Memo(2)
+    assert m.get("a", len, "x") == 1
+    assert m.get("b", len, "yy") == 2
+    assert m.get("a", len, "ignored") == 1  # a hit: not recomputed, renewed
+    assert m.get("c", len, "zzz") == 3  # b, the least recently used, goes
+    assert len(m) == 2
+    assert m.get("b", len, "bbbb") == 4  # recomputed
+    assert (m.hits, m.misses) == (1, 4)
