@@ -48,6 +48,24 @@ class Memo(Generic[V]):
         self._entries.move_to_end(key)
         return value
 
+    def peek(self, key: Hashable) -> V | None:
+        """The value for ``key`` (renewed), or None when absent (counted as a miss)."""
+        try:
+            value = self._entries[key]
+        except KeyError:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Keep ``value`` for ``key``."""
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
     def clear(self) -> None:
         """Forget every entry (and the counts)."""
         self._entries.clear()

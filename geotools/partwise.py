@@ -42,27 +42,34 @@ def difference_partwise(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geo
     if not touched.any():
         return a
     out: list[shapely.Geometry] = list(parts[~touched])
-    for part in parts[touched]:
-        piece = _near(b, part)
-        key = (shapely.to_wkb(part), shapely.to_wkb(piece))
-        out.extend(_PIECES.get(key, _minus, part, piece))
+    near = parts[touched]
+    pieces = np.asarray([_clip(b, part) for part in near.tolist()], dtype=object)
+    keys = zip(shapely.to_wkb(near).tolist(), shapely.to_wkb(pieces).tolist(), strict=True)
+    for part, piece, key in zip(near.tolist(), pieces.tolist(), keys, strict=True):
+        found = _PIECES.peek(key)
+        if found is None:
+            # checked on a miss only: a hit was valid when it was kept (an invalid clip is
+            # never kept, and its part loses the whole of b instead)
+            if shapely.is_valid(piece) and shapely.get_type_id(piece) in (3, 6):
+                found = _minus(part, piece)
+                _PIECES.put(key, found)
+            else:
+                found = _minus(part, b)
+        out.extend(found)
     if not out:
         return shapely.MultiPolygon()
     return shapely.multipolygons(np.asarray(out, dtype=object))
 
 
-def _near(b: shapely.Geometry, part: shapely.Geometry) -> shapely.Geometry:
-    """The piece of ``b`` within the margin of ``part``'s bounding box (``b`` itself when the
-    clip would not give a valid polygon, e.g. an edge of ``b`` along the rectangle)."""
+def _clip(b: shapely.Geometry, part: shapely.Geometry) -> shapely.Geometry:
+    """The piece of ``b`` within the margin of ``part``'s bounding box (an empty collection
+    when GEOS's rectangle clipper fails: the caller then takes the whole of ``b``)."""
     x0, y0, x1, y1 = shapely.bounds(part).tolist()
     m = max(1.0, MARGIN_SHARE * max(x1 - x0, y1 - y0))
     try:
-        piece = shapely.clip_by_rect(b, x0 - m, y0 - m, x1 + m, y1 + m)
+        return shapely.clip_by_rect(b, x0 - m, y0 - m, x1 + m, y1 + m)
     except shapely.errors.GEOSException:
-        return b
-    if not shapely.is_valid(piece) or shapely.get_type_id(piece) not in (3, 6):
-        return b
-    return piece
+        return shapely.GeometryCollection()
 
 
 def _minus(part: shapely.Geometry, piece: shapely.Geometry) -> list[shapely.Geometry]:

@@ -63,7 +63,7 @@ class _Builder:
         rings = [ring for poly in self.polygons for ring in poly]
         # one array for every position: numpy refuses ragged ones (mixed 2-D and 3-D)
         positions = list(chain(self.points, *self.lines, *rings))
-        coords = np.asarray(positions, dtype=np.float64) if positions else np.empty((0, 2))
+        coords = _positions(positions)
         if coords.ndim != 2 or coords.shape[1] not in (2, 3):
             raise _UnknownError("mixed or 4-D positions")
         n_points = len(self.points)
@@ -97,6 +97,21 @@ class _Builder:
         kind = shapely.GeometryType.POLYGON
         polygons: np.ndarray = shapely.from_ragged_array(kind, coords, (ring_offsets, poly_offsets))
         return polygons
+
+
+def _positions(positions: list[list[float]]) -> np.ndarray:
+    """The positions as one float array: one pass of np.fromiter when they all have 2 or 3
+    numbers (twice as fast as np.asarray on nested lists; issue 20), else np.asarray (which
+    refuses a ragged mix, and the caller then refuses 4-D)."""
+    if not positions:
+        return np.empty((0, 2))
+    sizes = set(map(len, positions))
+    if len(sizes) == 1 and (dims := sizes.pop()) in (2, 3):
+        flat = np.fromiter(
+            chain.from_iterable(positions), dtype=np.float64, count=dims * len(positions)
+        )
+        return flat.reshape(-1, dims)
+    return np.asarray(positions, dtype=np.float64)
 
 
 def _offsets(lengths: Any) -> np.ndarray:

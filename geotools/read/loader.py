@@ -23,6 +23,7 @@ from geotools.crs import (
     wkt,
 )
 from geotools.errors import DataError, GeotoolsError
+from geotools.memo import Memo, register
 from geotools.read.batches import is_big
 from geotools.read.big import dissolve_big
 from geotools.read.checks import check_coordinates
@@ -177,8 +178,7 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
     m2_per_unit = require_equal_area(crs, extent, force=force_crs)
     projected: dict[str, shapely.Geometry] = {}
     for name in list(dissolved):  # popped: one copy of a big territory at a time (issue 16)
-        geom = project(dissolved.pop(name), src, crs)
-        geom, changed = revalidate(geom)
+        geom, changed = _projected(dissolved.pop(name), src, crs)
         report.invalid_after_projection += int(changed)
         projected[name] = geom
     if profile is not None:  # in the equal-area CRS, so the classes stay disjoint there
@@ -193,6 +193,32 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
         m2_per_unit=m2_per_unit,
         classes=classes,
     )
+
+
+# --- issue 20: a class the clean step gave back from its memo (the very same geometry object
+# as an earlier snapshot's: geotools.memo) is projected and checked once ---
+_PROJECTED: Memo[tuple[shapely.Geometry, shapely.Geometry, bool]] = register(Memo(16))
+
+
+def _projected(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geometry, bool]:
+    """``geom`` projected from ``src`` to ``crs`` and made valid there, and whether that
+    changed it; memoised by the object's identity (the memo holds the object, so its id is
+    not reused while the entry lives)."""
+    key = (id(geom), src.srs, crs.srs)
+    held, out, changed = _PROJECTED.get(key, _project_valid, geom, src, crs)
+    if held is not geom:  # never, while the entry holds its object; kept as a guard
+        _, out, changed = _project_valid(geom, src, crs)
+    return out, changed
+
+
+def _project_valid(
+    geom: shapely.Geometry, src: CRS, crs: CRS
+) -> tuple[shapely.Geometry, shapely.Geometry, bool]:
+    out, changed = revalidate(project(geom, src, crs))
+    return geom, out, changed
+
+
+# --- end ---
 
 
 def _source_crs(path: Path, declared: CRS | None) -> CRS:

@@ -27,6 +27,7 @@ import shapely
 from pyproj import CRS
 
 from geotools.errors import UsageError
+from geotools.memo import Memo, register
 from geotools.snapshot import ClassReport
 
 _TRAILING_DATE = re.compile(r"\s*\d{1,2}\.\d{2}(\.\d{2,4})?(\s*-\s*\d{1,2}\.\d{2})?\s*$")
@@ -242,28 +243,31 @@ def classify(
     report = ClassReport(profile=profile.name)
     present = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
     polygonal = present & _has_area(geometries)
-    # --- issue 20: the rules read polygons only (most of a raw file is points: labels) ---
+    # --- issue 20: the rules read polygons only (most of a raw file is points: labels), and a
+    # feature's decision is memoised by its property values (the next day's file repeats them)
     wanted = np.flatnonzero(polygonal)
-    subset = {name: np.asarray(values)[wanted] for name, values in attributes.items()}
-    found = profile.records(subset, len(wanted), file, layer)
-    records = dict(zip(wanted.tolist(), found, strict=True))
-    report.points = int((present & ~polygonal).sum())
-    # --- end ---
-    for i, rec in records.items():
-        rule = next((r for r in profile.rules if r.matches(rec)), None)
-        status = OTHER if rule is None else rule.status
+    columns = [attributes.get(name) for name in profile.properties]
+    place = (file, layer) if _reads_place(profile) else ()
+    _PROFILES.setdefault(id(profile), profile)  # the id in the keys stays this profile's
+    labels: dict[int, str] = {}
+    for i in wanted.tolist():
+        values = tuple(None if c is None else c[i] for c in columns)
+        key = (id(profile), values, place)
+        status, by_rule, label = _DECISIONS.get(key, _decide, profile, values, file, layer)
         statuses[i] = status
-        label = profile.label(rec)
+        labels[i] = label
         if status == OTHER:  # left out on purpose (e.g. Tuzla), or by no rule at all
-            counts = report.other if rule is None else report.ignored
+            counts = report.ignored if by_rule else report.other
             counts[label] = counts.get(label, 0) + 1
         elif status == EXCLUDE:
             report.excluded[label] = report.excluded.get(label, 0) + 1
+    report.points = int((present & ~polygonal).sum())
+    # --- end ---
     if profile.roi_outline is not None:
         candidates = np.flatnonzero(np.isin(statuses, profile.classes))
         for i, kept, dropped in _outside(profile, geometries[candidates], crs):
             k = candidates[i]
-            label = profile.label(records[k])
+            label = labels[int(k)]
             if kept is None:
                 statuses[k] = EXCLUDE
             else:
@@ -273,6 +277,34 @@ def classify(
     counts = Counter(str(s) for s, p in zip(statuses, present, strict=True) if p)
     report.features = dict(counts)
     return statuses, report
+
+
+#: A feature's (status, decided by a rule, label) by (profile id, its property values, and its
+#: file and layer when the profile's rules read them): geotools.memo.
+_DECISIONS: Memo[tuple[str, bool, str]] = register(Memo(4096))
+_PROFILES: dict[int, Profile] = {}
+
+
+def _decide(
+    profile: Profile, values: tuple[Any, ...], file: str, layer: str
+) -> tuple[str, bool, str]:
+    """The first matching rule's status (``other`` when none), whether a rule decided, and
+    the feature's label, from its property values."""
+    one = {
+        name: np.array([v], dtype=object)
+        for name, v in zip(profile.properties, values, strict=True)
+    }
+    rec = profile.records(one, 1, file, layer)[0]
+    rule = next((r for r in profile.rules if r.matches(rec)), None)
+    return (OTHER if rule is None else rule.status), rule is not None, profile.label(rec)
+
+
+@lru_cache(maxsize=64)
+def _reads_place(profile: Profile) -> bool:
+    """Whether a rule (or a derived field) reads the file's or the layer's name."""
+    named = {name for rule in profile.rules for name, _ in rule.when}
+    named |= {s for _, sources in profile.derive for s in sources}
+    return any(name.startswith("@") for name in named)
 
 
 def _has_area(geoms: np.ndarray) -> np.ndarray:
