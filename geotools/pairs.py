@@ -181,7 +181,12 @@ def measure(
         out.append(res)
     moved = []
     if classes is not None:
-        moved = transition_matrix(changes, classes, layer, before.m2_per_unit)
+        allocated = {
+            (r.status, which): getattr(r, f"{which}_by_region")
+            for r in out
+            for which in ("gained", "lost")
+        }
+        moved = transition_matrix(changes, classes, layer, before.m2_per_unit, allocated)
     return PairResult(before.date, after.date, out, moved)
 
 

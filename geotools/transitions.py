@@ -9,7 +9,7 @@ to ``lost(X)`` and each column to ``gained(Y)``, by construction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -52,11 +52,13 @@ def transition_matrix(
     classes: Sequence[str],
     layer: RegionLayer | None = None,
     m2_per_unit: float = 1.0,
+    allocated: Mapping[tuple[str, str], dict[str, float]] | None = None,
 ) -> list[TransitionResult]:
     """Every (from, to) pair of ``classes`` + ``unmarked`` (not unmarked → unmarked).
 
     ``changes`` are the per-status Changes of one pair of snapshots whose ``classes`` are
-    disjoint; other statuses (unions such as ``russian_control``) are ignored.
+    disjoint; other statuses (unions such as ``russian_control``) are ignored. ``allocated``
+    holds the caller's allocations of the changes, by (status, ``"gained"``/``"lost"``).
     """
     by_status = {c.status: c for c in changes}
     empty = shapely.MultiPolygon()
@@ -79,22 +81,29 @@ def transition_matrix(
     for x in classes:
         change = by_status.get(x)
         lost_m2 = change.lost_m2 if change is not None else 0.0
-        lost_regions = _allocation(change, "lost", layer)
+        lost_regions = _allocation(change, "lost", layer, allocated)
         rows = [moved[(x, y)] for y in classes if y != x]
         out.extend(rows)
         out.append(_rest(x, UNMARKED, lost_m2, lost_regions, rows))
     for y in classes:
         change = by_status.get(y)
         gained_m2 = change.gained_m2 if change is not None else 0.0
-        gained_regions = _allocation(change, "gained", layer)
+        gained_regions = _allocation(change, "gained", layer, allocated)
         cols = [moved[(x, y)] for x in classes if x != y]
         out.append(_rest(UNMARKED, y, gained_m2, gained_regions, cols))
     return out
 
 
-def _allocation(change: Change | None, which: str, layer: RegionLayer | None) -> dict[str, float]:
+def _allocation(
+    change: Change | None,
+    which: str,
+    layer: RegionLayer | None,
+    allocated: Mapping[tuple[str, str], dict[str, float]] | None = None,
+) -> dict[str, float]:
     if change is None or layer is None:
         return {}
+    if allocated is not None and (change.status, which) in allocated:
+        return allocated[(change.status, which)]  # issue 20: measured once, in pairs.measure
     return layer.allocate(getattr(change, which))
 
 
