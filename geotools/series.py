@@ -165,7 +165,7 @@ def series(
         results = pool.run(jobs, show_progress, ready)
     names = _names(spec, crs, use_cache)
     rows: list[dict[str, object]] = []
-    moved: list[dict[str, object]] = []
+    moved: list[tuple[object, ...]] = []
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
     warned: set[dt.date] = set()
