@@ -82,7 +82,7 @@ def clean_geometries(
     part_status = statuses[src]
     # --- issue 20: validity and each class's union are memoised by the parts' WKB (the same
     # parts as in an earlier snapshot of the run give the result computed then: geotools.memo)
-    keys = part_keys(parts)
+    keys = part_keys(parts) if union is shapely.union_all else None  # not a big file's batch
     invalid = ~_valid(parts, keys)
     report.invalid_repaired = int(invalid.sum())
     if invalid.any():
@@ -170,10 +170,18 @@ def touching_clusters(parts: np.ndarray) -> list[np.ndarray]:
     return [np.sort(group) for group in np.split(order, bounds)]
 
 
+#: More polygon parts than this in one file are dissolved without the memos (one union_all):
+#: DeepState's raw map has about 100; a file of thousands of small features gains nothing.
+MAX_MEMO_PARTS = 2000
+
+
 def part_keys(parts: np.ndarray, force: bool = False) -> np.ndarray | None:
-    """The WKB of each part (the memos' keys); None when they are too many bytes to keep
-    (a big file's batch), unless ``force``."""
-    if not force and int(shapely.get_num_coordinates(parts).sum()) * 16 > MAX_KEY_BYTES:
+    """The WKB of each part (the memos' keys); None when there are too many parts or bytes
+    to keep, unless ``force``."""
+    if not force and (
+        len(parts) > MAX_MEMO_PARTS
+        or int(shapely.get_num_coordinates(parts).sum()) * 16 > MAX_KEY_BYTES
+    ):
         return None
     keys = np.empty(len(parts), dtype=object)
     keys[:] = list(shapely.to_wkb(parts)) if len(parts) else []

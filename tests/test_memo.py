@@ -186,3 +186,42 @@ def test_memo_keeps_at_most_its_size() -> None:
     assert len(m) == 2
     assert m.get("b", len, "bbbb") == 4  # recomputed
     assert (m.hits, m.misses) == (1, 4)
+
+
+def test_feature_decisions_follow_the_file_when_rules_read_it(tmp_path) -> None:
+    """A rule on ``@file``: the same feature in two files gets each file's class (the
+    decision memo keys on the file then), and the second reading of a file is a memo hit."""
+    import json
+
+    from geotools.sources.profile import _DECISIONS, classify
+
+    doc = {
+        "name": "by-file",
+        "properties": ["name"],
+        "classes": ["occupied", "contested"],
+        "rules": [
+            {"status": "occupied", "when": {"@file": "occ"}},
+            {"status": "contested", "when": {"name": "grey"}},
+        ],
+    }
+    path = tmp_path / "by-file.json"
+    path.write_text(json.dumps(doc))
+    profile = load_profile(path)
+    geoms = np.array([shapely.box(37.0, 48.0, 37.1, 48.1)], dtype=object)
+    attrs = {"name": np.array(["grey"], dtype=object)}
+    from geotools.crs import WGS84
+
+    memo.clear_all()
+    seen = [
+        classify(profile, geoms.copy(), attrs, WGS84, name)[0][0]
+        for name in ("20240101_occ.geojson", "20240102.geojson", "20240101_occ.geojson")
+    ]
+    assert seen == ["occupied", "contested", "occupied"]
+    assert (_DECISIONS.hits, _DECISIONS.misses) == (1, 2)
+    # a profile whose rules do not read the file: one decision serves both files
+    shipped = load_profile("deepstate-raw")
+    memo.clear_all()
+    attrs = {"name": np.array(["Сіра зона /// Gray area /// geoJSON.status.unknown"], dtype=object)}
+    for name in ("a.geojson", "b.geojson"):
+        assert classify(shipped, geoms.copy(), attrs, WGS84, name)[0][0] == "contested"
+    assert (_DECISIONS.hits, _DECISIONS.misses) == (1, 1)
