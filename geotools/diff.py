@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import shapely
@@ -272,12 +272,15 @@ def diff_snapshots(
     *,
     fast: bool = True,
     segments: SegmentCache | None = None,
+    unions: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Change]:
     """One Change per status class present in either snapshot, sorted by status.
 
     ``fast=False`` runs the plain reference overlay; ``segments`` (a SegmentCache owned by
     the caller) reuses the boundary segments of ``after`` when it is the next pair's
-    ``before``.
+    ``before``. ``unions`` names statuses that are unions of disjoint member statuses (a
+    profile's ``russian_control``): when every member but one is the same on both days, the
+    union gained and lost exactly what that member did, and its Change reuses them.
 
     Examples
     --------
@@ -289,29 +292,61 @@ def diff_snapshots(
             f"snapshots {before.source} and {after.source} are in different CRSs; "
             "read them together (read_snapshots) or pass the same crs"
         )
-    changes = []
+    changes: list[Change] = []
     empty = shapely.MultiPolygon()
     if segments is not None:
         segments.retain([*before.geometries.values(), *after.geometries.values()])
-    for status in sorted(set(before.geometries) | set(after.geometries)):
+    statuses = sorted(set(before.geometries) | set(after.geometries))
+    unions = {u: m for u, m in (unions or {}).items() if u in statuses}
+    done: dict[str, Change] = {}
+    for status in [s for s in statuses if s not in unions] + list(unions):
         g0 = before.geometries.get(status, empty)
         g1 = after.geometries.get(status, empty)
-        if fast:
-            gained, lost = diff_geometries_fast(g0, g1, segments)
-        else:
-            gained, lost = diff_geometries(g0, g1)
         unit = before.m2_per_unit
-        changes.append(
-            Change(
-                status=status,
-                from_date=before.date,
-                to_date=after.date,
-                gained=gained,
-                lost=lost,
-                area_from_m2=float(shapely.area(g0)) * unit,
-                area_to_m2=float(shapely.area(g1)) * unit,
-                gained_m2=float(shapely.area(gained)) * unit,
-                lost_m2=float(shapely.area(lost)) * unit,
-            )
+        same = _member_change(unions.get(status, ()), before, after, done)
+        if same is not None:
+            gained, lost, gained_m2, lost_m2 = same
+        else:
+            if fast:
+                gained, lost = diff_geometries_fast(g0, g1, segments)
+            else:
+                gained, lost = diff_geometries(g0, g1)
+            gained_m2 = float(shapely.area(gained)) * unit
+            lost_m2 = float(shapely.area(lost)) * unit
+        done[status] = Change(
+            status=status,
+            from_date=before.date,
+            to_date=after.date,
+            gained=gained,
+            lost=lost,
+            area_from_m2=float(shapely.area(g0)) * unit,
+            area_to_m2=float(shapely.area(g1)) * unit,
+            gained_m2=gained_m2,
+            lost_m2=lost_m2,
         )
+    changes.extend(done[s] for s in statuses)
     return changes
+
+
+def _member_change(
+    members: Sequence[str], before: Snapshot, after: Snapshot, done: dict[str, Change]
+) -> tuple[shapely.Geometry, shapely.Geometry, float, float] | None:
+    """A union's (gained, lost, gained m², lost m²) when at most one of its disjoint members
+    changed (U' − U = M' − M when the other members R are the same and apart from M: issue
+    20); None when it must be measured."""
+    if not members:
+        return None
+    empty = shapely.MultiPolygon()
+    moved = [
+        m
+        for m in members
+        if not shapely.equals_identical(
+            before.geometries.get(m, empty), after.geometries.get(m, empty)
+        )
+    ]
+    if not moved:
+        return empty, empty, 0.0, 0.0
+    if len(moved) == 1 and moved[0] in done:
+        c = done[moved[0]]
+        return c.gained, c.lost, c.gained_m2, c.lost_m2
+    return None

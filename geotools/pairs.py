@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,11 +163,13 @@ def measure(
     stocks_from: bool,
     classes: list[str] | None = None,
     segments: SegmentCache | None = None,
+    unions: Mapping[str, Sequence[str]] | None = None,
 ) -> PairResult:
     """Diff two snapshots and allocate the change to regions; with ``classes`` (disjoint
-    status classes) also the transition matrix between them."""
+    status classes) also the transition matrix between them. ``unions``: statuses that are
+    unions of disjoint members (diff_snapshots)."""
     out = []
-    changes = diff_snapshots(before, after, segments=segments)
+    changes = diff_snapshots(before, after, segments=segments, unions=unions)
     for ch in changes:
         res = StatusResult(ch.status, ch.area_from_m2, ch.area_to_m2, ch.gained_m2, ch.lost_m2)
         if layer is not None:
@@ -188,6 +190,15 @@ def measure(
         }
         moved = transition_matrix(changes, classes, layer, before.m2_per_unit, allocated)
     return PairResult(before.date, after.date, out, moved)
+
+
+def disjoint_unions(options: ReadOptions) -> dict[str, tuple[str, ...]]:
+    """The profile's unions when its classes are made disjoint (e.g. ``russian_control``),
+    else none."""
+    profile = options.profile
+    if profile is None or not profile.disjoint:
+        return {}
+    return dict(profile.unions)
 
 
 def transition_classes(options: ReadOptions, snap: Snapshot) -> list[str]:
@@ -275,6 +286,7 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
             stocks_from=job.stocks_at_start and i == 0,
             classes=transition_classes(job.options, before) if job.transitions else None,
             segments=segments,
+            unions=disjoint_unions(job.options),
         )
         if use_cache:
             cache.store_json("pairs", keys[i], _record(res))

@@ -5,6 +5,8 @@ snapshots the process read before it (chunkings, workers and the cache see the s
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import shapely
@@ -225,3 +227,30 @@ def test_feature_decisions_follow_the_file_when_rules_read_it(tmp_path) -> None:
     for name in ("a.geojson", "b.geojson"):
         assert classify(shipped, geoms.copy(), attrs, WGS84, name)[0][0] == "contested"
     assert (_DECISIONS.hits, _DECISIONS.misses) == (1, 1)
+
+
+def test_union_change_from_its_one_moving_member() -> None:
+    """russian_control on raw days where only ``occupied`` moved (the 2014 areas stay): its
+    Change is occupied's, and equals the union measured directly (to float noise)."""
+    from geotools.diff import diff_snapshots
+
+    opts = as_options(RAW)
+    refs = resolve_refs(_raw_files(230, 236), options=opts)
+    memo.clear_all()
+    opts = opts.with_crs(parse_snapshot(refs[0], opts).crs)
+    snaps = [parse_snapshot(r, opts) for r in refs]
+    unions = {"russian_control": ("occupied", "occupied_pre2022")}
+    for a, b in itertools.pairwise(snaps):
+        pre_same = shapely.equals_identical(
+            a.geometries["occupied_pre2022"], b.geometries["occupied_pre2022"]
+        )
+        assert pre_same  # the premise: the 2014 areas do not move within a week of 2024
+        short = {c.status: c for c in diff_snapshots(a, b, unions=unions)}
+        plain = {c.status: c for c in diff_snapshots(a, b)}
+        rc, occ = short["russian_control"], short["occupied"]
+        assert rc.gained is occ.gained and rc.lost is occ.lost
+        for kind in ("gained_m2", "lost_m2", "area_from_m2", "area_to_m2"):
+            want = getattr(plain["russian_control"], kind)
+            assert getattr(rc, kind) == pytest.approx(want, rel=1e-9, abs=1e-3), kind
+        for status in ("contested", "liberated", "occupied", "occupied_pre2022"):
+            assert short[status].gained_m2 == plain[status].gained_m2
