@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import shapely
 
 from geotools.clean import polygonal
@@ -21,6 +21,9 @@ from geotools.regions import RegionLayer
 from geotools.snapshot import M2_PER_KM2, Change
 from geotools.sources.profile import UNMARKED
 from geotools.table import TOTAL, TOTAL_NAME
+
+if TYPE_CHECKING:  # issue 20: pandas is imported where a DataFrame is made
+    import pandas as pd
 
 #: The documented columns of a transitions table, in order (README, "Transitions").
 TRANSITION_COLUMNS: list[str] = [
@@ -149,6 +152,8 @@ def _row(
 
 def make_transition_table(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
     """A transitions table with the documented columns, in period / region order."""
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows))
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
