@@ -30,7 +30,15 @@ from geotools.pairs import (
 )
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
-from geotools.read import ReadOptions, SnapshotRef, as_options, load_snapshot, resolve_refs, settle
+from geotools.read import (
+    ReadOptions,
+    SnapshotRef,
+    as_options,
+    discover,
+    load_snapshot,
+    resolve_refs,
+    settle,
+)
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
 from geotools.sources.profile import control_statuses
@@ -134,7 +142,8 @@ def series(
             '(set "disjoint": true in a copy of the profile)'
         )
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
-    paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
+    # issue 20: the files found once, for detection and dating
+    paths = discover([i for i in inputs if not isinstance(i, SnapshotRef)])
     if paths:  # which source the files come from, when no profile was given
         opts = settle(paths, opts, use_cache=use_cache)
     refs = given + (resolve_refs(paths, options=opts) if paths else [])

@@ -59,13 +59,15 @@ class TableRows:
         return text
 
 
-#: One row of the file: ``area_row``'s values, then days and the rates. ``%s`` of a
-#: ``datetime.date`` is its ISO text, ``%.6f`` is pandas' ``float_format="%.6f"``.
-_LINE = ",".join(["%s"] * 7 + ["%.6f"] * 5 + ["%d", "%d"] + ["%.6f"] * 3)
+#: One row of the file after its four dates: ``area_row``'s other values, then days and the
+#: rates; ``%.6f`` is pandas' ``float_format="%.6f"``.
+_LINE = ",".join(["%s"] * 3 + ["%.6f"] * 5 + ["%d", "%d"] + ["%.6f"] * 3)
 _STORED_COLUMNS = [c for c in TABLE_COLUMNS if c in _STORED]
 assert [*_STORED_COLUMNS, "days", *RATE_COLUMNS] == TABLE_COLUMNS, "the order _LINE writes"
-_STORED_ORDER = itemgetter(*_STORED_COLUMNS)
-_GAINED, _LOST, _NET = (_STORED_COLUMNS.index(c) for c in ("gained_km2", "lost_km2", "net_km2"))
+assert list(_DATES) == _STORED_COLUMNS[:4], "the dates first"
+_DATES_OF = itemgetter(*_DATES)
+_VALUES_OF = itemgetter(*_STORED_COLUMNS[4:])
+_GAINED, _LOST, _NET = (_STORED_COLUMNS[4:].index(c) for c in ("gained_km2", "lost_km2", "net_km2"))
 
 
 def _plain_text(rows: list[dict[str, Any]]) -> str | None:
@@ -103,10 +105,15 @@ def _lines(rows: list[dict[str, Any]]) -> str | None:
     )
     lines = [",".join(TABLE_COLUMNS)]
     add = lines.append
+    periods: dict[tuple[dt.date, ...], tuple[str, int]] = {}  # the dates' text, the days
     for r in ordered:
-        v = _STORED_ORDER(r)
-        days = (v[1] - v[0]).days
-        add(_LINE % (*v, days, v[_GAINED] / days, v[_LOST] / days, v[_NET] / days))
+        dates = _DATES_OF(r)
+        known = periods.get(dates)
+        if known is None:
+            known = periods[dates] = (",".join(map(str, dates)) + ",", (dates[1] - dates[0]).days)
+        head, days = known
+        v = _VALUES_OF(r)
+        add(head + _LINE % (*v, days, v[_GAINED] / days, v[_LOST] / days, v[_NET] / days))
     lines.append("")
     return "\n".join(lines)
 
