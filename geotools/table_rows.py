@@ -84,14 +84,11 @@ def _plain_text(rows: list[dict[str, Any]]) -> str | None:
 
 def _lines(rows: list[dict[str, Any]]) -> str | None:
     """:func:`_plain_text`'s work (which turns its exceptions into None)."""
-    for c in _DATES:
-        if any(type(d) is not dt.date for d in set(map(itemgetter(c), rows))):
-            return None
     for c in _TEXTS:
         if any(not isinstance(t, str) or _quoted(t) != t for t in set(map(itemgetter(c), rows))):
             return None
     for c in _AREAS:
-        total = sum(map(float, map(itemgetter(c), rows)))
+        total = sum(map(itemgetter(c), rows))
         if total != total:  # a NaN (or inf − inf): written as pandas writes it
             return None
     # make_table's order: period, status, then the regions, ``outside``, ``total`` last
@@ -110,6 +107,8 @@ def _lines(rows: list[dict[str, Any]]) -> str | None:
         dates = _DATES_OF(r)
         known = periods.get(dates)
         if known is None:
+            if any(type(d) is not dt.date for d in dates):  # a time too: written otherwise
+                return None
             known = periods[dates] = (",".join(map(str, dates)) + ",", (dates[1] - dates[0]).days)
         head, days = known
         v = _VALUES_OF(r)
