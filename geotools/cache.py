@@ -23,9 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-from platformdirs import user_cache_dir
-
 from geotools.digests import DigestIndex, state_key
 from geotools.errors import OutputError
 
@@ -72,11 +69,12 @@ def cache_dir() -> Path:
     override = getattr(_LOCAL, "root", None)
     # --- issue 20: each setting's Path made once (a run asks for the root per entry) ---
     setting = override or os.environ.get("GEOTOOLS_CACHE")
-    root = _ROOTS.get(setting) if setting else None
-    if root is None:
-        root = Path(setting or user_cache_dir("geotools"))  # the user's: asked each time
-        if setting:
-            _ROOTS[setting] = root
+    if setting:
+        root = _ROOTS.get(setting) or _ROOTS.setdefault(setting, Path(setting))
+    else:  # the user's cache dir, asked each time (platformdirs imported only then)
+        from platformdirs import user_cache_dir
+
+        root = Path(user_cache_dir("geotools"))
     # --- end ---
     if root in _STANDINS:
         return _STANDINS[root]
@@ -144,6 +142,8 @@ def entry_path(*parts: str) -> Path:
 @contextlib.contextmanager
 def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
     """Hold the lock of one cache entry (other processes wait)."""
+    from filelock import FileLock  # issue 20: only where a lock is taken (fetchers)
+
     with FileLock(str(path) + ".lock", timeout=timeout):
         yield
 

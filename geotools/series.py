@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing as mp
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -457,6 +455,9 @@ def _run(
                 results.extend(run_chunk(job, f))
                 advance()
             return results
+        import multiprocessing as mp  # issue 20: only when worker processes start
+        from concurrent.futures import ProcessPoolExecutor
+
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         # --- workers end with the run (issue 16): initializer, and stop() on interrupt ---
         pool = ProcessPoolExecutor(
