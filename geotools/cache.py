@@ -18,13 +18,10 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from filelock import FileLock
-from platformdirs import user_cache_dir
 
 from geotools.digests import DigestIndex, state_key
 from geotools.errors import OutputError
@@ -59,6 +56,10 @@ def using(root: str | None) -> Iterator[None]:
 _STANDINS: dict[Path, Path] = {}
 
 
+#: The cache root each setting (``using``'s root, else GEOTOOLS_CACHE) names, as a Path.
+_ROOTS: dict[str, Path] = {}
+
+
 def cache_dir() -> Path:
     """The cache root (created if missing; leftovers of killed runs removed once per process).
 
@@ -66,7 +67,15 @@ def cache_dir() -> Path:
     write) is a warning naming it, and the run goes on without a cache (in a temporary folder
     of its own, removed at exit)."""
     override = getattr(_LOCAL, "root", None)
-    root = Path(override or os.environ.get("GEOTOOLS_CACHE") or user_cache_dir("geotools"))
+    # --- issue 20: each setting's Path made once (a run asks for the root per entry) ---
+    setting = override or os.environ.get("GEOTOOLS_CACHE")
+    if setting:
+        root = _ROOTS.get(setting) or _ROOTS.setdefault(setting, Path(setting))
+    else:  # the user's cache dir, asked each time (platformdirs imported only then)
+        from platformdirs import user_cache_dir
+
+        root = Path(user_cache_dir("geotools"))
+    # --- end ---
     if root in _STANDINS:
         return _STANDINS[root]
     if root not in _SWEPT:
@@ -133,6 +142,8 @@ def entry_path(*parts: str) -> Path:
 @contextlib.contextmanager
 def locked(path: Path, timeout: float = 600.0) -> Iterator[None]:
     """Hold the lock of one cache entry (other processes wait)."""
+    from filelock import FileLock  # issue 20: only where a lock is taken (fetchers)
+
     with FileLock(str(path) + ".lock", timeout=timeout):
         yield
 
@@ -228,7 +239,7 @@ def seal(payload: bytes) -> bytes:
     return SEAL + checksum(payload) + b"\n" + payload
 
 
-def unseal(data: bytes, path: Path) -> bytes | None:
+def unseal(data: bytes, path: str | Path) -> bytes | None:
     """The payload of an entry read from ``path``, or None when its checksum does not match
     (then the entry is logged and removed, and the caller computes it again)."""
     head, sep, payload = data.partition(b"\n")
@@ -236,7 +247,7 @@ def unseal(data: bytes, path: Path) -> bytes | None:
         return payload
     log.warning("cache entry %s is damaged (checksum mismatch); discarded, computed again", path)
     with contextlib.suppress(OSError):
-        path.unlink()
+        os.unlink(path)
     return None
 
 
@@ -328,3 +339,34 @@ def load_json(kind: str, key: str) -> Any | None:
         return json.loads(data)
     except ValueError:
         return None
+
+
+# --- issue 20: many entries at once (a one-day update of the archive reads every pair) ---
+def load_json_many(kind: str, keys: Sequence[str]) -> list[Any | None]:
+    """``[load_json(kind, k) for k in keys]``, the root resolved once and each entry read
+    through a plain path string (a damaged entry is logged and removed as there)."""
+    folder = os.path.join(cache_dir(), kind)
+    out: list[Any | None] = []
+    for key in keys:
+        path = os.path.join(folder, key[:2], key + ".json")
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            out.append(None)
+            continue
+        payload = unseal(data, path)
+        try:
+            out.append(None if payload is None else json.loads(payload))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+def parsed_exist(keys: Sequence[str]) -> list[bool]:
+    """``[parsed_exists(k) for k in keys]``, the root resolved once."""
+    folder = os.path.join(cache_dir(), "snapshots")
+    return [os.path.exists(os.path.join(folder, k[:2], k + ".snap")) for k in keys]
+
+
+# --- end ---

@@ -16,9 +16,8 @@ import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
 import shapely
 
 from geotools.crs import WGS84, project
@@ -26,6 +25,9 @@ from geotools.errors import OutputError
 from geotools.periods import Period
 from geotools.snapshot import M2_PER_KM2, Change
 from geotools.table import DATE_COLUMNS, TOTAL, TOTAL_NAME
+
+if TYPE_CHECKING:  # issue 20: pandas is imported by what writes a DataFrame, not with the module
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +193,8 @@ def _csv_text(frame: pd.DataFrame) -> str:
 def _column_text(column: pd.Series) -> list[str] | None:
     """A column's cells as pandas writes them with ``float_format="%.6f"``: floats, integers,
     booleans, and text with missing cells (None, NaN) empty; None for any other kind."""
+    import pandas as pd
+
     kind = column.dtype.kind
     values = column.tolist()
     if kind == "f":

@@ -243,8 +243,11 @@ def lookup(job: ChunkJob) -> Lookup:
         )
         for i, p in enumerate(job.periods)
     ]
-    cached = [_load_pair(k) for k in keys]
-    unchecked = [r for r in job.refs if not cache.parsed_exists(snap_keys[r.date])]
+    # --- issue 20: the chunk's entries read in one go (the cache root resolved once) ---
+    cached = [_pair_of(raw) for raw in cache.load_json_many("pairs", keys)]
+    exist = cache.parsed_exist([snap_keys[r.date] for r in job.refs])
+    unchecked = [r for r, seen in zip(job.refs, exist, strict=True) if not seen]
+    # --- end ---
     return Lookup(keys, cached, unchecked, snap_keys)
 
 
@@ -295,7 +298,7 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
 
 
 def _record(res: PairResult) -> dict[str, Any]:
-    """A PairResult as JSON-ready data (what _load_pair reads back); ``dataclasses.asdict``
+    """A PairResult as JSON-ready data (what _pair_of reads back); ``dataclasses.asdict``
     deep-copies every dict on the way, several times slower for the same result."""
     return {
         "from_date": res.from_date.isoformat(),
@@ -316,8 +319,8 @@ def _pair_key(a: str, b: str, regions: str, stocks: bool, transitions: bool = Fa
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _load_pair(key: str) -> PairResult | None:
-    raw = cache.load_json("pairs", key)
+def _pair_of(raw: Any) -> PairResult | None:
+    """A PairResult from its cache entry's JSON (None: absent or not one)."""
     if not isinstance(raw, dict):
         return None
     try:

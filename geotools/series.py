@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import multiprocessing as mp
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pandas as pd
 from pyproj import CRS
 
 from geotools.errors import DataError, UsageError
@@ -31,13 +28,25 @@ from geotools.pairs import (
 )
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
-from geotools.read import ReadOptions, SnapshotRef, as_options, load_snapshot, resolve_refs, settle
+from geotools.read import (
+    ReadOptions,
+    SnapshotRef,
+    as_options,
+    discover,
+    load_snapshot,
+    resolve_refs,
+    settle,
+)
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
 from geotools.sources.profile import control_statuses
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
+from geotools.table_rows import TableRows
 from geotools.transitions import make_transition_table, transition_rows
 from geotools.workers import stop, worker_init
+
+if TYPE_CHECKING:  # issue 20: pandas only when a DataFrame is asked for (SeriesResult.table)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +57,7 @@ class SeriesResult:
     was made from (the dated files, the reading options in the run's CRS, the regions), so a
     map or a report of it needs nothing else: ``render.from_series(result)``."""
 
-    table: pd.DataFrame
+    rows: TableRows  # the Table's rows; ``table`` is made from them on first use
     changes: list[tuple[Period, list[Change]]] = field(default_factory=list)
     crs: CRS | None = None
     transitions: pd.DataFrame | None = None  # with transitions=True (see geotools.transitions)
@@ -60,6 +69,12 @@ class SeriesResult:
     regions: RegionSpec | None = None
     inputs: list[str] = field(default_factory=list)  # as given (for titles)
     use_cache: bool = True
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The Table (a pandas DataFrame, made on first use: the command line writes its CSV
+        from ``rows`` without importing pandas)."""
+        return self.rows.frame()
 
 
 def summarize(changes: Sequence[tuple[Period, Sequence[Change]]]) -> pd.DataFrame:
@@ -125,7 +140,8 @@ def series(
             '(set "disjoint": true in a copy of the profile)'
         )
     given = [i for i in inputs if isinstance(i, SnapshotRef)]
-    paths = [i for i in inputs if not isinstance(i, SnapshotRef)]
+    # issue 20: the files found once, for detection and dating
+    paths = discover([i for i in inputs if not isinstance(i, SnapshotRef)])
     if paths:  # which source the files come from, when no profile was given
         opts = settle(paths, opts, use_cache=use_cache)
     refs = given + (resolve_refs(paths, options=opts) if paths else [])
@@ -196,12 +212,12 @@ def series(
             out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
         if transitions:
             moved.extend(transition_rows(p, res.transitions, names or None))
-    table = make_table(rows)
+    table = TableRows(rows)
     moved_table = make_transition_table(moved) if transitions else None
     if region_filter and spec is not None:
         layer = region_layer(spec, crs.to_wkt(), use_cache)
         keep = select_codes(layer, list(region_filter)) | {TOTAL}
-        table = table[table["region"].isin(keep)].reset_index(drop=True)
+        table = table.only_regions(keep)
         if moved_table is not None:
             moved_table = moved_table[moved_table["region"].isin(keep)].reset_index(drop=True)
     seconds = time.perf_counter() - began
@@ -214,7 +230,7 @@ def series(
             dates[-1],
         )
     return SeriesResult(
-        table=table,
+        rows=table,
         changes=out,
         crs=crs,
         transitions=moved_table,
@@ -439,6 +455,9 @@ def _run(
                 results.extend(run_chunk(job, f))
                 advance()
             return results
+        import multiprocessing as mp  # issue 20: only when worker processes start
+        from concurrent.futures import ProcessPoolExecutor
+
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         # --- workers end with the run (issue 16): initializer, and stop() on interrupt ---
         pool = ProcessPoolExecutor(

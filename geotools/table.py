@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from geotools.periods import Period
 from geotools.snapshot import M2_PER_KM2, Change
+
+if TYPE_CHECKING:  # issue 20: pandas is imported where a DataFrame is made, not with the module
+    import pandas as pd
 
 #: The documented columns, in order (README, "Output table").
 TABLE_COLUMNS: list[str] = [
@@ -83,6 +85,8 @@ def area_row(
 
 def make_table(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
     """A Table from row dicts: fixed column order, dates as datetime.date, sorted."""
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows))
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
@@ -103,6 +107,8 @@ def make_table(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``days`` (the period's length, end − start) and the per-day rates
     ``gained_km2 / days``, ``lost_km2 / days``, ``net_km2 / days``, derived like net."""
+    import pandas as pd
+
     if frame.empty:
         days = pd.Series(dtype="int64")
     else:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import shapely
 
 from geotools.clean import polygonal
@@ -21,6 +21,9 @@ from geotools.regions import RegionLayer
 from geotools.snapshot import M2_PER_KM2, Change
 from geotools.sources.profile import UNMARKED
 from geotools.table import TOTAL, TOTAL_NAME
+
+if TYPE_CHECKING:  # issue 20: pandas is imported where a DataFrame is made
+    import pandas as pd
 
 #: The documented columns of a transitions table, in order (README, "Transitions").
 TRANSITION_COLUMNS: list[str] = [
@@ -154,6 +157,8 @@ def make_transition_table(rows: Iterable[tuple[object, ...]]) -> pd.DataFrame:
     """A transitions table with the documented columns, in period / region order (built
     column by column from row tuples: a year of raw DeepState days per oblast is 200,000
     rows; issue 20)."""
+    import pandas as pd
+
     rows = list(rows)
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})

@@ -17,8 +17,6 @@ chunks they are measuring.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import io
 import os
 import signal
@@ -52,6 +50,9 @@ def _parent_death_signal(sig: int) -> bool:
     """Ask Linux to send ``sig`` to this process when its parent dies; False elsewhere."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # issue 20: here, in a worker, not when the command line starts
+    import ctypes.util
+
     libc_name = ctypes.util.find_library("c") or "libc.so.6"
     try:
         libc = ctypes.CDLL(libc_name, use_errno=True)

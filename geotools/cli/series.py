@@ -23,6 +23,7 @@ from geotools.output import (
     staged,
     write_changes,
     write_table,
+    write_text,
 )
 from geotools.series import SCHEDULERS, series
 
@@ -137,11 +138,15 @@ def command(
         result.seconds,
         result.snapshots,
         result.snapshots_read,
-        len(result.table),
+        len(result.rows),
     )
     # the outputs appear together, and only when all of them were written
     with staged():
-        if output is not None:
+        if output is not None and output.suffix.lower() == ".csv":
+            # issue 20: the CSV from the rows, without pandas (the text write_table writes)
+            write_text(output, result.rows.csv_text())
+            log.info("wrote %s", output)
+        elif output is not None:
             write_table(result.table, output)
             log.info("wrote %s", output)
         else:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from geotools.errors import DateError, GeotoolsError
 from geotools.read.files import is_geojson, is_kml, is_zip, read_error
@@ -50,6 +49,9 @@ def parse_date(value: Any) -> dt.date | None:
         return moment.date()
     if isinstance(value, dt.date):
         return value
+    # issue 20: pandas only to parse a date, not with the reading package
+    import pandas as pd
+
     if isinstance(value, np.datetime64):
         return pd.Timestamp(value).date()
     if isinstance(value, (int, np.integer, float, np.floating)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,11 +36,34 @@ def is_vector(path: Path) -> bool:
     return any(name.endswith(s) for s in VECTOR_SUFFIXES)
 
 
+class Discovered(list[Path]):
+    """What :func:`discover` found: given to it again, returned as it is (a run discovers its
+    inputs once for detection and dating)."""
+
+
 def discover(inputs: Sequence[str | Path]) -> list[Path]:
     """Expand files, folders (their vector files, not recursive) and globs, in sorted order."""
+    # --- issue 20: found once; a regular file (a shell's glob gives hundreds) in one lstat ---
+    if isinstance(inputs, Discovered):
+        return inputs
+    regular: set[int] = set()  # indexes in ``found`` of files known to be no link
+    # --- end ---
     found: list[Path] = []
     for item in inputs:
         text = str(item)
+        # --- issue 20 ---
+        try:
+            mode = os.lstat(text).st_mode
+        except OSError:
+            mode = 0
+        if stat.S_ISREG(mode):
+            path = item if isinstance(item, Path) else Path(text)
+            if not os.access(text, os.R_OK):
+                raise DataError("cannot be read (permission denied); fix its permissions", path)
+            regular.add(len(found))
+            found.append(path)
+            continue
+        # --- end ---
         path = Path(text)
         if path.is_dir():
             files = sorted(_folder_files(path))
@@ -64,19 +88,20 @@ def discover(inputs: Sequence[str | Path]) -> list[Path]:
     seen: set[str] = set()
     unique = []
     folders: dict[Path, str] = {}
-    for p in found:
-        key = _real(p, folders)
+    for i, p in enumerate(found):
+        key = _real(p, folders, i in regular)
         if key not in seen:
             seen.add(key)
             unique.append(p)
-    return unique
+    return Discovered(unique)
 
 
-def _real(path: Path, folders: dict[Path, str]) -> str:
+def _real(path: Path, folders: dict[Path, str], regular: bool = False) -> str:
     """The real path of a file, as ``Path.resolve`` gives it; a file that is no link is its
     resolved folder's (each folder resolved once: realpath stats every part of a path, which
-    was a tenth of a daily update's time on 769 files; issue 20)."""
-    if path.is_symlink():
+    was a tenth of a daily update's time on 769 files; issue 20); ``regular``: known to be
+    no link."""
+    if not regular and path.is_symlink():
         return os.path.realpath(path)
     folder = folders.get(path.parent)
     if folder is None:
