@@ -170,11 +170,15 @@ def measure(
     unions of disjoint members (diff_snapshots)."""
     out = []
     changes = diff_snapshots(before, after, segments=segments, unions=unions)
-    for ch in changes:
+    shares: dict[int, dict[str, float]] = {}  # by geometry object: a union's change is
+    for ch in changes:  # often its member's very polygons (diff_snapshots, issue 20)
         res = StatusResult(ch.status, ch.area_from_m2, ch.area_to_m2, ch.gained_m2, ch.lost_m2)
         if layer is not None:
-            res.gained_by_region = layer.allocate(ch.gained)
-            res.lost_by_region = layer.allocate(ch.lost)
+            for geom in (ch.gained, ch.lost):
+                if id(geom) not in shares:
+                    shares[id(geom)] = layer.allocate(geom)
+            res.gained_by_region = dict(shares[id(ch.gained)])
+            res.lost_by_region = dict(shares[id(ch.lost)])
             if stocks_from:
                 res.stock_from_by_region = layer.allocate(before.geometries.get(ch.status))
         if keep_changes:
