@@ -13,6 +13,7 @@ per process, and forgets the least recently used entry first.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -25,51 +26,51 @@ MAX_KEY_BYTES = 4 << 20
 
 
 class Memo(Generic[V]):
-    """A least-recently-used map of at most ``size`` entries."""
+    """A least-recently-used map of at most ``size`` entries, safe to share between threads
+    (a Dask worker's): the lock guards the map, never a computation."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable, compute: Callable[..., V], *args: object) -> V:
         """The value for ``key``; when absent, ``compute(*args)`` (kept)."""
-        try:
-            value = self._entries[key]
-        except KeyError:
-            self.misses += 1
-            value = compute(*args)
-            self._entries[key] = value
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-            return value
-        self.hits += 1
-        self._entries.move_to_end(key)
+        found = self.peek(key)
+        if found is not None:
+            return found
+        value = compute(*args)
+        self.put(key, value)
         return value
 
     def peek(self, key: Hashable) -> V | None:
         """The value for ``key`` (renewed), or None when absent (counted as a miss)."""
-        try:
-            value = self._entries[key]
-        except KeyError:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._entries.move_to_end(key)
-        return value
+        with self._lock:
+            value = self._entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return value
 
     def put(self, key: Hashable, value: V) -> None:
-        """Keep ``value`` for ``key``."""
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        """Keep ``value`` for ``key`` (None is never kept: it means absent)."""
+        if value is None:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every entry (and the counts)."""
-        self._entries.clear()
-        self.hits = self.misses = 0
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -254,3 +254,18 @@ def test_union_change_from_its_one_moving_member() -> None:
             assert getattr(rc, kind) == pytest.approx(want, rel=1e-9, abs=1e-3), kind
         for status in ("contested", "liberated", "occupied", "occupied_pre2022"):
             assert short[status].gained_m2 == plain[status].gained_m2
+
+
+def test_memo_shared_by_threads() -> None:
+    """Eight threads hammering one small memo (a Dask worker's threads share the process's
+    memos): every answer right, no error from entries evicted under another thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    m: memo.Memo[int] = memo.Memo(8)
+
+    def work(seed: int) -> bool:
+        return all(m.get(k % 13, int, str(k % 13)) == k % 13 for k in range(seed, seed + 3000))
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(work, range(8)))
+    assert len(m) <= 8
