@@ -10,6 +10,7 @@ from geotools.read.files import is_geojson, is_kml, is_parquet, is_zip, read_byt
 from geotools.read.gdal import gdal_fields, read_gdal
 from geotools.read.geojson import geojson_wrapper, read_feature_list, read_geojson_fast
 from geotools.read.geojson_columns import read_geojson_columns
+from geotools.read.geojson_features import read_features
 from geotools.read.kml import read_kml
 from geotools.read.layer import RawLayer
 from geotools.read.parquet import read_parquet
@@ -62,8 +63,9 @@ def read_raw(
             fast = read_geojson_fast(data, absent=columns)
             if fast is not None:
                 return fast
-            # --- issue 20: a raw source file's named properties, without GDAL ---
-            fast = read_geojson_columns(data, columns)
+            # --- issue 20: a raw source file's named properties, without GDAL (feature by
+            # feature when the file is in the compact layout: only new features are parsed) ---
+            fast = read_features(data, columns) or read_geojson_columns(data, columns)
             if fast is not None:
                 return fast
             # --- end ---
