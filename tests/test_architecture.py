@@ -15,14 +15,16 @@ FORMATS = {
     "geotools.read.gdal",
     "geotools.read.geojson",
     "geotools.read.geojson_columns",
+    "geotools.read.geojson_features",
     "geotools.read.kml",
     "geotools.read.layer",
     "geotools.read.parquet",
     "geotools.read.raw",
     "geotools.read.zipped",
 }
-#: What a format reader may import from geotools.
-FORMAT_MAY_IMPORT = {"geotools.errors", "geotools.crs"} | FORMATS
+#: What a format reader may import from geotools (geotools.memo: an LRU map of bytes to
+#: results, no snapshot, period or region in it; the feature-by-feature reader keeps features).
+FORMAT_MAY_IMPORT = {"geotools.errors", "geotools.crs", "geotools.memo"} | FORMATS
 
 
 def _modules() -> dict[str, Path]:
