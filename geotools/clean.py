@@ -111,9 +111,9 @@ def clean_geometries(
 
 #: Per process (geotools.memo): a part's validity by its WKB; a class's dissolved geometry,
 #: and each of its clusters', by the union function and the parts' WKB, in order.
-_VALID: Memo[bool] = register(Memo(8192))
+_VALID: Memo[bool] = register(Memo(2048))
 _CLASSES: Memo[shapely.Geometry] = register(Memo(64))
-_CLUSTERS: Memo[shapely.Geometry] = register(Memo(2048))
+_CLUSTERS: Memo[shapely.Geometry] = register(Memo(1024))
 
 
 def _dissolve(

@@ -21,7 +21,7 @@ from geotools.memo import Memo, register
 #: beyond its bounding box, so that no new vertex of the clipped piece lies on the part.
 MARGIN_SHARE = 0.01
 
-_PIECES: Memo[list[shapely.Geometry]] = register(Memo(4096))
+_PIECES: Memo[list[shapely.Geometry]] = register(Memo(1024))
 
 
 def difference_plain(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
