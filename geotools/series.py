@@ -42,7 +42,7 @@ from geotools.snapshot import Change
 from geotools.sources.profile import control_statuses
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
 from geotools.table_rows import TableRows
-from geotools.transitions import make_transition_table, transition_rows
+from geotools.transitions import TransitionRows
 from geotools.workers import stop, worker_init
 
 if TYPE_CHECKING:  # issue 20: pandas only when a DataFrame is asked for (SeriesResult.table)
@@ -181,7 +181,7 @@ def series(
         results = pool.run(jobs, show_progress, ready)
     names = _names(spec, crs, use_cache)
     rows: list[dict[str, object]] = []
-    moved: list[tuple[object, ...]] = []
+    moved = TransitionRows()
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
     warned: set[dt.date] = set()
@@ -211,9 +211,9 @@ def series(
         if keep_changes:
             out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
         if transitions:
-            moved.extend(transition_rows(p, res.transitions, names or None))
+            moved.add(p, res.transitions, names or None)
     table = TableRows(rows)
-    moved_table = make_transition_table(moved) if transitions else None
+    moved_table = moved.frame() if transitions else None
     if region_filter and spec is not None:
         layer = region_layer(spec, crs.to_wkt(), use_cache)
         keep = select_codes(layer, list(region_filter)) | {TOTAL}

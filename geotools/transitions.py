@@ -128,42 +128,47 @@ def _rest(
     return TransitionResult(x, y, area, regions)
 
 
-def transition_rows(
-    period: Period, results: Sequence[TransitionResult], names: dict[str, str] | None
-) -> list[tuple[object, ...]]:
-    """Table rows of one period (tuples in TRANSITION_COLUMNS order): ``total`` for each
-    pair, and each region (+ outside)."""
-    rows: list[tuple[object, ...]] = []
-    head = (period.start, period.end, period.from_date, period.to_date)
-    for r in results:
-        rows.append(
-            (
-                *head,
-                TOTAL,
-                TOTAL_NAME,
-                r.from_status,
-                r.to_status,
-                r.area_m2 / M2_PER_KM2,
-                period.gap_days,
-            )
-        )
-        for code, name in (names or {}).items():
-            km2 = r.by_region.get(code, 0.0) / M2_PER_KM2
-            rows.append((*head, code, name, r.from_status, r.to_status, km2, period.gap_days))
-    return rows
+class TransitionRows:
+    """A run's transitions table, kept column by column (TRANSITION_COLUMNS): per period,
+    ``total`` for each pair of classes and each region (+ outside). A year of raw DeepState
+    days per oblast is 200,000 rows: made a period's column at a time, not a row at a time
+    (issue 20)."""
 
+    def __init__(self) -> None:
+        self.columns: dict[str, list[object]] = {c: [] for c in TRANSITION_COLUMNS}
 
-def make_transition_table(rows: Iterable[tuple[object, ...]]) -> pd.DataFrame:
-    """A transitions table with the documented columns, in period / region order (built
-    column by column from row tuples: a year of raw DeepState days per oblast is 200,000
-    rows; issue 20)."""
-    import pandas as pd
+    def add(
+        self, period: Period, results: Sequence[TransitionResult], names: dict[str, str] | None
+    ) -> None:
+        """The rows of one period's transitions."""
+        codes = [TOTAL, *(names or {})]
+        labels = [TOTAL_NAME, *(names or {}).values()]
+        n = len(results) * len(codes)
+        cols = self.columns
+        for name, value in (
+            ("period_start", period.start),
+            ("period_end", period.end),
+            ("from_date", period.from_date),
+            ("to_date", period.to_date),
+            ("gap_days", period.gap_days),
+        ):
+            cols[name].extend([value] * n)
+        cols["region"].extend(codes * len(results))
+        cols["region_name"].extend(labels * len(results))
+        for r in results:
+            cols["from_status"].extend([r.from_status] * len(codes))
+            cols["to_status"].extend([r.to_status] * len(codes))
+            got = r.by_region.get
+            cols["area_km2"].append(r.area_m2 / M2_PER_KM2)
+            cols["area_km2"].extend([got(code, 0.0) / M2_PER_KM2 for code in codes[1:]])
 
-    rows = list(rows)
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
-    columns = dict(zip(TRANSITION_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
-    frame = pd.DataFrame(columns)
-    frame["area_km2"] = frame["area_km2"].astype("float64")
-    frame["gap_days"] = frame["gap_days"].astype("int64")
-    return frame.reset_index(drop=True)
+    def frame(self) -> pd.DataFrame:
+        """The transitions table (a pandas DataFrame)."""
+        import pandas as pd
+
+        if not self.columns["region"]:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
+        frame = pd.DataFrame(self.columns)
+        frame["area_km2"] = frame["area_km2"].astype("float64")
+        frame["gap_days"] = frame["gap_days"].astype("int64")
+        return frame
