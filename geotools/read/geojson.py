@@ -221,6 +221,58 @@ def read_geojson_fast(data: bytes, absent: Sequence[str] = ()) -> RawLayer | Non
     return RawLayer(np.asarray(geoms, dtype=object), {}, crs, [], m_dropped=m_dropped)
 
 
+# --- issue 20 (flat-speed): every property of a plain polygon layer, without GDAL ---
+#: Text GDAL's GeoJSON reader may type as a date, a time or a date-time (then it is not text).
+_DATE_LIKE = re.compile(r"^\s*(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}:\d{2})")
+
+
+def read_geojson_properties(data: bytes) -> RawLayer | None:
+    """Polygons and every property of a plain FeatureCollection (a region layer such as
+    geoBoundaries'), as GDAL reads them: the same geometries (read_geojson_fast's) and the
+    same text values, in the properties' order of first appearance. Only when every geometry
+    is a 2-D Polygon or MultiPolygon, no feature has an ``id``, and every property value is
+    text GDAL keeps as text (or null); None for anything else, which GDAL reads."""
+    import gc
+
+    import orjson
+
+    fast = read_geojson_fast(data, ())  # the checks and the CRS of the fast path
+    if fast is None or fast.m_dropped:
+        return None
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        features = orjson.loads(data)["features"]
+        fields: dict[str, None] = {}
+        for feature in features:
+            if "id" in feature:  # GDAL may make a field of it
+                return None
+            fields.update(dict.fromkeys(feature.get("properties") or ()))
+        values: dict[str, list[Any]] = {f: [] for f in fields}
+        for feature in features:
+            props = feature.get("properties") or {}
+            for name, column in values.items():
+                value = props.get(name)
+                if value is not None and (not isinstance(value, str) or _DATE_LIKE.match(value)):
+                    return None  # GDAL's field typing decides what it becomes
+                column.append(value)
+    except Exception:  # any surprise: GDAL reads (and words) it
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+    if len({f.lower() for f in fields}) < len(fields) or len(features) != len(fast.geometries):
+        return None  # names GDAL may merge
+    attrs = {}
+    for name, column in values.items():
+        attrs[name] = np.empty(len(column), dtype=object)
+        attrs[name][:] = column
+    return RawLayer(fast.geometries, attrs, fast.crs, list(fields))
+
+
+# --- end ---
+
+
 def drop_m(data: bytes) -> tuple[bytes, int]:
     """Cut 4-member positions (XYZM) to XYZ; returns the new text and how many features had M."""
     import json
