@@ -77,9 +77,13 @@ class _Segments:
         pos = np.minimum(np.searchsorted(self.sorted, other.sorted), len(self.rows) - 1)
         match = self.order[pos]
         mine = other.order
-        found[mine] = (self.sorted[pos] == other.sorted) & (
-            self.rows[match] == other.rows[mine]
-        ).all(axis=1)
+        # issue 20 (flat-speed): the four coordinates compared a column at a time (the same
+        # test as ``(a == b).all(axis=1)``, four times faster on an n×4 array)
+        a, b = self.rows[match], other.rows[mine]
+        same = self.sorted[pos] == other.sorted
+        for k in range(4):
+            same &= a[:, k] == b[:, k]
+        found[mine] = same
         return found
 
 
