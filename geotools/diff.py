@@ -11,6 +11,10 @@ from geotools.clean import polygonal
 from geotools.errors import UsageError
 from geotools.snapshot import Change, Snapshot
 
+#: issue 20 (flat-speed): the empty result, made once (each ``shapely.MultiPolygon()`` goes
+#: through GEOS's WKT reader, ~20 µs, several times a pair); geometries are immutable.
+_EMPTY = shapely.MultiPolygon()
+
 
 def diff_geometries(
     before: shapely.Geometry, after: shapely.Geometry
@@ -20,8 +24,7 @@ def diff_geometries(
     This is the plain reference overlay; faster engines are tested against it.
     """
     if before.equals_exact(after, tolerance=0.0):
-        empty = shapely.MultiPolygon()
-        return empty, empty
+        return _EMPTY, _EMPTY
     gained = polygonal(shapely.difference(after, before))
     lost = polygonal(shapely.difference(before, after))
     return gained, lost
@@ -227,9 +230,8 @@ def diff_geometries_fast(
     windows = change_windows(before, after, segments)
     if windows is None:
         return diff_geometries(before, after)
-    empty = shapely.MultiPolygon()
     if shapely.is_empty(windows):
-        return empty, empty
+        return _EMPTY, _EMPTY
     # One overlay per window: each then only nodes the edges inside its own rectangle.
     boxes = shapely.get_parts(windows)
     a, b = _clip(before, boxes), _clip(after, boxes)
@@ -263,8 +265,11 @@ def _exact_clip(geom: shapely.Geometry, box: shapely.Geometry) -> shapely.Geomet
 
 def _assemble(pieces: np.ndarray) -> shapely.Geometry:
     """Polygons of per-window results; the windows are apart, so their parts never touch."""
+    # issue 20 (flat-speed): an empty piece has no parts (polygonal made a new empty
+    # MultiPolygon of each, through GEOS's WKT reader)
+    pieces = pieces[~shapely.is_empty(pieces)]
     parts = [p for piece in pieces for p in shapely.get_parts(polygonal(piece))]
-    return shapely.multipolygons(parts) if parts else shapely.MultiPolygon()
+    return shapely.multipolygons(parts) if parts else _EMPTY
 
 
 def diff_snapshots(
@@ -292,7 +297,7 @@ def diff_snapshots(
             "read them together (read_snapshots) or pass the same crs"
         )
     changes = []
-    empty = shapely.MultiPolygon()
+    empty = _EMPTY
     if segments is not None:
         segments.retain([*before.geometries.values(), *after.geometries.values()])
     for status in sorted(set(before.geometries) | set(after.geometries)):

@@ -139,3 +139,53 @@ def test_cached_layer_keeps_its_union_and_old_entries_still_read(
     old = spec.build(LAEA)
     assert shapely.to_wkb(old.union) == shapely.to_wkb(built.union)
     assert old.allocate(built.geometries[3]) == built.allocate(built.geometries[3])
+
+
+def test_a_repeated_map_is_projected_once_and_is_the_same(deepstate_daily):
+    # Two days with the same map (a pair with no change) and the day after: the repeat gets
+    # the first day's projected geometry itself, the next day a projection of its own, and
+    # each equals the plain projection bit for bit.
+    import geotools.read.repeats as repeats
+    from geotools.crs import WGS84, project
+    from geotools.read.geojson import read_geojson_fast
+
+    files = sorted(deepstate_daily.glob("*.geojson.gz"))
+    raws = [read_geojson_fast(cache_free_bytes(f)) for f in files[:40]]
+    geoms = [r.geometries[0] for r in raws if r is not None]
+    same = next(
+        i for i in range(len(geoms) - 2) if shapely.to_wkb(geoms[i]) == shapely.to_wkb(geoms[i + 1])
+    )
+    a, b, c = geoms[same], geoms[same + 1], geoms[same + 2]
+    assert a is not b and shapely.to_wkb(b) != shapely.to_wkb(c)
+    pa = repeats.project_valid({"occupied": a}, WGS84, LAEA)
+    pb = repeats.project_valid({"occupied": b}, WGS84, LAEA)
+    pc = repeats.project_valid({"occupied": c}, WGS84, LAEA)
+    assert pa is not None and pb is not None and pc is not None
+    assert pb["occupied"] is pa["occupied"]  # the repeat: projected once
+    assert pc["occupied"] is not pb["occupied"]
+    for g, p in ((a, pa), (b, pb), (c, pc)):
+        assert shapely.to_wkb(p["occupied"]) == shapely.to_wkb(project(g, WGS84, LAEA))
+    # another status name, another CRS: nothing is taken from the previous call
+    other = repeats.project_valid({"contested": c}, WGS84, LAEA)
+    assert other is not None and other["contested"] is not pc["occupied"]
+
+
+def test_a_repeat_differing_only_in_the_sign_of_a_zero_is_projected_again():
+    import geotools.read.repeats as repeats
+    from geotools.crs import WGS84
+
+    plus = shapely.Polygon([(0.0, 50.0), (1.0, 50.0), (1.0, 51.0), (0.0, 50.0)])
+    minus = shapely.Polygon([(-0.0, 50.0), (1.0, 50.0), (1.0, 51.0), (-0.0, 50.0)])
+    assert shapely.equals_exact(plus, minus, tolerance=0.0)
+    first = repeats.project_valid({"s": plus}, WGS84, LAEA)
+    second = repeats.project_valid({"s": minus}, WGS84, LAEA)
+    assert first is not None and second is not None and second["s"] is not first["s"]
+
+
+def test_an_invalid_repeat_is_never_taken_for_valid():
+    import geotools.read.repeats as repeats
+    from geotools.crs import WGS84
+
+    bowtie = shapely.Polygon([(30, 48), (31, 49), (31, 48), (30, 49), (30, 48)])
+    assert repeats.project_valid({"s": bowtie}, WGS84, LAEA) is None
+    assert repeats.project_valid({"s": bowtie}, WGS84, LAEA) is None  # not remembered
