@@ -43,11 +43,18 @@ def boundary_segments(geom: shapely.Geometry) -> np.ndarray:
     rings = shapely.get_rings(shapely.get_parts(geom))
     coords, idx = shapely.get_coordinates(rings, return_index=True)
     same = idx[1:] == idx[:-1]
-    a, b = coords[:-1][same], coords[1:][same]
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    lo = np.where(swap[:, None], b, a)
-    hi = np.where(swap[:, None], a, b)
-    return np.ascontiguousarray(np.hstack([lo, hi]))
+    # --- issue 20 (flat-speed): a column at a time (the same rows; numpy's broadcast
+    # ``where`` over n×2 arrays and the stacking were most of the time) ---
+    x, y = coords[:, 0], coords[:, 1]
+    x0, y0, x1, y1 = x[:-1][same], y[:-1][same], x[1:][same], y[1:][same]
+    swap = (x0 > x1) | ((x0 == x1) & (y0 > y1))
+    out = np.empty((len(x0), 4))
+    out[:, 0] = np.where(swap, x1, x0)
+    out[:, 1] = np.where(swap, y1, y0)
+    out[:, 2] = np.where(swap, x0, x1)
+    out[:, 3] = np.where(swap, y0, y1)
+    return out
+    # --- end ---
 
 
 def _hash(segments: np.ndarray) -> np.ndarray:
