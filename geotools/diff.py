@@ -237,8 +237,9 @@ def diff_geometries_fast(
     windows = change_windows(before, after, segments)
     if windows is None:
         return diff_geometries(before, after)
+    empty = shapely.MultiPolygon()
     if shapely.is_empty(windows):
-        return _EMPTY, _EMPTY
+        return empty, empty
     # One overlay per window: each then only nodes the edges inside its own rectangle.
     boxes = shapely.get_parts(windows)
     a, b = _clip(before, boxes), _clip(after, boxes)
@@ -304,7 +305,7 @@ def diff_snapshots(
             "read them together (read_snapshots) or pass the same crs"
         )
     changes = []
-    empty = _EMPTY
+    empty = shapely.MultiPolygon()
     if segments is not None:
         segments.retain([*before.geometries.values(), *after.geometries.values()])
     for status in sorted(set(before.geometries) | set(after.geometries)):
