@@ -279,27 +279,17 @@ def _write_entry(*parts: str, data: bytes) -> None:
             )
 
 
-# --- issue 20 (flat-speed): 16 folders a kind, not 256: a cold run of the archive made 512
-# folders, each a costly system call on a fresh cache (0.3-0.8 ms here), for ~1,500 entries ---
-def _fan(key: str) -> str:
-    """The folder of an entry within its kind (the key's first hexadecimal digit)."""
-    return key[:1]
-
-
-# --- end ---
-
-
 def store_parsed(key: str, meta: dict[str, Any], geometries: dict[str, bytes]) -> None:
     """Write a parsed snapshot (JSON header line + WKB blobs); atomic, content-addressed."""
     names = sorted(geometries)
     header = dict(meta, statuses=names, sizes=[len(geometries[n]) for n in names])
     blob = json.dumps(header).encode() + b"\n" + b"".join(geometries[n] for n in names)
-    _write_entry("snapshots", _fan(key), f"{key}.snap", data=blob)
+    _write_entry("snapshots", key[:2], f"{key}.snap", data=blob)
 
 
 def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
     """A parsed snapshot from the cache, or None (absent or unreadable: then re-parse)."""
-    path = cache_dir() / "snapshots" / _fan(key) / f"{key}.snap"
+    path = cache_dir() / "snapshots" / key[:2] / f"{key}.snap"
     data = _read_entry(path)
     if data is None:
         return None
@@ -320,18 +310,18 @@ def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
 
 def parsed_exists(key: str) -> bool:
     """Whether a parsed entry exists (the file was read and checked before)."""
-    return (cache_dir() / "snapshots" / _fan(key) / f"{key}.snap").exists()
+    return (cache_dir() / "snapshots" / key[:2] / f"{key}.snap").exists()
 
 
 def store_json(kind: str, key: str, value: Any) -> None:
     """A small JSON cache entry (atomic, content-addressed)."""
     data = json.dumps(value, separators=(",", ":")).encode()
-    _write_entry(kind, _fan(key), f"{key}.json", data=data)
+    _write_entry(kind, key[:2], f"{key}.json", data=data)
 
 
 def load_json(kind: str, key: str) -> Any | None:
     """A JSON cache entry, or None when absent or unreadable."""
-    data = _read_entry(cache_dir() / kind / _fan(key) / f"{key}.json")
+    data = _read_entry(cache_dir() / kind / key[:2] / f"{key}.json")
     if data is None:
         return None
     try:
