@@ -11,6 +11,10 @@ from geotools.clean import polygonal
 from geotools.errors import UsageError
 from geotools.snapshot import Change, Snapshot
 
+#: issue 20 (flat-speed): the empty result, made once (each ``shapely.MultiPolygon()`` goes
+#: through GEOS's WKT reader, ~20 µs, several times a pair); geometries are immutable.
+_EMPTY = shapely.MultiPolygon()
+
 
 def diff_geometries(
     before: shapely.Geometry, after: shapely.Geometry
@@ -20,8 +24,7 @@ def diff_geometries(
     This is the plain reference overlay; faster engines are tested against it.
     """
     if before.equals_exact(after, tolerance=0.0):
-        empty = shapely.MultiPolygon()
-        return empty, empty
+        return _EMPTY, _EMPTY
     gained = polygonal(shapely.difference(after, before))
     lost = polygonal(shapely.difference(before, after))
     return gained, lost
@@ -40,11 +43,18 @@ def boundary_segments(geom: shapely.Geometry) -> np.ndarray:
     rings = shapely.get_rings(shapely.get_parts(geom))
     coords, idx = shapely.get_coordinates(rings, return_index=True)
     same = idx[1:] == idx[:-1]
-    a, b = coords[:-1][same], coords[1:][same]
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    lo = np.where(swap[:, None], b, a)
-    hi = np.where(swap[:, None], a, b)
-    return np.ascontiguousarray(np.hstack([lo, hi]))
+    # --- issue 20 (flat-speed): a column at a time (the same rows; numpy's broadcast
+    # ``where`` over n×2 arrays and the stacking were most of the time) ---
+    x, y = coords[:, 0], coords[:, 1]
+    x0, y0, x1, y1 = x[:-1][same], y[:-1][same], x[1:][same], y[1:][same]
+    swap = (x0 > x1) | ((x0 == x1) & (y0 > y1))
+    out = np.empty((len(x0), 4))
+    out[:, 0] = np.where(swap, x1, x0)
+    out[:, 1] = np.where(swap, y1, y0)
+    out[:, 2] = np.where(swap, x0, x1)
+    out[:, 3] = np.where(swap, y0, y1)
+    return out
+    # --- end ---
 
 
 def _hash(segments: np.ndarray) -> np.ndarray:
@@ -77,9 +87,13 @@ class _Segments:
         pos = np.minimum(np.searchsorted(self.sorted, other.sorted), len(self.rows) - 1)
         match = self.order[pos]
         mine = other.order
-        found[mine] = (self.sorted[pos] == other.sorted) & (
-            self.rows[match] == other.rows[mine]
-        ).all(axis=1)
+        # issue 20 (flat-speed): the four coordinates compared a column at a time (the same
+        # test as ``(a == b).all(axis=1)``, four times faster on an n×4 array)
+        a, b = self.rows[match], other.rows[mine]
+        same = self.sorted[pos] == other.sorted
+        for k in range(4):
+            same &= a[:, k] == b[:, k]
+        found[mine] = same
         return found
 
 
@@ -261,8 +275,11 @@ def _exact_clip(geom: shapely.Geometry, box: shapely.Geometry) -> shapely.Geomet
 
 def _assemble(pieces: np.ndarray) -> shapely.Geometry:
     """Polygons of per-window results; the windows are apart, so their parts never touch."""
+    # issue 20 (flat-speed): an empty piece has no parts (polygonal made a new empty
+    # MultiPolygon of each, through GEOS's WKT reader)
+    pieces = pieces[~shapely.is_empty(pieces)]
     parts = [p for piece in pieces for p in shapely.get_parts(polygonal(piece))]
-    return shapely.multipolygons(parts) if parts else shapely.MultiPolygon()
+    return shapely.multipolygons(parts) if parts else _EMPTY
 
 
 def diff_snapshots(

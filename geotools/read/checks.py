@@ -17,12 +17,16 @@ def check_coordinates(path: Path, geoms: np.ndarray, crs: CRS) -> None:
     if len(present) == 0:
         return
     coords = shapely.get_coordinates(present)
-    if len(coords) and not np.isfinite(coords).all():
-        raise DataError("has NaN or infinite coordinates; repair or re-export the file", path)
     if len(coords) == 0:
         return
-    minx, miny = coords.min(axis=0)
-    maxx, maxy = coords.max(axis=0)
+    # --- issue 20 (flat-speed): a column at a time (numpy's reduction along the first axis
+    # of an n×2 array took 75 µs, a column's 2 µs); a NaN or an infinity anywhere shows in
+    # the least or the greatest value (NaN propagates), so they are all that is checked ---
+    xs, ys = coords[:, 0], coords[:, 1]
+    minx, miny, maxx, maxy = xs.min(), ys.min(), xs.max(), ys.max()
+    if not np.isfinite([minx, miny, maxx, maxy]).all():
+        raise DataError("has NaN or infinite coordinates; repair or re-export the file", path)
+    # --- end ---
     if crs.is_projected and max(abs(minx), abs(miny), abs(maxx), abs(maxy)) <= 180:
         raise DataError(
             f"coordinates ({minx:.6g}, {miny:.6g}) … ({maxx:.6g}, {maxy:.6g}) look like lon/lat "

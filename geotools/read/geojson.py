@@ -157,16 +157,10 @@ def _ragged(features: list[Any]) -> np.ndarray | None:
     return out
 
 
-def read_geojson_fast(data: bytes, absent: Sequence[str] = ()) -> RawLayer | None:
-    """GEOS's own GeoJSON reader on a file's (gunzipped) bytes (about twice as fast as GDAL
-    here).
-
-    Only for plain lon/lat FeatureCollections when no property is needed; anything unusual
-    (another CRS, unreadable bytes, null geometries) returns None and GDAL reads the file.
-    ``absent``: properties asked for that may be missing (``read_raw``'s ``missing_ok``):
-    the polygons' reader alone, and only when no feature has any of them; they are read as
-    all None, as GDAL reads them (source detection of a flattened file, issue 20).
-    """
+def _plain_crs(data: bytes) -> CRS | None:
+    """The CRS of a plain FeatureCollection the fast readers take (WGS84 unless a legacy
+    ``crs`` member names another); None when GDAL should read the file (not a
+    FeatureCollection, ESRI JSON, a null geometry, an unreadable ``crs``)."""
     head = data[:4096]
     if (
         b'"FeatureCollection"' not in head
@@ -188,6 +182,22 @@ def read_geojson_fast(data: bytes, absent: Sequence[str] = ()) -> RawLayer | Non
                 return None
             epsg = crs.to_epsg()
             crs = CRS.from_epsg(epsg) if epsg else crs
+    return crs
+
+
+def read_geojson_fast(data: bytes, absent: Sequence[str] = ()) -> RawLayer | None:
+    """GEOS's own GeoJSON reader on a file's (gunzipped) bytes (about twice as fast as GDAL
+    here).
+
+    Only for plain lon/lat FeatureCollections when no property is needed; anything unusual
+    (another CRS, unreadable bytes, null geometries) returns None and GDAL reads the file.
+    ``absent``: properties asked for that may be missing (``read_raw``'s ``missing_ok``):
+    the polygons' reader alone, and only when no feature has any of them; they are read as
+    all None, as GDAL reads them (source detection of a flattened file, issue 20).
+    """
+    crs = _plain_crs(data)
+    if crs is None:
+        return None
     # --- properties asked for, none present (issue 20) ---
     if absent:  # a quick look first: the features perhaps have them (a raw file's name, fill)
         at = data.find(b'"features"')  # the collection's own name and crs come before
@@ -219,6 +229,61 @@ def read_geojson_fast(data: bytes, absent: Sequence[str] = ()) -> RawLayer | Non
         else [collection]
     )
     return RawLayer(np.asarray(geoms, dtype=object), {}, crs, [], m_dropped=m_dropped)
+
+
+# --- issue 20 (flat-speed): every property of a plain polygon layer, without GDAL ---
+#: Text GDAL's GeoJSON reader may type as a date, a time or a date-time (then it is not text).
+_DATE_LIKE = re.compile(r"^\s*(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}:\d{2})")
+
+
+def read_geojson_properties(data: bytes) -> RawLayer | None:
+    """Polygons and every property of a plain FeatureCollection (a region layer such as
+    geoBoundaries'), as GDAL reads them: the same geometries (read_geojson_fast's) and the
+    same text values, in the properties' order of first appearance. Only when every geometry
+    is a 2-D Polygon or MultiPolygon, no feature has an ``id``, and every property value is
+    text GDAL keeps as text (or null); None for anything else, which GDAL reads."""
+    import gc
+
+    import orjson
+
+    crs = _plain_crs(data)  # the fast path's checks and CRS
+    if crs is None:
+        return None
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        features = orjson.loads(data)["features"]
+        geoms = _ragged(features)  # read_geojson_fast's polygons
+        if geoms is None:
+            return None
+        fields: dict[str, None] = {}
+        for feature in features:
+            if "id" in feature:  # GDAL may make a field of it
+                return None
+            fields.update(dict.fromkeys(feature.get("properties") or ()))
+        values: dict[str, list[Any]] = {f: [] for f in fields}
+        for feature in features:
+            props = feature.get("properties") or {}
+            for name, column in values.items():
+                value = props.get(name)
+                if value is not None and (not isinstance(value, str) or _DATE_LIKE.match(value)):
+                    return None  # GDAL's field typing decides what it becomes
+                column.append(value)
+    except Exception:  # any surprise: GDAL reads (and words) it
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+    if len({f.lower() for f in fields}) < len(fields):
+        return None  # names GDAL may merge
+    attrs = {}
+    for name, column in values.items():
+        attrs[name] = np.empty(len(column), dtype=object)
+        attrs[name][:] = column
+    return RawLayer(geoms, attrs, crs, list(fields))
+
+
+# --- end ---
 
 
 def drop_m(data: bytes) -> tuple[bytes, int]:

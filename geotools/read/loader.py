@@ -32,6 +32,7 @@ from geotools.read.options import ReadOptions, as_options
 from geotools.read.raw import read_raw
 from geotools.read.ref import SnapshotRef
 from geotools.read.refs import resolve_refs
+from geotools.read.repeats import project_valid
 from geotools.read.sniff import check_plain, settle
 from geotools.snapshot import ClassReport, RepairReport, Snapshot
 from geotools.sources.profile import Profile, classify
@@ -304,9 +305,11 @@ def _project_clean(
     if crs is None:
         crs = _default_crs(src, extent)
     m2_per_unit = require_equal_area(crs, extent, force=force_crs)
-    projected = {name: project(g, src, crs) for name, g in pre.items()}
-    if not bool(shapely.is_valid(np.asarray(list(projected.values()), dtype=object)).all()):
+    # --- issue 20 (flat-speed): a geometry repeated from the previous file, projected once ---
+    projected = project_valid(pre, src, crs)
+    if projected is None:
         return None
+    # --- end ---
     report = RepairReport(
         features=len(geoms), polygon_parts=int(shapely.get_num_geometries(geoms).sum())
     )

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from geotools.read.files import is_geojson, is_kml, is_parquet, is_zip, read_bytes
 from geotools.read.gdal import gdal_fields, read_gdal
-from geotools.read.geojson import geojson_wrapper, read_feature_list, read_geojson_fast
+from geotools.read.geojson import (
+    geojson_wrapper,
+    read_feature_list,
+    read_geojson_fast,
+    read_geojson_properties,
+)
 from geotools.read.geojson_columns import read_geojson_columns
 from geotools.read.geojson_features import read_features
 from geotools.read.kml import read_kml
@@ -42,6 +47,13 @@ def read_raw(
         elif layer is None and is_zip(path):
             return read_zip(path, None, missing_ok=False)
         else:
+            # --- issue 20 (flat-speed): a plain GeoJSON polygon layer without GDAL ---
+            if layer is None and is_geojson(path):
+                data = read_bytes(path)
+                plain = read_geojson_properties(data) if data is not None else None
+                if plain is not None and geojson_wrapper(path, data) is None:
+                    return plain
+            # --- end ---
             return read_gdal(path, layer, None, missing_ok=False)
     columns = list(columns)
     if is_parquet(path):
