@@ -235,11 +235,11 @@ def diff_geometries_fast(
     if shapely.is_empty(before) or shapely.is_empty(after):
         return diff_geometries(before, after)
     if shapely.equals_identical(before, after):  # issue 20: a class the day left alone
-        return shapely.MultiPolygon(), shapely.MultiPolygon()
+        return _EMPTY, _EMPTY
     windows = change_windows(before, after, segments)
     if windows is None:
         return diff_geometries(before, after)
-    empty = shapely.MultiPolygon()
+    empty = _EMPTY
     if shapely.is_empty(windows):
         return empty, empty
     # One overlay per window: each then only nodes the edges inside its own rectangle.
@@ -310,7 +310,7 @@ def diff_snapshots(
             "read them together (read_snapshots) or pass the same crs"
         )
     changes: list[Change] = []
-    empty = shapely.MultiPolygon()
+    empty = _EMPTY
     if segments is not None:
         segments.retain([*before.geometries.values(), *after.geometries.values()])
     statuses = sorted(set(before.geometries) | set(after.geometries))
@@ -353,7 +353,7 @@ def _member_change(
     20); None when it must be measured."""
     if not members:
         return None
-    empty = shapely.MultiPolygon()
+    empty = _EMPTY
     moved = [
         m
         for m in members
