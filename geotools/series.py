@@ -60,7 +60,7 @@ class SeriesResult:
     rows: TableRows  # the Table's rows; ``table`` is made from them on first use
     changes: list[tuple[Period, list[Change]]] = field(default_factory=list)
     crs: CRS | None = None
-    transitions: pd.DataFrame | None = None  # with transitions=True (see geotools.transitions)
+    moved: TransitionRows | None = None  # with transitions=True: ``transitions`` is made of it
     snapshots: int = 0
     snapshots_read: int = 0
     seconds: float = 0.0
@@ -75,6 +75,12 @@ class SeriesResult:
         """The Table (a pandas DataFrame, made on first use: the command line writes its CSV
         from ``rows`` without importing pandas)."""
         return self.rows.frame()
+
+    @cached_property
+    def transitions(self) -> pd.DataFrame | None:
+        """The km² that went from one class to another (with ``transitions=True``, else None;
+        see geotools.transitions), a DataFrame made on first use like ``table``."""
+        return None if self.moved is None else self.moved.frame()
 
 
 def summarize(changes: Sequence[tuple[Period, Sequence[Change]]]) -> pd.DataFrame:
@@ -213,13 +219,11 @@ def series(
         if transitions:
             moved.add(p, res.transitions, names or None)
     table = TableRows(rows)
-    moved_table = moved.frame() if transitions else None
     if region_filter and spec is not None:
         layer = region_layer(spec, crs.to_wkt(), use_cache)
         keep = select_codes(layer, list(region_filter)) | {TOTAL}
         table = table.only_regions(keep)
-        if moved_table is not None:
-            moved_table = moved_table[moved_table["region"].isin(keep)].reset_index(drop=True)
+        moved.only_regions(keep)
     seconds = time.perf_counter() - began
     reads = len(dates)  # every file is read (and checked), in some chunk
     log.info("series: %d snapshots read, %d periods in %.2f s", reads, len(periods), seconds)
@@ -233,7 +237,7 @@ def series(
         rows=table,
         changes=out,
         crs=crs,
-        transitions=moved_table,
+        moved=moved if transitions else None,
         snapshots=len(dates),
         snapshots_read=reads,
         seconds=seconds,

@@ -136,6 +136,11 @@ class TransitionRows:
 
     def __init__(self) -> None:
         self.columns: dict[str, list[object]] = {c: [] for c in TRANSITION_COLUMNS}
+        self.keep: set[str] | None = None  # only these regions (and ``total``), when set
+
+    def only_regions(self, keep: set[str]) -> None:
+        """Keep only the rows of these regions (codes; include ``total``) in the frame."""
+        self.keep = set(keep)
 
     def add(
         self, period: Period, results: Sequence[TransitionResult], names: dict[str, str] | None
@@ -171,4 +176,6 @@ class TransitionRows:
         frame = pd.DataFrame(self.columns)
         frame["area_km2"] = frame["area_km2"].astype("float64")
         frame["gap_days"] = frame["gap_days"].astype("int64")
+        if self.keep is not None:
+            frame = frame[frame["region"].isin(self.keep)].reset_index(drop=True)
         return frame

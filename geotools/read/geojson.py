@@ -195,14 +195,15 @@ def read_geojson_fast(data: bytes, absent: Sequence[str] = ()) -> RawLayer | Non
     the polygons' reader alone, and only when no feature has any of them; they are read as
     all None, as GDAL reads them (source detection of a flattened file, issue 20).
     """
-    crs = _plain_crs(data)
-    if crs is None:
-        return None
     # --- properties asked for, none present (issue 20) ---
-    if absent:  # a quick look first: the features perhaps have them (a raw file's name, fill)
+    if absent:  # a quick look first: the features perhaps have them (a raw file's name, fill;
+        # looked for before the whole-file scans of _plain_crs: a raw file stops here)
         at = data.find(b'"features"')  # the collection's own name and crs come before
         if at < 0 or any(data.find(b'"' + c.encode() + b'"', at) >= 0 for c in absent):
             return None  # GDAL reads them
+    crs = _plain_crs(data)
+    if crs is None:
+        return None
     plain = parse_polygons(data)
     if absent:
         if plain is None or set(absent) & set(plain[1]):
