@@ -179,15 +179,20 @@ def test_clean_geometries_memo_and_clusters_equal_one_union(parts) -> None:
 
 
 def test_memo_keeps_at_most_its_size() -> None:
-    """The least recently used entry goes first; a hit renews an entry."""
-    m: memo.Memo[int] = memo.Memo(2)
+    """Two generations of size / 2: what is asked for again survives a turn, what is not is
+    forgotten after two; never more than ``size`` entries; a hit is not computed again."""
+    m: memo.Memo[int] = memo.Memo(4)
     assert m.get("a", len, "x") == 1
-    assert m.get("b", len, "yy") == 2
-    assert m.get("a", len, "ignored") == 1  # a hit: not recomputed, renewed
-    assert m.get("c", len, "zzz") == 3  # b, the least recently used, goes
-    assert len(m) == 2
-    assert m.get("b", len, "bbbb") == 4  # recomputed
-    assert (m.hits, m.misses) == (1, 4)
+    assert m.get("b", len, "yy") == 2  # the newer generation is full: it becomes the older
+    assert m.get("a", len, "ignored") == 1  # a hit in the older: moved to the newer
+    assert m.get("c", len, "zzz") == 3  # full again: a and c older, b forgotten
+    assert len(m) <= 4
+    assert m.get("a", len, "ignored") == 1
+    assert m.get("b", len, "bbbb") == 4  # computed again
+    assert (m.hits, m.misses) == (2, 4)
+    for k in range(100):
+        m.get(k, int, str(k))
+        assert len(m) <= 4
 
 
 def test_feature_decisions_follow_the_file_when_rules_read_it(tmp_path) -> None:
