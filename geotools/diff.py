@@ -309,16 +309,14 @@ def diff_snapshots(
             f"snapshots {before.source} and {after.source} are in different CRSs; "
             "read them together (read_snapshots) or pass the same crs"
         )
-    changes: list[Change] = []
-    empty = _EMPTY
     if segments is not None:
         segments.retain([*before.geometries.values(), *after.geometries.values()])
     statuses = sorted(set(before.geometries) | set(after.geometries))
     unions = {u: m for u, m in (unions or {}).items() if u in statuses}
     done: dict[str, Change] = {}
     for status in [s for s in statuses if s not in unions] + list(unions):
-        g0 = before.geometries.get(status, empty)
-        g1 = after.geometries.get(status, empty)
+        g0 = before.geometries.get(status, _EMPTY)
+        g1 = after.geometries.get(status, _EMPTY)
         unit = before.m2_per_unit
         same = _member_change(unions.get(status, ()), before, after, done)
         if same is not None:
@@ -341,8 +339,7 @@ def diff_snapshots(
             gained_m2=gained_m2,
             lost_m2=lost_m2,
         )
-    changes.extend(done[s] for s in statuses)
-    return changes
+    return [done[s] for s in statuses]
 
 
 def _member_change(
@@ -353,16 +350,15 @@ def _member_change(
     20); None when it must be measured."""
     if not members:
         return None
-    empty = _EMPTY
     moved = [
         m
         for m in members
         if not shapely.equals_identical(
-            before.geometries.get(m, empty), after.geometries.get(m, empty)
+            before.geometries.get(m, _EMPTY), after.geometries.get(m, _EMPTY)
         )
     ]
     if not moved:
-        return empty, empty, 0.0, 0.0
+        return _EMPTY, _EMPTY, 0.0, 0.0
     if len(moved) == 1 and moved[0] in done:
         c = done[moved[0]]
         return c.gained, c.lost, c.gained_m2, c.lost_m2

@@ -282,6 +282,7 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
     if job.regions is not None and todo:
         layer = region_layer(job.regions, job.crs_wkt, job.use_cache)
     segments = SegmentCache()  # this chunk's: each snapshot's segments computed once
+    unions = disjoint_unions(job.options)
     for i in todo:
         p = job.periods[i]
         before = loaded[p.from_date]
@@ -293,7 +294,7 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
             stocks_from=job.stocks_at_start and i == 0,
             classes=transition_classes(job.options, before) if job.transitions else None,
             segments=segments,
-            unions=disjoint_unions(job.options),
+            unions=unions,
         )
         if use_cache:
             cache.store_json("pairs", keys[i], _record(res))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from geotools.clean import polygonal
 from geotools.memo import Memo, register
 
 #: The clipping rectangle reaches this share of the part's size (and at least 1 CRS unit)
@@ -26,8 +27,6 @@ _PIECES: Memo[list[shapely.Geometry]] = register(Memo(1024))
 
 def difference_plain(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
     """The reference: ``a − b`` in one GEOS overlay, as a (Multi)Polygon."""
-    from geotools.clean import polygonal
-
     return polygonal(shapely.difference(a, b))
 
 
@@ -73,10 +72,8 @@ def _clip(b: shapely.Geometry, part: shapely.Geometry) -> shapely.Geometry:
 
 
 def _minus(part: shapely.Geometry, piece: shapely.Geometry) -> list[shapely.Geometry]:
-    return _polygons(shapely.difference(part, piece))
-
-
-def _polygons(geom: shapely.Geometry) -> list[shapely.Geometry]:
-    """The polygons of an overlay's result (lines and points of a collapse left out)."""
-    found = shapely.get_parts(geom)
-    return [p for p in found if shapely.get_type_id(p) == 3 and not shapely.is_empty(p)]
+    """The polygons of ``part − piece``."""
+    found: list[shapely.Geometry] = shapely.get_parts(
+        polygonal(shapely.difference(part, piece))
+    ).tolist()
+    return found
