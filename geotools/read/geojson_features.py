@@ -38,7 +38,7 @@ class _Feature:
     geometry: shapely.Geometry
     values: tuple[str | None, ...]  # the named properties, in the caller's order
     fields: tuple[str, ...]  # every property the feature has, in its order
-    dims: frozenset[int]  # how many numbers its positions have (2, 3)
+    dims: int  # how many numbers its positions have (2, 3; 0: none, an empty collection)
 
 
 #: A feature by (the named properties, its bytes): two days of a raw DeepState file.
@@ -66,7 +66,7 @@ def read_features(data: bytes, columns: Sequence[str]) -> RawLayer | None:
                 return None
             _FEATURES.put(key, feature)
         found.append(feature)
-    if len(frozenset().union(*(f.dims for f in found))) > 1:
+    if len({f.dims for f in found} - {0}) > 1:
         return None  # 2-D and 3-D positions mixed: the whole-file reader leaves it to GDAL
     geoms = np.empty(len(found), dtype=object)
     geoms[:] = [f.geometry for f in found]
@@ -101,26 +101,10 @@ def _parse(text: bytes, names: tuple[str, ...]) -> _Feature | None:
         values = tuple(props.get(c) for c in names)
         if any(v is not None and not isinstance(v, str) for v in values):
             return None
-        dims = frozenset(len(p) for p in _positions(geometry))
+        # one per feature (the builder refuses a mix within one)
+        dims = 0 if shapely.is_empty(geom) else int(shapely.get_coordinate_dimension(geom))
     except (_UnknownError, KeyError, TypeError, ValueError, AttributeError, IndexError):
         return None
     except Exception:  # any other surprise (e.g. GEOS refusing a ring): the other readers
         return None
     return _Feature(geom, values, tuple(props), dims)
-
-
-def _positions(geometry: dict[str, Any]) -> list[list[float]]:
-    """Every position of a GeoJSON geometry (collections included)."""
-    kind = geometry["type"]
-    coords: Any = geometry.get("coordinates")
-    if kind == "Point":
-        return [coords]
-    if kind in ("LineString", "MultiPoint"):
-        return list(coords)
-    if kind in ("Polygon", "MultiLineString"):
-        return [p for ring in coords for p in ring]
-    if kind == "MultiPolygon":
-        return [p for poly in coords for ring in poly for p in ring]
-    if kind == "GeometryCollection":
-        return [p for member in geometry["geometries"] for p in _positions(member)]
-    raise _UnknownError(kind)
