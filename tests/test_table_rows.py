@@ -132,6 +132,14 @@ print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]
 """
 
 
+def _probe(args: list[str]) -> tuple[dict, str]:
+    """The command line run under PROBE in a new process: its report and its stderr."""
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    return json.loads(run.stdout.strip().splitlines()[-1]), run.stderr
+
+
 def test_a_one_day_update_to_csv_imports_no_pandas(tmp_path, deepstate_daily, boundaries_full):
     files = sorted(deepstate_daily.glob("*.geojson.gz"))[:6]
     spec = RegionSpec(boundaries_full)
@@ -139,27 +147,14 @@ def test_a_one_day_update_to_csv_imports_no_pandas(tmp_path, deepstate_daily, bo
     today = series(files, period="day", regions=spec, show_progress=False, use_cache=False)
     out = tmp_path / "table.csv"
     args = ["series", *map(str, files), "--period", "day", "--by", str(boundaries_full)]
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE, *args, "-o", str(out)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    probe = json.loads(run.stdout.strip().splitlines()[-1])
-    assert probe == {"code": 0, "loaded": []}, run.stderr
+    probe, stderr = _probe([*args, "-o", str(out)])
+    assert probe == {"code": 0, "loaded": []}, stderr
     write_table(today.table, tmp_path / "api.csv")
     assert out.read_bytes() == (tmp_path / "api.csv").read_bytes()
     # the other outputs still go through pandas, and still work
     parquet = tmp_path / "table.parquet"
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args, "-o", str(parquet)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1])["code"] == 0, done.stderr
+    probe, stderr = _probe([*args, "-o", str(parquet)])
+    assert probe["code"] == 0, stderr
     import pandas as pd
 
     assert pd.read_parquet(parquet).shape == today.table.shape
