@@ -126,7 +126,7 @@ def _dissolve(
     the cluster that layer is in (about 20 clusters a day in 2024)."""
     if len(parts) <= 1:
         return polygonal(union(parts))
-    clusters = touching_clusters(parts)
+    clusters = touching_clusters(parts, keys)
     if len(clusters) == 1:
         return polygonal(union(parts))
     pieces: list[shapely.Geometry] = []
@@ -147,11 +147,17 @@ def _is_valid(part: shapely.Geometry) -> bool:
     return bool(shapely.is_valid(part))
 
 
-def touching_clusters(parts: np.ndarray) -> list[np.ndarray]:
+def touching_clusters(parts: np.ndarray, keys: np.ndarray | None = None) -> list[np.ndarray]:
     """The indexes of ``parts`` grouped into clusters of parts that intersect (directly or
-    through other parts), each in ascending order, the clusters by their first index."""
+    through other parts), each in ascending order, the clusters by their first index.
+
+    With ``keys`` (the parts' WKB) each pair's ``intersects`` is memoised (issue 20: a raw
+    DeepState day tests ~170 pairs of liberated layers, nearly all the day before's)."""
     tree = shapely.STRtree(parts)
-    left, right = tree.query(parts, predicate="intersects")
+    if keys is None:
+        left, right = tree.query(parts, predicate="intersects")
+    else:
+        left, right = _touching_pairs(parts, keys, *tree.query(parts))
     root = np.arange(len(parts))
 
     def find(i: int) -> int:
@@ -168,6 +174,35 @@ def touching_clusters(parts: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     return [np.sort(group) for group in np.split(order, bounds)]
+
+
+#: Per process (geotools.memo): whether two parts intersect, by their WKB (the pair in order).
+_TOUCH: Memo[bool] = register(Memo(4096))
+
+
+def _touching_pairs(
+    parts: np.ndarray, keys: np.ndarray, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i < j) of the boxes' candidate pairs whose parts intersect, the predicate
+    looked up in the memo and computed (in one call) for the pairs it lacks."""
+    pick = left < right
+    left, right = left[pick], right[pick]
+    found = np.zeros(len(left), dtype=bool)
+    todo: list[int] = []
+    pair_keys = [(keys[i], keys[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)]
+    for n, key in enumerate(pair_keys):
+        hit = _TOUCH.peek(key)
+        if hit is None:
+            todo.append(n)
+        else:
+            found[n] = hit
+    if todo:
+        idx = np.asarray(todo)
+        fresh = shapely.intersects(parts[left[idx]], parts[right[idx]])
+        found[idx] = fresh
+        for n, value in zip(todo, fresh.tolist(), strict=True):
+            _TOUCH.put(pair_keys[n], bool(value))
+    return left[found], right[found]
 
 
 #: More polygon parts than this in one file are dissolved without the memos (one union_all):

@@ -9,7 +9,7 @@ import shapely
 
 from geotools.clean import polygonal
 from geotools.errors import UsageError
-from geotools.snapshot import Change, Snapshot
+from geotools.snapshot import Change, Snapshot, made_geometries
 
 #: issue 20 (flat-speed): the empty result, made once (each ``shapely.MultiPolygon()`` goes
 #: through GEOS's WKT reader, ~20 µs, several times a pair); geometries are immutable.
@@ -297,7 +297,8 @@ def diff_snapshots(
     the caller) reuses the boundary segments of ``after`` when it is the next pair's
     ``before``. ``unions`` names statuses that are unions of disjoint member statuses (a
     profile's ``russian_control``): when every member but one is the same on both days, the
-    union gained and lost exactly what that member did, and its Change reuses them.
+    union gained and lost exactly what that member did, and its Change reuses them; its
+    area is its members' areas added (their union is not made for them).
 
     Examples
     --------
@@ -309,33 +310,40 @@ def diff_snapshots(
             f"snapshots {before.source} and {after.source} are in different CRSs; "
             "read them together (read_snapshots) or pass the same crs"
         )
-    if segments is not None:
-        segments.retain([*before.geometries.values(), *after.geometries.values()])
+    if segments is not None:  # (a union not made yet stays so: issue 20)
+        segments.retain(made_geometries(before.geometries) + made_geometries(after.geometries))
     statuses = sorted(set(before.geometries) | set(after.geometries))
     unions = {u: m for u, m in (unions or {}).items() if u in statuses}
     done: dict[str, Change] = {}
+    unit = before.m2_per_unit
     for status in [s for s in statuses if s not in unions] + list(unions):
-        g0 = before.geometries.get(status, _EMPTY)
-        g1 = after.geometries.get(status, _EMPTY)
-        unit = before.m2_per_unit
-        same = _member_change(unions.get(status, ()), before, after, done)
-        if same is not None:
+        members = unions.get(status, ())
+        same = _member_change(members, before, after, done)
+        if same is not None:  # the union's geometries are not read (nor made: issue 20)
             gained, lost, gained_m2, lost_m2 = same
         else:
+            g0 = before.geometries.get(status, _EMPTY)
+            g1 = after.geometries.get(status, _EMPTY)
             if fast:
                 gained, lost = diff_geometries_fast(g0, g1, segments)
             else:
                 gained, lost = diff_geometries(g0, g1)
             gained_m2 = float(shapely.area(gained)) * unit
             lost_m2 = float(shapely.area(lost)) * unit
+        if members and all(m in done for m in members):  # disjoint: the union's area is theirs
+            area_from = sum(done[m].area_from_m2 for m in members)
+            area_to = sum(done[m].area_to_m2 for m in members)
+        else:
+            area_from = float(shapely.area(before.geometries.get(status, _EMPTY))) * unit
+            area_to = float(shapely.area(after.geometries.get(status, _EMPTY))) * unit
         done[status] = Change(
             status=status,
             from_date=before.date,
             to_date=after.date,
             gained=gained,
             lost=lost,
-            area_from_m2=float(shapely.area(g0)) * unit,
-            area_to_m2=float(shapely.area(g1)) * unit,
+            area_from_m2=area_from,
+            area_to_m2=area_to,
             gained_m2=gained_m2,
             lost_m2=lost_m2,
         )

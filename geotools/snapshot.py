@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +150,160 @@ def _top(counts: dict[str, int], n: int = 6) -> str:
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     text = ", ".join(f"{k} ({v})" for k, v in items[:n])
     return text + (f", … {len(items) - n} more" if len(items) > n else "")
+
+
+#: What a pending geometry's slot holds until it is made (never handed out: every read of the
+#: mapping makes it first).
+_PENDING: Any = object()
+
+
+class Geometries(dict):  # type: ignore[type-arg]  # dict[str, shapely.Geometry]
+    """A snapshot's geometries by status, some made on first read (issue 20).
+
+    A profile's union of disjoint classes (``russian_control``) costs a GEOS union a snapshot,
+    though a series only needs its area, which its members give, and its change, which is
+    its one moving member's (geotools.diff). So the union is *pending*: every status is a key
+    from the start, and reading its geometry (``[]``, ``get``, ``items``, ``values``, a copy,
+    pickling, equality) makes it then, once. ``made`` lists what is made without making
+    the rest.
+
+    Examples
+    --------
+    >>> g = Geometries({"a": shapely.box(0, 0, 1, 1)}, {"b": lambda: shapely.box(1, 0, 2, 1)})
+    >>> sorted(g), list(g.made())
+    (['a', 'b'], ['a'])
+    >>> g["b"].area
+    1.0
+    """
+
+    def __init__(
+        self,
+        made: Mapping[str, shapely.Geometry] | None = None,
+        pending: Mapping[str, Callable[[], shapely.Geometry]] | None = None,
+    ) -> None:
+        super().__init__(made or {})
+        self._pending: dict[str, Callable[[], shapely.Geometry]] = {}
+        for name, make in (pending or {}).items():
+            self._pending[name] = make
+            dict.__setitem__(self, name, _PENDING)
+
+    def _make(self, name: str) -> shapely.Geometry:
+        geom = self._pending.pop(name)()
+        dict.__setitem__(self, name, geom)
+        return geom
+
+    def _make_all(self) -> None:
+        for name in list(self._pending):
+            if dict.get(self, name) is _PENDING:
+                self._make(name)
+        self._pending.clear()
+
+    def made(self) -> dict[str, shapely.Geometry]:
+        """The geometries made so far, by status (nothing is made)."""
+        return {k: v for k, v in dict.items(self) if v is not _PENDING}
+
+    def pending(self) -> list[str]:
+        """The statuses whose geometry is not made yet."""
+        return [k for k, v in dict.items(self) if v is _PENDING]
+
+    def __getitem__(self, name: str) -> shapely.Geometry:
+        geom = dict.__getitem__(self, name)
+        return self._make(name) if geom is _PENDING else geom
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The geometry of ``name`` (made now when pending), else ``default``."""
+        if name in self:
+            return self[name]
+        return default
+
+    def __iter__(self) -> Iterator[str]:
+        # defined here so that dict(g), {**g} and update(g) read through __getitem__
+        return dict.__iter__(self)
+
+    def values(self) -> ValuesView[shapely.Geometry]:  # type: ignore[override]
+        """Every geometry (the pending ones made now)."""
+        self._make_all()
+        return dict.values(self)
+
+    def items(self) -> ItemsView[str, shapely.Geometry]:  # type: ignore[override]
+        """Every (status, geometry) (the pending ones made now)."""
+        self._make_all()
+        return dict.items(self)
+
+    def __setitem__(self, name: str, geom: shapely.Geometry) -> None:
+        self._pending.pop(name, None)
+        dict.__setitem__(self, name, geom)
+
+    def __delitem__(self, name: str) -> None:
+        self._pending.pop(name, None)
+        dict.__delitem__(self, name)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        """Remove ``name`` and return its geometry (made now when pending)."""
+        if name in self:
+            geom = self[name]
+            del self[name]
+            return geom
+        if default:
+            return default[0]
+        raise KeyError(name)
+
+    def popitem(self) -> tuple[str, shapely.Geometry]:
+        """Remove and return the last (status, geometry)."""
+        self._make_all()
+        return dict.popitem(self)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """The geometry of ``name``; ``default`` set and returned when absent."""
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """As dict.update, through __setitem__ (a replaced pending status is no longer pending)."""
+        for name, geom in dict(*args, **kwargs).items():
+            self[name] = geom
+
+    def copy(self) -> Geometries:
+        """A shallow copy (pending statuses stay pending in both)."""
+        out = Geometries(self.made())
+        for name in self.pending():
+            make = self._pending[name]
+            out._pending[name] = make
+            dict.__setitem__(out, name, _PENDING)
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        self._make_all()
+        if isinstance(other, Geometries):
+            other._make_all()
+        return dict.__eq__(self, other)
+
+    __hash__ = None
+
+    def __or__(self, other: Any) -> dict[str, shapely.Geometry]:  # type: ignore[override]
+        return {**self, **other}
+
+    def __ror__(self, other: Any) -> dict[str, shapely.Geometry]:  # type: ignore[override]
+        return {**other, **self}
+
+    def __ior__(self, other: Any) -> Geometries:
+        self.update(other)
+        return self
+
+    def __repr__(self) -> str:
+        self._make_all()
+        return f"Geometries({dict.__repr__(self)})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Geometries, (dict(self.items()),))
+
+
+def made_geometries(geometries: Mapping[str, shapely.Geometry]) -> list[shapely.Geometry]:
+    """The geometries of a snapshot that are made (all of a plain dict's), none made now."""
+    if isinstance(geometries, Geometries):
+        return list(geometries.made().values())
+    return list(geometries.values())
 
 
 @dataclass

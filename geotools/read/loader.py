@@ -34,8 +34,8 @@ from geotools.read.ref import SnapshotRef
 from geotools.read.refs import resolve_refs
 from geotools.read.repeats import project_valid
 from geotools.read.sniff import check_plain, settle
-from geotools.snapshot import ClassReport, RepairReport, Snapshot
-from geotools.sources.profile import Profile, classify
+from geotools.snapshot import ClassReport, Geometries, RepairReport, Snapshot
+from geotools.sources.profile import Profile, classify, with_unions
 from geotools.sources.profile import settle as settle_classes
 
 log = logging.getLogger(__name__)
@@ -95,23 +95,31 @@ def load_snapshot(
         meta, blobs = hit
         if warn_empty and meta["repairs"].get("features") == 0:
             log.warning("%s has no features: read as an empty snapshot (no territory)", ref.path)
+        geometries = {k: shapely.from_wkb(v) for k, v in blobs.items()}
         return Snapshot(
             date=ref.date,
             source=str(ref.path),
             crs=CRS.from_wkt(meta["crs"]),
-            geometries={k: shapely.from_wkb(v) for k, v in blobs.items()},
+            # a union not made when the entry was written is pending again (issue 20)
+            geometries=with_unions(meta.get("pending") or {}, geometries),
             repairs=RepairReport(**meta["repairs"]),
             m2_per_unit=float(meta["m2_per_unit"]),
             classes=ClassReport(**meta["classes"]) if meta.get("classes") else None,
         )
     snap = parse_snapshot(ref, opts, warn_empty)
+    geoms = snap.geometries
+    pending = geoms.pending() if isinstance(geoms, Geometries) else []
+    unions = dict(opts.profile.unions) if opts.profile is not None else {}
     meta = {
         "crs": wkt(snap.crs),
         "m2_per_unit": snap.m2_per_unit,
         "repairs": snap.repairs.as_dict(),
         "classes": snap.classes.as_dict() if snap.classes is not None else None,
+        # unions not made yet are stored as their members' names, made when read (issue 20)
+        "pending": {name: list(unions[name]) for name in pending},
     }
-    cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in snap.geometries.items()})
+    made = geoms.made() if isinstance(geoms, Geometries) else geoms
+    cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in made.items()})
     return snap
 
 

@@ -16,8 +16,9 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from pyproj import CRS
 
 from geotools.errors import UsageError
 from geotools.memo import Memo, register
-from geotools.snapshot import ClassReport
+from geotools.snapshot import ClassReport, Geometries
 
 _TRAILING_DATE = re.compile(r"\s*\d{1,2}\.\d{2}(\.\d{2,4})?(\s*-\s*\d{1,2}\.\d{2})?\s*$")
 OTHER = "other"
@@ -371,10 +372,11 @@ def control_statuses(profile: Profile) -> list[str]:
     return [profile.classes[0]]
 
 
-def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
+def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> Geometries:
     """Every class of the profile (empty when absent), made disjoint by precedence when the
     profile says so (a class listed earlier keeps the area it shares with a later one), plus
-    the unions (e.g. ``russian_control``)."""
+    the unions (e.g. ``russian_control``), each made when first read (geotools.snapshot
+    .Geometries: a series needs only its members)."""
     from geotools.partwise import difference_partwise
 
     out: dict[str, shapely.Geometry] = {}
@@ -392,10 +394,25 @@ def settle(profile: Profile, dissolved: dict[str, shapely.Geometry]) -> dict[str
         if not shapely.is_empty(geom):
             earlier.append(geom)
     # --- end ---
-    for union, members in profile.unions:
-        parts = [out[m] for m in members if not shapely.is_empty(out[m])]
-        out[union] = _union(parts)
-    return out
+    return with_unions(profile.unions, out)
+
+
+def with_unions(
+    unions: Sequence[tuple[str, Sequence[str]]] | Mapping[str, Sequence[str]],
+    geometries: Mapping[str, shapely.Geometry],
+) -> Geometries:
+    """``geometries`` and each union of its members, pending (made when first read)."""
+    pairs = unions.items() if isinstance(unions, Mapping) else unions
+    pending = {name: partial(union_of, geometries, tuple(members)) for name, members in pairs}
+    return Geometries({k: v for k, v in geometries.items() if k not in pending}, pending)
+
+
+def union_of(
+    geometries: Mapping[str, shapely.Geometry], members: Sequence[str]
+) -> shapely.Geometry:
+    """The union of the (settled) members' geometries that are present and not empty."""
+    parts = [geometries[m] for m in members if m in geometries]
+    return _union([g for g in parts if not shapely.is_empty(g)])
 
 
 def _union(parts: list[shapely.Geometry]) -> shapely.Geometry:
