@@ -130,11 +130,30 @@ def _dissolve(
     if len(clusters) == 1:
         return polygonal(union(parts))
     pieces: list[shapely.Geometry] = []
+    unions: list[shapely.Geometry] = []
     for members in clusters:
         key = (union, tuple(keys[members].tolist()))
         found = _CLUSTERS.get(key, _union_of, parts[members], union)
+        unions.append(found)
         pieces.extend(shapely.get_parts(found).tolist())
-    return shapely.multipolygons(np.asarray(pieces, dtype=object))
+    out = shapely.multipolygons(np.asarray(pieces, dtype=object))
+    _ASSEMBLED.put(id(out), (out, tuple(unions)))
+    return out
+
+
+#: A dissolved class made of apart clusters, by its object's identity: the clusters' unions
+#: it was assembled from, in order (the entry holds the object, so its id is not reused).
+_ASSEMBLED: Memo[tuple[shapely.Geometry, tuple[shapely.Geometry, ...]]] = register(Memo(64))
+
+
+def clusters_of(geom: shapely.Geometry) -> tuple[shapely.Geometry, ...] | None:
+    """The unions of the apart clusters ``geom`` was assembled from by the dissolve (its
+    parts are theirs, in order), or None when it was not (issue 20: a day that moves one
+    cluster projects and checks only that one, geotools.read.loader)."""
+    held = _ASSEMBLED.peek(id(geom))
+    if held is None or held[0] is not geom:
+        return None
+    return held[1]
 
 
 def _union_of(

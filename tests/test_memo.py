@@ -274,3 +274,45 @@ def test_memo_shared_by_threads() -> None:
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(work, range(8)))
     assert len(m) <= 8
+
+
+def test_classes_projected_cluster_by_cluster_are_the_whole_projected(monkeypatch) -> None:
+    """Ten raw days: each class projected and checked cluster by cluster (what a day that
+    moves one cluster pays for) has the WKB of the class projected whole, and the path was
+    taken (classes of several clusters, most clusters given back from the memo)."""
+    import geotools.read.loader as loader
+
+    opts = as_options(RAW)
+    refs = resolve_refs(_raw_files(60, 70), options=opts)
+    memo.clear_all()
+    opts = opts.with_crs(parse_snapshot(refs[0], opts).crs)
+    taken: list[int] = []
+    real = loader._apart
+
+    def counting(geoms):
+        taken.append(len(geoms))
+        return real(geoms)
+
+    monkeypatch.setattr(loader, "_apart", counting)
+    memo.clear_all()
+    by_cluster = [_wkb(parse_snapshot(ref, opts)) for ref in refs]
+    assert len(taken) >= len(refs) and max(taken) > 10
+    assert loader._PROJECTED.hits > loader._PROJECTED.misses
+    monkeypatch.setattr(loader, "clusters_of", lambda geom: None)
+    memo.clear_all()
+    whole = [_wkb(parse_snapshot(ref, opts)) for ref in refs]
+    assert by_cluster == whole
+
+
+def test_apart_tells_touching_clusters_from_apart_ones() -> None:
+    """The check that lets projected clusters form one MultiPolygon: boxes that meet are
+    tested (a shared corner or edge is not apart), boxes that do not are apart."""
+    from geotools.read.loader import _apart
+
+    memo.clear_all()
+    a, b, c = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(3, 1, 4, 2)
+    ring = shapely.box(-5, -5, 5, 5).difference(shapely.box(-4, -4, 4, 4))  # boxes meet
+    assert _apart([a, b]) and _apart([a, ring])
+    assert not _apart([a, b, c])  # b and c share a corner
+    assert not _apart([a, shapely.box(1, 0, 2, 1)])  # a shared edge
+    assert _apart([a, b]) and _apart([a, ring])  # again, from the memo

@@ -13,7 +13,7 @@ import shapely
 from pyproj import CRS
 
 from geotools import cache
-from geotools.clean import clean_geometries, revalidate
+from geotools.clean import clean_geometries, clusters_of, revalidate
 from geotools.crs import (
     WGS84,
     choose_equal_area_crs,
@@ -204,15 +204,52 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
     )
 
 
-# --- issue 20: a class the clean step gave back from its memo (the very same geometry object
-# as an earlier snapshot's: geotools.memo) is projected and checked once ---
-_PROJECTED: Memo[tuple[shapely.Geometry, shapely.Geometry, bool]] = register(Memo(16))
+# --- issue 20: a class (or a cluster of one) the clean step gave back from its memo (the very
+# same geometry object as an earlier snapshot's: geotools.memo) is projected and checked once
+_PROJECTED: Memo[tuple[shapely.Geometry, shapely.Geometry, bool]] = register(Memo(256))
 
 
 def _projected(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geometry, bool]:
     """``geom`` projected from ``src`` to ``crs`` and made valid there, and whether that
     changed it; memoised by the object's identity (the memo holds the object, so its id is
-    not reused while the entry lives)."""
+    not reused while the entry lives). A class the dissolve assembled from apart clusters
+    is projected and checked cluster by cluster (the same coordinates: the projection works
+    point by point), so a day that moves one cluster pays for that one; when a cluster
+    needs repair, or two come to touch, the class is taken whole, as before."""
+    clusters = clusters_of(geom)
+    if clusters is not None and len(clusters) > 1:
+        done = [_projected_one(c, src, crs) for c in clusters]
+        outs = [out for out, _ in done]
+        if not any(changed for _, changed in done) and _apart(outs):
+            parts = [p for out in outs for p in shapely.get_parts(out).tolist()]
+            return shapely.multipolygons(np.asarray(parts, dtype=object)), False
+    return _projected_one(geom, src, crs)
+
+
+#: Whether two projected clusters intersect, by the objects' identities (held).
+_MEET: Memo[tuple[shapely.Geometry, shapely.Geometry, bool]] = register(Memo(1024))
+
+
+def _apart(geoms: list[shapely.Geometry]) -> bool:
+    """True when no two of ``geoms`` intersect (then valid ones form a valid MultiPolygon):
+    only the pairs whose boxes meet are tested, each once (memoised by identity)."""
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    x0, y0, x1, y1 = bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]
+    meet = (x0[:, None] <= x1[None, :]) & (x0[None, :] <= x1[:, None])
+    meet &= (y0[:, None] <= y1[None, :]) & (y0[None, :] <= y1[:, None])
+    for i, j in zip(*np.nonzero(np.triu(meet, 1)), strict=True):
+        a, b = geoms[int(i)], geoms[int(j)]
+        held = _MEET.peek((id(a), id(b)))
+        if held is None or held[0] is not a or held[1] is not b:
+            held = (a, b, bool(shapely.intersects(a, b)))
+            _MEET.put((id(a), id(b)), held)
+        if held[2]:
+            return False
+    return True
+
+
+def _projected_one(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geometry, bool]:
+    """``geom`` projected and made valid, memoised by the object's identity."""
     key = (id(geom), src.srs, crs.srs)
     held, out, changed = _PROJECTED.get(key, _project_valid, geom, src, crs)
     if held is not geom:  # never, while the entry holds its object; kept as a guard
