@@ -129,14 +129,11 @@ def _dissolve(
     clusters = touching_clusters(parts, keys)
     if len(clusters) == 1:
         return polygonal(union(parts))
-    pieces: list[shapely.Geometry] = []
     unions: list[shapely.Geometry] = []
     for members in clusters:
         key = (union, tuple(keys[members].tolist()))
-        found = _CLUSTERS.get(key, _union_of, parts[members], union)
-        unions.append(found)
-        pieces.extend(shapely.get_parts(found).tolist())
-    out = shapely.multipolygons(np.asarray(pieces, dtype=object))
+        unions.append(_CLUSTERS.get(key, _union_of, parts[members], union))
+    out = shapely.multipolygons(shapely.get_parts(np.asarray(unions, dtype=object)))
     _ASSEMBLED.put(id(out), (out, tuple(unions)))
     return out
 

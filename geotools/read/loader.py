@@ -221,8 +221,8 @@ def _projected(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geom
         done = [_projected_one(c, src, crs) for c in clusters]
         outs = [out for out, _ in done]
         if not any(changed for _, changed in done) and _apart(outs):
-            parts = [p for out in outs for p in shapely.get_parts(out).tolist()]
-            return shapely.multipolygons(np.asarray(parts, dtype=object)), False
+            parts = shapely.get_parts(np.asarray(outs, dtype=object))  # in order
+            return shapely.multipolygons(parts), False
     return _projected_one(geom, src, crs)
 
 

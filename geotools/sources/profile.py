@@ -332,7 +332,7 @@ def _outside(
 
         outline = project(outline, WGS84, crs)
         shapely.prepare(outline)
-    inside = shapely.contains_properly(outline, shapely.force_2d(geoms))
+    inside = _inside(outline, geoms, (profile.roi_outline, crs.srs))
     out: list[tuple[int, shapely.Geometry | None, int]] = []
     for i in np.flatnonzero(~inside):
         geom = geoms[i]
@@ -349,6 +349,31 @@ def _outside(
         else:
             out.append((int(i), shapely.GeometryCollection(kept), sum(away)))
     return out
+
+
+#: Whether a feature's geometry lies inside a region-of-interest outline, by the geometry
+#: object's identity and the outline (the entry holds the object, so its id is not reused):
+#: the feature reader gives a feature repeated from the day before as the same object.
+_INSIDE: Memo[tuple[shapely.Geometry, bool]] = register(Memo(4096))
+
+
+def _inside(outline: shapely.Geometry, geoms: np.ndarray, which: tuple[str, str]) -> np.ndarray:
+    """``contains_properly(outline, force_2d(geoms))``, each geometry's answer memoised."""
+    found = np.zeros(len(geoms), dtype=bool)
+    todo: list[int] = []
+    for i, geom in enumerate(geoms.tolist()):
+        held = _INSIDE.peek((id(geom), which))
+        if held is not None and held[0] is geom:
+            found[i] = held[1]
+        else:
+            todo.append(i)
+    if todo:
+        idx = np.asarray(todo)
+        fresh = shapely.contains_properly(outline, shapely.force_2d(geoms[idx]))
+        found[idx] = fresh
+        for i, value in zip(todo, fresh.tolist(), strict=True):
+            _INSIDE.put((id(geoms[i]), which), (geoms[i], bool(value)))
+    return found
 
 
 def _mostly_outside(part: shapely.Geometry, outline: shapely.Geometry, min_inside: float) -> bool:
