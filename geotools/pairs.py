@@ -168,7 +168,7 @@ def measure(
     """Diff two snapshots and allocate the change to regions; with ``classes`` (disjoint
     status classes) also the transition matrix between them. ``unions``: statuses that are
     unions of disjoint members (diff_snapshots)."""
-    out = []
+    out: list[StatusResult] = []
     changes = diff_snapshots(before, after, segments=segments, unions=unions)
     shares: dict[int, dict[str, float]] = {}  # by geometry object: a union's change is
     for ch in changes:  # often its member's very polygons (diff_snapshots, issue 20)
@@ -180,7 +180,7 @@ def measure(
             res.gained_by_region = dict(shares[id(ch.gained)])
             res.lost_by_region = dict(shares[id(ch.lost)])
             if stocks_from:
-                res.stock_from_by_region = layer.allocate(before.geometries.get(ch.status))
+                res.stock_from_by_region = _stock(before, ch.status, layer, out, unions)
         if keep_changes:
             res.gained_wkb = shapely.to_wkb(ch.gained)
             res.lost_wkb = shapely.to_wkb(ch.lost)
@@ -194,6 +194,26 @@ def measure(
         }
         moved = transition_matrix(changes, classes, layer, before.m2_per_unit, allocated)
     return PairResult(before.date, after.date, out, moved)
+
+
+def _stock(
+    snap: Snapshot,
+    status: str,
+    layer: RegionLayer,
+    done: Sequence[StatusResult],
+    unions: Mapping[str, Sequence[str]] | None,
+) -> dict[str, float]:
+    """A status's area in each region of ``snap``: a union of disjoint members (issue 20) is
+    its members' areas added, region by region (its geometry is not made for it)."""
+    members = (unions or {}).get(status, ())
+    stocks = {r.status: r.stock_from_by_region for r in done}
+    if members and all(stocks.get(m) is not None for m in members):
+        out: dict[str, float] = {}
+        for m in members:
+            for code, value in (stocks[m] or {}).items():
+                out[code] = out.get(code, 0.0) + value
+        return out
+    return layer.allocate(snap.geometries.get(status))
 
 
 def disjoint_unions(options: ReadOptions) -> dict[str, tuple[str, ...]]:

@@ -38,7 +38,7 @@ from geotools.read import (
     settle,
 )
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
-from geotools.snapshot import Change
+from geotools.snapshot import Change, made_geometries
 from geotools.sources.profile import control_statuses
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
 from geotools.table_rows import TableRows
@@ -320,7 +320,7 @@ def _first_crs(refs: Sequence[SnapshotRef], options: ReadOptions, use_cache: boo
     """The CRS chosen by the first non-empty snapshot in date order (stable across periods)."""
     for ref in refs:
         snap = load_snapshot(ref, options=options, use_cache=use_cache, warn_empty=False)
-        if any(not g.is_empty for g in snap.geometries.values()):
+        if any(not g.is_empty for g in made_geometries(snap.geometries)):  # (unions: theirs)
             return snap.crs
     raise DataError("every snapshot is empty: cannot choose an equal-area CRS; pass --crs")
 

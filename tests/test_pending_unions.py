@@ -135,3 +135,46 @@ def test_the_cache_keeps_a_union_pending(tmp_path, monkeypatch) -> None:
     assert sorted(again.geometries) == sorted(first.geometries)
     for name in first.geometries:
         assert shapely.to_wkb(again.geometries[name]) == shapely.to_wkb(first.geometries[name])
+
+
+def test_a_raw_series_makes_the_union_for_no_day_it_measures(tmp_path, monkeypatch) -> None:
+    """A series of eight raw days in one process (parse, cache, diff, regions, transitions,
+    table): the union is made for no day; its rows are its members' rows added (the first
+    stocks per region too)."""
+    from geotools.regions import RegionSpec
+    from geotools.series import series
+    from tests.conftest import data_path
+
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path))
+    made: list[int] = []
+    real = profile_module._union
+
+    def counting(parts):
+        made.append(1)
+        return real(parts)
+
+    monkeypatch.setattr(profile_module, "_union", counting)
+    regions = RegionSpec(data_path("boundaries", "geoBoundaries-UKR-ADM1.geojson.gz"))
+    memo.clear_all()
+    result = series(
+        _raw_files(300, 308),
+        period="day",
+        regions=regions,
+        options=RAW,
+        transitions=True,
+        workers=1,
+        show_progress=False,
+    )
+    assert made == []  # not for the CRS's choice, the first stocks, the diffs nor the cache
+    table = result.table
+    total = table[table.region == "total"].set_index(["to_date", "status"])
+    rc = total.xs("russian_control", level="status")
+    added = total.xs("occupied", level="status")[["area_to_km2", "gained_km2", "lost_km2"]]
+    added += total.xs("occupied_pre2022", level="status")[["area_to_km2", "gained_km2", "lost_km2"]]
+    assert (rc["area_to_km2"] - added["area_to_km2"]).abs().max() <= 1e-9
+    assert len(rc) == 7 and (rc["gained_km2"] > 0).any()
+    first = table[table.to_date == table.to_date.min()].set_index(["region", "status"])
+    regional = first.xs("russian_control", level="status")["area_from_km2"]
+    summed = first.xs("occupied", level="status")["area_from_km2"]
+    summed = summed + first.xs("occupied_pre2022", level="status")["area_from_km2"]
+    assert (regional - summed).abs().max() <= 1e-9 and (regional > 0).sum() >= 5
