@@ -326,7 +326,11 @@ def read_regions(
     ]
     merged = [polygonal(shapely.make_valid(g)) for g in merged]
     m2_per_unit = require_equal_area(crs, None)
-    geoms = _resolve_overlaps(codes, merged, tiling, m2_per_unit)
+    # issue 20: regions that form a clean coverage (their coverage union is valid and holds
+    # the sum of their areas) do not overlap: the overlap rule has nothing to do, and that
+    # union is the layer's (the same call RegionLayer would make)
+    clean = _coverage_union(np.asarray(merged, dtype=object))
+    geoms = merged if clean is not None else _resolve_overlaps(codes, merged, tiling, m2_per_unit)
     out = RegionLayer(
         codes=codes,
         names=[names[c] for c in codes],
@@ -335,6 +339,7 @@ def read_regions(
         source=str(path),
         tiling=tiling,
         m2_per_unit=m2_per_unit,
+        known_union=clean,
     )
     _measure_gaps(out.union, tiling, m2_per_unit)
     if tiling.unknown_names:
@@ -386,18 +391,28 @@ def _resolve_overlaps(
 
 def _union(geoms: np.ndarray) -> shapely.Geometry:
     """The union of disjoint regions: the fast coverage union when the regions form a clean
-    coverage (checked: valid, and its area is the sum of theirs), else the general union."""
+    coverage, else the general union."""
     if len(geoms) == 0:
         return shapely.MultiPolygon()
+    fast = _coverage_union(geoms)
+    return fast if fast is not None else shapely.union_all(geoms)
+
+
+def _coverage_union(geoms: np.ndarray) -> shapely.Geometry | None:
+    """GEOS's coverage union of the regions when they form a clean coverage (checked: the
+    union is valid and its area is the sum of theirs, so no two overlap), else None."""
+    if len(geoms) == 0:
+        return None
     try:
         fast = shapely.coverage_union_all(geoms)
     except shapely.errors.GEOSException:
-        fast = None
-    if fast is not None and shapely.is_valid(fast):
-        total = float(shapely.area(geoms).sum())
-        if abs(float(shapely.area(fast)) - total) <= 1e-9 * max(total, 1.0):
-            return fast
-    return shapely.union_all(geoms)
+        return None
+    if not shapely.is_valid(fast):
+        return None
+    total = float(shapely.area(geoms).sum())
+    if abs(float(shapely.area(fast)) - total) <= 1e-9 * max(total, 1.0):
+        return fast
+    return None
 
 
 def _measure_gaps(union: shapely.Geometry, tiling: TilingReport, m2_per_unit: float) -> None:
