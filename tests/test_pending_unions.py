@@ -80,18 +80,24 @@ def test_a_replaced_pending_geometry_is_not_made() -> None:
     assert g2 == {"a": shapely.box(0, 0, 1, 1), "b": shapely.box(7, 7, 8, 8)}
 
 
-def test_raw_series_pairs_never_make_the_union(monkeypatch) -> None:
-    """Six raw days diffed as a series does (with the profile's unions): the union is never
-    made, yet its Change equals the one measured on the made union (to float noise), and its
-    areas are its members' added."""
-    made: list[int] = []
+@pytest.fixture
+def made(monkeypatch) -> list[int]:
+    """One entry per union a profile makes (sources.profile._union counted)."""
+    calls: list[int] = []
     real = profile_module._union
 
     def counting(parts):
-        made.append(1)
+        calls.append(1)
         return real(parts)
 
     monkeypatch.setattr(profile_module, "_union", counting)
+    return calls
+
+
+def test_raw_series_pairs_never_make_the_union(made) -> None:
+    """Six raw days diffed as a series does (with the profile's unions): the union is never
+    made, yet its Change equals the one measured on the made union (to float noise), and its
+    areas are its members' added."""
     opts = as_options(RAW)
     refs = resolve_refs(_raw_files(230, 236), options=opts)
     memo.clear_all()
@@ -137,7 +143,7 @@ def test_the_cache_keeps_a_union_pending(tmp_path, monkeypatch) -> None:
         assert shapely.to_wkb(again.geometries[name]) == shapely.to_wkb(first.geometries[name])
 
 
-def test_a_raw_series_makes_the_union_for_no_day_it_measures(tmp_path, monkeypatch) -> None:
+def test_a_raw_series_makes_the_union_for_no_day_it_measures(tmp_path, monkeypatch, made) -> None:
     """A series of eight raw days in one process (parse, cache, diff, regions, transitions,
     table): the union is made for no day; its rows are its members' rows added (the first
     stocks per region too)."""
@@ -146,14 +152,6 @@ def test_a_raw_series_makes_the_union_for_no_day_it_measures(tmp_path, monkeypat
     from tests.conftest import data_path
 
     monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path))
-    made: list[int] = []
-    real = profile_module._union
-
-    def counting(parts):
-        made.append(1)
-        return real(parts)
-
-    monkeypatch.setattr(profile_module, "_union", counting)
     regions = RegionSpec(data_path("boundaries", "geoBoundaries-UKR-ADM1.geojson.gz"))
     memo.clear_all()
     result = series(
