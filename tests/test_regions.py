@@ -189,3 +189,43 @@ def test_unknown_names_warn_only_beside_known_ones(tmp_path, caplog):
     unknown = [r for r in caplog.records if "not in the registry" in r.getMessage()]
     assert [r.levelname for r in unknown] == ["WARNING"]
     assert "Donetsk Oblst" in unknown[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("second", "overlap_km2"),
+    [
+        (box(0.1, 0.1, 0.2, 0.2), 0.01),  # inside the first: nested, no crossing edges
+        (box(9.9999, 0, 20, 10), 0.001),  # a 100 m sliver (1e-6 of the layer's area)
+        (box(10 - 1e-8, 0, 20, 10), 1e-7),  # 0.1 m²: below the area check's 1e-9 of 200 km²
+        (box(0, 0, 10, 10), 100.0),  # the same polygon twice
+        (box(5, 0, 15, 10), 50.0),  # half over, edges collinear along y = 0 and y = 10
+    ],
+    ids=["nested", "sliver", "hairline", "duplicate", "collinear"],
+)
+def test_every_overlap_is_found_however_it_lies(tmp_path, second, overlap_km2):
+    """The overlap rule runs unless the regions' coverage union proves them a clean coverage
+    (issue 20): nested, sliver, duplicate and collinear overlaps are each found, reported and
+    given to the region that sorts first, so the rows never count an area twice."""
+    regions = gpd.GeoDataFrame(
+        {"name": ["Alpha", "Beta"]}, geometry=[box(0, 0, 10, 10), second], crs=LAEA
+    )
+    path = tmp_path / "regions.gpkg"
+    regions.to_file(path)
+    layer = read_regions(path, LAEA, "name")
+    assert layer.tiling.overlaps == [("Alpha", "Beta", pytest.approx(overlap_km2, rel=1e-6))]
+    union_km2 = shapely.area(shapely.union_all([box(0, 0, 10, 10), second])) / 1e6
+    assert sum(layer.areas_m2().values()) / 1e6 == pytest.approx(union_km2, rel=1e-9)
+
+
+def test_a_clean_coverage_keeps_its_regions_and_union(tmp_path):
+    """Regions that tile cleanly skip the overlap test: the same geometries, no overlap, and
+    the layer's union is their coverage union (their areas added)."""
+    geoms = [box(0, 0, 10, 10), box(10, 0, 20, 10), box(0, 10, 20, 20)]
+    regions = gpd.GeoDataFrame({"name": ["Alpha", "Beta", "Gamma"]}, geometry=geoms, crs=LAEA)
+    path = tmp_path / "regions.gpkg"
+    regions.to_file(path)
+    layer = read_regions(path, LAEA, "name")
+    assert layer.tiling.overlaps == [] and layer.tiling.gap_count == 0
+    for got, want in zip(layer.geometries, geoms, strict=True):
+        assert shapely.equals(got, want)
+    assert shapely.area(layer.union) == pytest.approx(sum(g.area for g in geoms), rel=1e-12)
