@@ -75,8 +75,8 @@ def read_features(data: bytes, columns: Sequence[str]) -> RawLayer | None:
         attrs[c] = np.empty(len(found), dtype=object)
         attrs[c][:] = [f.values[k] for f in found]
     fields: dict[str, None] = {}
-    for f in found:
-        fields.update(dict.fromkeys(f.fields))
+    for kinds in dict.fromkeys(f.fields for f in found):  # the few distinct lists, in order
+        fields.update(dict.fromkeys(kinds))
     # as GDAL lists them: the asked-for properties the file has, in the file's order
     return RawLayer(geoms, attrs, WGS84, [f for f in fields if f in attrs])
 
