@@ -196,19 +196,17 @@ def _find(parent: list[int], i: int) -> int:
     return i
 
 
+#: Up to this many boxes their groups come from an n×n overlap matrix (a pair a day's change
+#: windows make a dozen; the index tree costs more than the matrix below a few hundred).
+MATRIX_BOXES = 256
+
+
 def merge_boxes(boxes: np.ndarray) -> np.ndarray:
     """Merge overlapping (xmin, ymin, xmax, ymax) boxes into the bounding boxes of their
     connected groups, repeatedly, until no two boxes overlap."""
     while True:
         n = len(boxes)
-        geoms = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
-        left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-        parent = list(range(n))
-        for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            ri, rj = _find(parent, i), _find(parent, j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-        labels = np.array([_find(parent, i) for i in range(n)])
+        labels = _group_labels(boxes)
         groups, inverse = np.unique(labels, return_inverse=True)
         if len(groups) == n:
             return boxes
@@ -220,6 +218,30 @@ def merge_boxes(boxes: np.ndarray) -> np.ndarray:
         np.maximum.at(out[:, 2], inverse, boxes[:, 2])
         np.maximum.at(out[:, 3], inverse, boxes[:, 3])
         boxes = out
+
+
+def _group_labels(boxes: np.ndarray) -> np.ndarray:
+    """Each box's group: the least index of the boxes it is connected to through boxes that
+    meet (closed boxes: touching counts)."""
+    n = len(boxes)
+    if n <= MATRIX_BOXES:
+        x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+        meet = (x0[:, None] <= x1[None, :]) & (x0[None, :] <= x1[:, None])
+        meet &= (y0[:, None] <= y1[None, :]) & (y0[None, :] <= y1[:, None])
+        labels = np.arange(n)
+        while True:  # each box takes the least label among those it meets, until none moves
+            fresh = np.where(meet, labels[None, :], n).min(axis=1)
+            if (fresh == labels).all():
+                return labels
+            labels = fresh
+    geoms = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    parent = list(range(n))
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        ri, rj = _find(parent, i), _find(parent, j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    return np.array([_find(parent, i) for i in range(n)])
 
 
 def diff_geometries_fast(

@@ -2,8 +2,11 @@ import datetime as dt
 import functools
 import itertools
 
+import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import CRS
 
 from geotools.diff import diff_geometries, diff_snapshots
@@ -156,3 +159,33 @@ def test_segment_cache_is_owned_sized_and_reused():
         assert len(segments) == 2 * len(classes)
         for c, seg in held_before.items():  # the "before" was computed once, as an "after"
             assert segments.get(a.geometries[c]) is seg
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 12), st.integers(0, 12)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_merge_boxes_by_matrix_equals_by_index_tree(rows) -> None:
+    """The change windows' boxes merged through the overlap matrix (a pair's dozen boxes) and
+    through the index tree (hundreds): the same boxes, in the same order; boxes on an integer
+    grid touch often, and touching boxes merge."""
+    from geotools import diff as diff_module
+
+    boxes = np.array([(x, y, x + w, y + h) for x, y, w, h in rows], dtype=float)
+    saved = diff_module.MATRIX_BOXES
+    try:
+        diff_module.MATRIX_BOXES = 256
+        by_matrix = diff_module.merge_boxes(boxes.copy())
+        diff_module.MATRIX_BOXES = 0
+        by_tree = diff_module.merge_boxes(boxes.copy())
+    finally:
+        diff_module.MATRIX_BOXES = saved
+    assert by_matrix.shape == by_tree.shape and (by_matrix == by_tree).all()
+    x0, y0, x1, y1 = by_matrix.T  # and what comes out is apart: no two boxes meet
+    meet = (x0[:, None] <= x1[None, :]) & (x0[None, :] <= x1[:, None])
+    meet &= (y0[:, None] <= y1[None, :]) & (y0[None, :] <= y1[:, None])
+    assert meet.sum() == len(by_matrix)
