@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import shapely
 
-from geotools.memo import MAX_KEY_BYTES, Memo, register
+from geotools.memo import MAX_KEY_BYTES, HeldMemo, Memo, register
 from geotools.snapshot import RepairReport
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -134,23 +134,20 @@ def _dissolve(
         key = (union, tuple(keys[members].tolist()))
         unions.append(_CLUSTERS.get(key, _union_of, parts[members], union))
     out = shapely.multipolygons(shapely.get_parts(np.asarray(unions, dtype=object)))
-    _ASSEMBLED.put(id(out), (out, tuple(unions)))
+    _ASSEMBLED.put((out,), tuple(unions))
     return out
 
 
 #: A dissolved class made of apart clusters, by its object's identity: the clusters' unions
-#: it was assembled from, in order (the entry holds the object, so its id is not reused).
-_ASSEMBLED: Memo[tuple[shapely.Geometry, tuple[shapely.Geometry, ...]]] = register(Memo(64))
+#: it was assembled from, in order.
+_ASSEMBLED: HeldMemo[tuple[shapely.Geometry, ...]] = HeldMemo(64)
 
 
 def clusters_of(geom: shapely.Geometry) -> tuple[shapely.Geometry, ...] | None:
     """The unions of the apart clusters ``geom`` was assembled from by the dissolve (its
     parts are theirs, in order), or None when it was not (issue 20: a day that moves one
     cluster projects and checks only that one, geotools.read.loader)."""
-    held = _ASSEMBLED.peek(id(geom))
-    if held is None or held[0] is not geom:
-        return None
-    return held[1]
+    return _ASSEMBLED.peek((geom,))
 
 
 def _union_of(
@@ -190,6 +187,14 @@ def touching_clusters(parts: np.ndarray, keys: np.ndarray | None = None) -> list
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     return [np.sort(group) for group in np.split(order, bounds)]
+
+
+def boxes_meet(bounds: np.ndarray) -> np.ndarray:
+    """The n×n matrix of which (xmin, ymin, xmax, ymax) boxes meet (closed: touching counts)."""
+    x0, y0, x1, y1 = bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]
+    meet = (x0[:, None] <= x1[None, :]) & (x0[None, :] <= x1[:, None])
+    meet &= (y0[:, None] <= y1[None, :]) & (y0[None, :] <= y1[:, None])
+    return meet
 
 
 #: Per process (geotools.memo): whether two parts intersect, by their WKB (the pair in order).

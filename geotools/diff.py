@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import shapely
 
-from geotools.clean import polygonal
+from geotools.clean import boxes_meet, polygonal
 from geotools.errors import UsageError
 from geotools.snapshot import Change, Snapshot, made_geometries
 
@@ -225,9 +225,7 @@ def _group_labels(boxes: np.ndarray) -> np.ndarray:
     meet (closed boxes: touching counts)."""
     n = len(boxes)
     if n <= MATRIX_BOXES:
-        x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-        meet = (x0[:, None] <= x1[None, :]) & (x0[None, :] <= x1[:, None])
-        meet &= (y0[:, None] <= y1[None, :]) & (y0[None, :] <= y1[:, None])
+        meet = boxes_meet(boxes)
         labels = np.arange(n)
         while True:  # each box takes the least label among those it meets, until none moves
             fresh = np.where(meet, labels[None, :], n).min(axis=1)
@@ -333,7 +331,8 @@ def diff_snapshots(
             "read them together (read_snapshots) or pass the same crs"
         )
     if segments is not None:  # (a union not made yet stays so: issue 20)
-        segments.retain(made_geometries(before.geometries) + made_geometries(after.geometries))
+        held = made_geometries(before.geometries), made_geometries(after.geometries)
+        segments.retain([g for geoms in held for g in geoms.values()])
     statuses = sorted(set(before.geometries) | set(after.geometries))
     unions = {u: m for u, m in (unions or {}).items() if u in statuses}
     done: dict[str, Change] = {}

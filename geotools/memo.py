@@ -77,6 +77,51 @@ class Memo(Generic[V]):
         return len(self._new) + len(self._old)
 
 
+class HeldMemo(Generic[V]):
+    """A memo keyed by the identity of objects (and an optional hashable ``extra``): for steps
+    whose input is the very object an earlier snapshot gave (a content memo's hit), where
+    comparing bytes would cost what the step saves. Each entry holds its objects, so their
+    ids are not reused while it lives; a lookup also checks that they are the same objects."""
+
+    def __init__(self, size: int) -> None:
+        self._memo: Memo[tuple[tuple[object, ...], V]] = register(Memo(size))
+
+    @property
+    def hits(self) -> int:
+        """Lookups that found their objects' value."""
+        return self._memo.hits
+
+    @property
+    def misses(self) -> int:
+        """Lookups that did not."""
+        return self._memo.misses
+
+    def peek(self, objs: tuple[object, ...], extra: Hashable = ()) -> V | None:
+        """The value kept for these very objects (and ``extra``), or None."""
+        held = self._memo.peek((tuple(map(id, objs)), extra))
+        if held is None or any(a is not b for a, b in zip(held[0], objs, strict=True)):
+            return None
+        return held[1]
+
+    def put(self, objs: tuple[object, ...], value: V, extra: Hashable = ()) -> None:
+        """Keep ``value`` for these objects (and ``extra``), holding them."""
+        self._memo.put((tuple(map(id, objs)), extra), (objs, value))
+
+    def get(
+        self,
+        objs: tuple[object, ...],
+        compute: Callable[..., V],
+        *args: object,
+        extra: Hashable = (),
+    ) -> V:
+        """The value for these objects; when absent, ``compute(*args)`` (kept)."""
+        found = self.peek(objs, extra)
+        if found is None:
+            found = compute(*args)
+            self.put(objs, found, extra)
+        return found
+
+
 def clear_all() -> None:
     """Forget every memo of this process (tests compare memoised and fresh results)."""
     for memo in _ALL:

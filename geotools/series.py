@@ -320,7 +320,9 @@ def _first_crs(refs: Sequence[SnapshotRef], options: ReadOptions, use_cache: boo
     """The CRS chosen by the first non-empty snapshot in date order (stable across periods)."""
     for ref in refs:
         snap = load_snapshot(ref, options=options, use_cache=use_cache, warn_empty=False)
-        if any(not g.is_empty for g in made_geometries(snap.geometries)):  # (unions: theirs)
+        if any(
+            not g.is_empty for g in made_geometries(snap.geometries).values()
+        ):  # (unions: theirs)
             return snap.crs
     raise DataError("every snapshot is empty: cannot choose an equal-area CRS; pass --crs")
 

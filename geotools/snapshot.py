@@ -266,12 +266,7 @@ class Geometries(dict):  # type: ignore[type-arg]  # dict[str, shapely.Geometry]
 
     def copy(self) -> Geometries:
         """A shallow copy (pending statuses stay pending in both)."""
-        out = Geometries(self.made())
-        for name in self.pending():
-            make = self._pending[name]
-            out._pending[name] = make
-            dict.__setitem__(out, name, _PENDING)
-        return out
+        return Geometries(self.made(), {name: self._pending[name] for name in self.pending()})
 
     def __eq__(self, other: object) -> bool:
         self._make_all()
@@ -299,11 +294,12 @@ class Geometries(dict):  # type: ignore[type-arg]  # dict[str, shapely.Geometry]
         return (Geometries, (dict(self.items()),))
 
 
-def made_geometries(geometries: Mapping[str, shapely.Geometry]) -> list[shapely.Geometry]:
-    """The geometries of a snapshot that are made (all of a plain dict's), none made now."""
+def made_geometries(geometries: Mapping[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
+    """The geometries of a snapshot that are made, by status (all of a plain dict's), none
+    made now."""
     if isinstance(geometries, Geometries):
-        return list(geometries.made().values())
-    return list(geometries.values())
+        return geometries.made()
+    return dict(geometries)
 
 
 @dataclass

@@ -316,3 +316,16 @@ def test_apart_tells_touching_clusters_from_apart_ones() -> None:
     assert not _apart([a, b, c])  # b and c share a corner
     assert not _apart([a, shapely.box(1, 0, 2, 1)])  # a shared edge
     assert _apart([a, b]) and _apart([a, ring])  # again, from the memo
+
+
+def test_held_memo_answers_for_the_very_objects_only() -> None:
+    """An identity memo answers for the objects it holds, not for equal copies, keeps
+    ``extra`` apart, keeps False (not absent), and is emptied by clear_all."""
+    held: memo.HeldMemo[bool] = memo.HeldMemo(8)
+    a, b = shapely.box(0, 0, 1, 1), shapely.box(0, 0, 1, 1)  # equal, not the same
+    held.put((a,), False, extra="x")
+    assert held.peek((a,), "x") is False
+    assert held.peek((b,), "x") is None and held.peek((a,), "y") is None
+    assert held.get((a, b), lambda: True) is True and held.peek((b, a)) is None
+    memo.clear_all()
+    assert held.peek((a,), "x") is None

@@ -13,7 +13,7 @@ import shapely
 from pyproj import CRS
 
 from geotools import cache
-from geotools.clean import clean_geometries, clusters_of, revalidate
+from geotools.clean import boxes_meet, clean_geometries, clusters_of, revalidate
 from geotools.crs import (
     WGS84,
     choose_equal_area_crs,
@@ -23,7 +23,7 @@ from geotools.crs import (
     wkt,
 )
 from geotools.errors import DataError, GeotoolsError
-from geotools.memo import Memo, register
+from geotools.memo import HeldMemo
 from geotools.read.batches import is_big
 from geotools.read.big import dissolve_big
 from geotools.read.checks import check_coordinates
@@ -34,7 +34,7 @@ from geotools.read.ref import SnapshotRef
 from geotools.read.refs import resolve_refs
 from geotools.read.repeats import project_valid
 from geotools.read.sniff import check_plain, settle
-from geotools.snapshot import ClassReport, Geometries, RepairReport, Snapshot
+from geotools.snapshot import ClassReport, RepairReport, Snapshot, made_geometries
 from geotools.sources.profile import Profile, classify, with_unions
 from geotools.sources.profile import settle as settle_classes
 
@@ -107,8 +107,7 @@ def load_snapshot(
             classes=ClassReport(**meta["classes"]) if meta.get("classes") else None,
         )
     snap = parse_snapshot(ref, opts, warn_empty)
-    geoms = snap.geometries
-    pending = geoms.pending() if isinstance(geoms, Geometries) else []
+    made = made_geometries(snap.geometries)  # a union not made is stored as its members
     unions = dict(opts.profile.unions) if opts.profile is not None else {}
     meta = {
         "crs": wkt(snap.crs),
@@ -116,9 +115,8 @@ def load_snapshot(
         "repairs": snap.repairs.as_dict(),
         "classes": snap.classes.as_dict() if snap.classes is not None else None,
         # unions not made yet are stored as their members' names, made when read (issue 20)
-        "pending": {name: list(unions[name]) for name in pending},
+        "pending": {name: list(unions[name]) for name in snap.geometries if name not in made},
     }
-    made = geoms.made() if isinstance(geoms, Geometries) else geoms
     cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in made.items()})
     return snap
 
@@ -206,16 +204,15 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
 
 # --- issue 20: a class (or a cluster of one) the clean step gave back from its memo (the very
 # same geometry object as an earlier snapshot's: geotools.memo) is projected and checked once
-_PROJECTED: Memo[tuple[shapely.Geometry, shapely.Geometry, bool]] = register(Memo(256))
+_PROJECTED: HeldMemo[tuple[shapely.Geometry, bool]] = HeldMemo(256)
 
 
 def _projected(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geometry, bool]:
     """``geom`` projected from ``src`` to ``crs`` and made valid there, and whether that
-    changed it; memoised by the object's identity (the memo holds the object, so its id is
-    not reused while the entry lives). A class the dissolve assembled from apart clusters
-    is projected and checked cluster by cluster (the same coordinates: the projection works
-    point by point), so a day that moves one cluster pays for that one; when a cluster
-    needs repair, or two come to touch, the class is taken whole, as before."""
+    changed it; memoised by the object's identity. A class the dissolve assembled from
+    apart clusters is projected and checked cluster by cluster (the same coordinates: the
+    projection works point by point), so a day that moves one cluster pays for that one;
+    when a cluster needs repair, or two come to touch, the class is taken whole, as before."""
     clusters = clusters_of(geom)
     if clusters is not None and len(clusters) > 1:
         done = [_projected_one(c, src, crs) for c in clusters]
@@ -226,42 +223,32 @@ def _projected(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geom
     return _projected_one(geom, src, crs)
 
 
-#: Whether two projected clusters intersect, by the objects' identities (held).
-_MEET: Memo[tuple[shapely.Geometry, shapely.Geometry, bool]] = register(Memo(1024))
+#: Whether two projected clusters intersect, by the objects' identities.
+_MEET: HeldMemo[bool] = HeldMemo(1024)
 
 
 def _apart(geoms: list[shapely.Geometry]) -> bool:
     """True when no two of ``geoms`` intersect (then valid ones form a valid MultiPolygon):
     only the pairs whose boxes meet are tested, each once (memoised by identity)."""
-    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
-    x0, y0, x1, y1 = bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]
-    meet = (x0[:, None] <= x1[None, :]) & (x0[None, :] <= x1[:, None])
-    meet &= (y0[:, None] <= y1[None, :]) & (y0[None, :] <= y1[:, None])
+    meet = boxes_meet(shapely.bounds(np.asarray(geoms, dtype=object)))
     for i, j in zip(*np.nonzero(np.triu(meet, 1)), strict=True):
         a, b = geoms[int(i)], geoms[int(j)]
-        held = _MEET.peek((id(a), id(b)))
-        if held is None or held[0] is not a or held[1] is not b:
-            held = (a, b, bool(shapely.intersects(a, b)))
-            _MEET.put((id(a), id(b)), held)
-        if held[2]:
+        if _MEET.get((a, b), _intersects, a, b):
             return False
     return True
 
 
+def _intersects(a: shapely.Geometry, b: shapely.Geometry) -> bool:
+    return bool(shapely.intersects(a, b))
+
+
 def _projected_one(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geometry, bool]:
     """``geom`` projected and made valid, memoised by the object's identity."""
-    key = (id(geom), src.srs, crs.srs)
-    held, out, changed = _PROJECTED.get(key, _project_valid, geom, src, crs)
-    if held is not geom:  # never, while the entry holds its object; kept as a guard
-        _, out, changed = _project_valid(geom, src, crs)
-    return out, changed
+    return _PROJECTED.get((geom,), _project_valid, geom, src, crs, extra=(src.srs, crs.srs))
 
 
-def _project_valid(
-    geom: shapely.Geometry, src: CRS, crs: CRS
-) -> tuple[shapely.Geometry, shapely.Geometry, bool]:
-    out, changed = revalidate(project(geom, src, crs))
-    return geom, out, changed
+def _project_valid(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.Geometry, bool]:
+    return revalidate(project(geom, src, crs))
 
 
 # --- end ---

@@ -28,7 +28,7 @@ import shapely
 from pyproj import CRS
 
 from geotools.errors import UsageError
-from geotools.memo import Memo, register
+from geotools.memo import HeldMemo, Memo, register
 from geotools.snapshot import ClassReport, Geometries
 
 _TRAILING_DATE = re.compile(r"\s*\d{1,2}\.\d{2}(\.\d{2,4})?(\s*-\s*\d{1,2}\.\d{2})?\s*$")
@@ -352,9 +352,9 @@ def _outside(
 
 
 #: Whether a feature's geometry lies inside a region-of-interest outline, by the geometry
-#: object's identity and the outline (the entry holds the object, so its id is not reused):
-#: the feature reader gives a feature repeated from the day before as the same object.
-_INSIDE: Memo[tuple[shapely.Geometry, bool]] = register(Memo(4096))
+#: object's identity and the outline: the feature reader gives a feature repeated from the
+#: day before as the same object.
+_INSIDE: HeldMemo[bool] = HeldMemo(4096)
 
 
 def _inside(outline: shapely.Geometry, geoms: np.ndarray, which: tuple[str, str]) -> np.ndarray:
@@ -362,17 +362,17 @@ def _inside(outline: shapely.Geometry, geoms: np.ndarray, which: tuple[str, str]
     found = np.zeros(len(geoms), dtype=bool)
     todo: list[int] = []
     for i, geom in enumerate(geoms.tolist()):
-        held = _INSIDE.peek((id(geom), which))
-        if held is not None and held[0] is geom:
-            found[i] = held[1]
-        else:
+        held = _INSIDE.peek((geom,), which)
+        if held is None:
             todo.append(i)
+        else:
+            found[i] = held
     if todo:
         idx = np.asarray(todo)
         fresh = shapely.contains_properly(outline, shapely.force_2d(geoms[idx]))
         found[idx] = fresh
         for i, value in zip(todo, fresh.tolist(), strict=True):
-            _INSIDE.put((id(geoms[i]), which), (geoms[i], bool(value)))
+            _INSIDE.put((geoms[i],), bool(value), which)
     return found
 
 
