@@ -56,6 +56,27 @@ def clean_geometries(
     ``union`` dissolves the valid polygons of one class (big files: the disjoint-subset
     union, geotools.dissolve).
     """
+    geoms, statuses, report = _present_2d(geoms, statuses)
+    # Fast path: one valid (Multi)Polygon per status (e.g. a flattened export) is already
+    # dissolved; counting its parts is all that is left to do.
+    kinds = set(shapely.get_type_id(geoms).tolist())
+    if (
+        kinds <= {3, 6}
+        and len(set(statuses.tolist())) == len(geoms)
+        and shapely.is_valid(geoms).all()
+    ):
+        report.polygon_parts = int(shapely.get_num_geometries(geoms).sum())
+        return {str(s): g for s, g in zip(statuses, geoms, strict=True)}, report
+    parts, part_status, keys = _clean_parts(geoms, statuses, report, union is shapely.union_all)
+    dissolved = dissolve_parts(parts, part_status, keys, union)
+    return dissolved, report
+
+
+def _present_2d(
+    geoms: np.ndarray, statuses: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, RepairReport]:
+    """The present (not null, not empty) geometries in 2-D, their statuses, and the report
+    counting what was skipped or dropped."""
     report = RepairReport(features=len(geoms))
     geoms = np.asarray(geoms, dtype=object)
     statuses = np.asarray(statuses, dtype=object)
@@ -68,21 +89,30 @@ def clean_geometries(
     report.m_dropped = int(has_m.sum())
     if has_z.any() or has_m.any():
         geoms = shapely.force_2d(geoms)
-    # Fast path: one valid (Multi)Polygon per status (e.g. a flattened export) is already
-    # dissolved; counting its parts is all that is left to do.
-    kinds = set(shapely.get_type_id(geoms).tolist())
-    if (
-        kinds <= {3, 6}
-        and len(set(statuses.tolist())) == len(geoms)
-        and shapely.is_valid(geoms).all()
-    ):
-        report.polygon_parts = int(shapely.get_num_geometries(geoms).sum())
-        return {str(s): g for s, g in zip(statuses, geoms, strict=True)}, report
+    return geoms, statuses, report
+
+
+def clean_parts(
+    geoms: np.ndarray, statuses: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, RepairReport]:
+    """The cleaning of clean_geometries without the dissolve: the valid Polygons of the
+    geometries (repaired as there), each one's status, their WKB (None when too many to
+    memoise: part_keys) and the report (issue 20: a disjoint profile's snapshot is kept as
+    its parts, geotools.parts)."""
+    geoms, statuses, report = _present_2d(geoms, statuses)
+    parts, part_status, keys = _clean_parts(geoms, statuses, report, True)
+    return parts, part_status, keys, report
+
+
+def _clean_parts(
+    geoms: np.ndarray, statuses: np.ndarray, report: RepairReport, memo: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Polygons of 2-D geometries, invalid ones repaired; with ``memo`` their WKB keys."""
     parts, src = polygon_parts(geoms, report)
     part_status = statuses[src]
     # --- issue 20: validity and each class's union are memoised by the parts' WKB (the same
     # parts as in an earlier snapshot of the run give the result computed then: geotools.memo)
-    keys = part_keys(parts) if union is shapely.union_all else None  # not a big file's batch
+    keys = part_keys(parts) if memo else None  # not a big file's batch
     invalid = ~_valid(parts, keys)
     report.invalid_repaired = int(invalid.sum())
     if invalid.any():
@@ -96,6 +126,17 @@ def clean_geometries(
         if keys is not None:
             keys = np.concatenate([keys[~invalid], part_keys(sub, force=True)])
     report.polygon_parts = len(parts)
+    return parts, part_status, keys
+
+
+def dissolve_parts(
+    parts: np.ndarray,
+    part_status: np.ndarray,
+    keys: np.ndarray | None,
+    union: Callable[[np.ndarray], shapely.Geometry] = shapely.union_all,
+) -> dict[str, shapely.Geometry]:
+    """One geometry per status: the union of its parts (memoised by the parts' WKB when
+    ``keys`` are given)."""
     dissolved: dict[str, shapely.Geometry] = {}
     for status in sorted(set(part_status.tolist())):
         members = part_status == status
@@ -105,8 +146,7 @@ def clean_geometries(
             continue
         key = (union, tuple(keys[members].tolist()))
         dissolved[str(status)] = _CLASSES.get(key, _dissolve, chosen, keys[members], union)
-    # --- end ---
-    return dissolved, report
+    return dissolved
 
 
 #: Per process (geotools.memo): a part's validity by its WKB; a class's dissolved geometry,

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import shapely
 
-from geotools.clean import boxes_meet, polygonal
+from geotools.boxes import merge_boxes, run_boxes
+from geotools.clean import polygonal
 from geotools.errors import UsageError
 from geotools.snapshot import Change, Snapshot, made_geometries
 
@@ -30,8 +31,6 @@ def diff_geometries(
     return gained, lost
 
 
-#: Padding (CRS units, metres) that merges the boxes of touching changed segments.
-WINDOW_PAD = 1.0
 #: Above this share of the data's extent, localising does not pay: plain overlay instead.
 MAX_WINDOW_SHARE = 0.25
 #: Above this many changed segments, grouping them costs more than it saves.
@@ -146,7 +145,7 @@ def change_windows(
         return shapely.Polygon()
     if len(gone) + len(new) > MAX_CHANGED_SEGMENTS:
         return None
-    merged = merge_boxes(np.vstack([_run_boxes(a.rows, gone), _run_boxes(b.rows, new)]))
+    merged = merge_boxes(np.vstack([run_boxes(a.rows, gone), run_boxes(b.rows, new)]))
     x0, y0, x1, y1 = np.vstack([shapely.bounds(before), shapely.bounds(after)]).T
     extent = (x1.max() - x0.min()) * (y1.max() - y0.min())
     if (
@@ -157,89 +156,6 @@ def change_windows(
     return shapely.multipolygons(
         shapely.box(merged[:, 0], merged[:, 1], merged[:, 2], merged[:, 3])
     )
-
-
-def _run_boxes(rows: np.ndarray, picked: np.ndarray) -> np.ndarray:
-    """Padded boxes of the runs of ``picked`` segments that follow one another along a ring.
-
-    Consecutive segments of a run share an endpoint, so their padded boxes overlap and
-    merge_boxes would join them anyway; joining them here first leaves it a few boxes per
-    run of the front instead of one per segment (the result is the same)."""
-    if len(picked) == 0:
-        return np.empty((0, 4))
-    seg = rows[picked]
-    lo = np.minimum(seg[:, :2], seg[:, 2:]) - WINDOW_PAD
-    hi = np.maximum(seg[:, :2], seg[:, 2:]) + WINDOW_PAD
-    prev, cur = seg[:-1], seg[1:]
-    touch = (
-        (prev[:, :2] == cur[:, :2]).all(axis=1)
-        | (prev[:, :2] == cur[:, 2:]).all(axis=1)
-        | (prev[:, 2:] == cur[:, :2]).all(axis=1)
-        | (prev[:, 2:] == cur[:, 2:]).all(axis=1)
-    )
-    starts = np.flatnonzero(np.concatenate([[True], ~((np.diff(picked) == 1) & touch)]))
-    return np.column_stack(
-        [
-            np.minimum.reduceat(lo[:, 0], starts),
-            np.minimum.reduceat(lo[:, 1], starts),
-            np.maximum.reduceat(hi[:, 0], starts),
-            np.maximum.reduceat(hi[:, 1], starts),
-        ]
-    )
-
-
-def _find(parent: list[int], i: int) -> int:
-    """Union-find root with path halving."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
-#: Up to this many boxes their groups come from an n×n overlap matrix (a pair a day's change
-#: windows make a dozen; the index tree costs more than the matrix below a few hundred).
-MATRIX_BOXES = 256
-
-
-def merge_boxes(boxes: np.ndarray) -> np.ndarray:
-    """Merge overlapping (xmin, ymin, xmax, ymax) boxes into the bounding boxes of their
-    connected groups, repeatedly, until no two boxes overlap."""
-    while True:
-        n = len(boxes)
-        labels = _group_labels(boxes)
-        groups, inverse = np.unique(labels, return_inverse=True)
-        if len(groups) == n:
-            return boxes
-        out = np.empty((len(groups), 4))
-        out[:, :2] = np.inf
-        out[:, 2:] = -np.inf
-        np.minimum.at(out[:, 0], inverse, boxes[:, 0])
-        np.minimum.at(out[:, 1], inverse, boxes[:, 1])
-        np.maximum.at(out[:, 2], inverse, boxes[:, 2])
-        np.maximum.at(out[:, 3], inverse, boxes[:, 3])
-        boxes = out
-
-
-def _group_labels(boxes: np.ndarray) -> np.ndarray:
-    """Each box's group: the least index of the boxes it is connected to through boxes that
-    meet (closed boxes: touching counts)."""
-    n = len(boxes)
-    if n <= MATRIX_BOXES:
-        meet = boxes_meet(boxes)
-        labels = np.arange(n)
-        while True:  # each box takes the least label among those it meets, until none moves
-            fresh = np.where(meet, labels[None, :], n).min(axis=1)
-            if (fresh == labels).all():
-                return labels
-            labels = fresh
-    geoms = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    parent = list(range(n))
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        ri, rj = _find(parent, i), _find(parent, j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    return np.array([_find(parent, i) for i in range(n)])
 
 
 def diff_geometries_fast(
@@ -330,6 +246,10 @@ def diff_snapshots(
             f"snapshots {before.source} and {after.source} are in different CRSs; "
             "read them together (read_snapshots) or pass the same crs"
         )
+    if fast and before.parts is not None and after.parts is not None:
+        found = _parts_changes(before, after, unions or {})
+        if found is not None:  # issue 20: measured where the parts differ (geotools.parts)
+            return found
     if segments is not None:  # (a union not made yet stays so: issue 20)
         held = made_geometries(before.geometries), made_geometries(after.geometries)
         segments.retain([g for geoms in held for g in geoms.values()])
@@ -392,3 +312,59 @@ def _member_change(
         c = done[moved[0]]
         return c.gained, c.lost, c.gained_m2, c.lost_m2
     return None
+
+
+def _parts_changes(
+    before: Snapshot, after: Snapshot, unions: Mapping[str, Sequence[str]]
+) -> list[Change] | None:
+    """The Changes of two snapshots kept as parts, measured inside the windows where their
+    class maps can differ (geotools.parts); None when that does not apply or would not pay.
+
+    A class's area on ``after`` is its area on ``before`` plus what it gained, less what it
+    lost (the same set: outside the windows nothing moved), unless it was measured already;
+    a union's is its disjoint members' areas added. Either way it hangs on what this process
+    measured first, so every Change says ``area_carried`` (a series carries the areas from its
+    own first pair: geotools.series.TotalAccounts)."""
+    from geotools.parts import parts_change
+
+    assert before.parts is not None and after.parts is not None
+    classes = before.parts.classes
+    statuses = sorted(set(before.geometries) | set(after.geometries))
+    unions = {u: m for u, m in unions.items() if u in statuses}
+    if set(statuses) != set(classes) | set(unions):
+        return None
+    moved = parts_change(before.parts, after.parts, unions)
+    if moved is None:
+        return None
+    unit = before.m2_per_unit
+    if before.parts.areas is None:  # the first of a run: measured on its classes
+        before.parts.areas = {c: float(shapely.area(before.geometries[c])) for c in classes}
+    was, known = before.parts.areas, after.parts.areas
+    now: dict[str, float] = {}
+    done: dict[str, Change] = {}
+    for status in [*classes, *unions]:
+        gained, lost = moved[status]
+        g, lo = float(shapely.area(gained)), float(shapely.area(lost))
+        members = unions.get(status)
+        if members:
+            a0 = sum(was[m] for m in members)
+            a1 = sum(now[m] for m in members)
+        else:
+            a0 = was[status]
+            a1 = known[status] if known is not None else a0 + g - lo
+            now[status] = a1
+        done[status] = Change(
+            status=status,
+            from_date=before.date,
+            to_date=after.date,
+            gained=gained,
+            lost=lost,
+            area_from_m2=a0 * unit,
+            area_to_m2=a1 * unit,
+            gained_m2=g * unit,
+            lost_m2=lo * unit,
+            area_carried=True,
+        )
+    if known is None:
+        after.parts.areas = now
+    return [done[s] for s in statuses]

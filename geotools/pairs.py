@@ -41,6 +41,7 @@ class StatusResult:
     stock_from_by_region: dict[str, float] | None = None  # only where stocks start
     gained_wkb: bytes | None = None
     lost_wkb: bytes | None = None
+    area_carried: bool = False  # area_to is area_from + gained − lost (Change.area_carried)
 
     def change(self, from_date: dt.date, to_date: dt.date) -> Change:
         """The Change (with polygons when they were kept)."""
@@ -173,6 +174,7 @@ def measure(
     shares: dict[int, dict[str, float]] = {}  # by geometry object: a union's change is
     for ch in changes:  # often its member's very polygons (diff_snapshots, issue 20)
         res = StatusResult(ch.status, ch.area_from_m2, ch.area_to_m2, ch.gained_m2, ch.lost_m2)
+        res.area_carried = ch.area_carried
         if layer is not None:
             for geom in (ch.gained, ch.lost):
                 if id(geom) not in shares:
@@ -233,7 +235,7 @@ def transition_classes(options: ReadOptions, snap: Snapshot) -> list[str]:
     return snap.statuses
 
 
-PAIR_CACHE_VERSION = "2"
+PAIR_CACHE_VERSION = "3"  # 3: StatusResult.area_carried (issue 20)
 
 
 @dataclass

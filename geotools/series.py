@@ -19,6 +19,7 @@ from geotools.errors import DataError, UsageError
 from geotools.pairs import (
     ChunkJob,
     PairResult,
+    StatusResult,
     layer_built,
     lookup,
     prefetch,
@@ -38,7 +39,7 @@ from geotools.read import (
     settle,
 )
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
-from geotools.snapshot import Change, made_geometries
+from geotools.snapshot import Change
 from geotools.sources.profile import control_statuses
 from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
 from geotools.table_rows import TableRows
@@ -190,6 +191,7 @@ def series(
     moved = TransitionRows()
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
+    totals = TotalAccounts()
     warned: set[dt.date] = set()
     watched = _watched_statuses(opts)
     for p, res in zip(periods, results, strict=True):
@@ -200,18 +202,8 @@ def series(
                 warned.add(day)
                 log.warning("%s: read as an empty snapshot (no territory)", by_date[day].path)
         for s in res.statuses:
-            rows.append(
-                area_row(
-                    p,
-                    TOTAL,
-                    TOTAL_NAME,
-                    s.status,
-                    s.area_from_m2,
-                    s.area_to_m2,
-                    s.gained_m2,
-                    s.lost_m2,
-                )
-            )
+            a0, a1 = totals.areas(p, s)
+            rows.append(area_row(p, TOTAL, TOTAL_NAME, s.status, a0, a1, s.gained_m2, s.lost_m2))
         if spec is not None:
             rows.extend(accounts.rows(p, res, names))
         if keep_changes:
@@ -284,6 +276,26 @@ def _warn_jumps(
             )
 
 
+class TotalAccounts:
+    """Each status's total area where a pair carried it (issue 20: StatusResult.area_carried)
+    rather than measured it: carried here from the period before, in period order, so the
+    table is the same whatever the chunks (a chunk's first pair measures its start)."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[dt.date, float]] = {}
+
+    def areas(self, period: Period, s: StatusResult) -> tuple[float, float]:
+        """(area_from, area_to) of ``s`` in m² for the Table's total row."""
+        held = self._held.get(s.status)
+        if s.area_carried and held is not None and held[0] == period.from_date:
+            a0 = held[1]
+            a1 = a0 + s.gained_m2 - s.lost_m2
+        else:
+            a0, a1 = s.area_from_m2, s.area_to_m2
+        self._held[s.status] = (period.to_date, a1)
+        return a0, a1
+
+
 class RegionAccounts:
     """Per-region stocks carried from period to period, and the rows they make."""
 
@@ -320,9 +332,7 @@ def _first_crs(refs: Sequence[SnapshotRef], options: ReadOptions, use_cache: boo
     """The CRS chosen by the first non-empty snapshot in date order (stable across periods)."""
     for ref in refs:
         snap = load_snapshot(ref, options=options, use_cache=use_cache, warn_empty=False)
-        if any(
-            not g.is_empty for g in made_geometries(snap.geometries).values()
-        ):  # (unions: theirs)
+        if not snap.is_empty:  # (nothing pending is made to tell)
             return snap.crs
     raise DataError("every snapshot is empty: cannot choose an equal-area CRS; pass --crs")
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from pyproj import CRS
+
+if TYPE_CHECKING:
+    from geotools.parts import Parts
 
 M2_PER_KM2 = 1_000_000.0
 
@@ -317,6 +320,16 @@ class Snapshot:
     repairs: RepairReport = field(default_factory=RepairReport)
     m2_per_unit: float = 1.0
     classes: ClassReport | None = None  # what a source profile did (None: no profile)
+    # issue 20: a disjoint profile's snapshot also keeps its polygon parts; its classes are
+    # then made from them when read, and a series measures changes from the parts
+    parts: Parts | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the snapshot holds no territory (nothing is made to tell)."""
+        if self.parts is not None:
+            return len(self.parts.geoms) == 0
+        return all(shapely.is_empty(g) for g in made_geometries(self.geometries).values())
 
     def area_m2(self, status: str) -> float:
         """Area of one status class in m² (0 when the class is absent)."""
@@ -348,6 +361,9 @@ class Change:
     area_to_m2: float
     gained_m2: float
     lost_m2: float
+    # issue 20: area_to_m2 is area_from_m2 + gained − lost (the same set, not measured on
+    # its own: geotools.parts); a series carries such areas from period to period
+    area_carried: bool = False
 
     @property
     def net_m2(self) -> float:

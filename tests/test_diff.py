@@ -173,17 +173,17 @@ def test_merge_boxes_by_matrix_equals_by_index_tree(rows) -> None:
     """The change windows' boxes merged through the overlap matrix (a pair's dozen boxes) and
     through the index tree (hundreds): the same boxes, in the same order; boxes on an integer
     grid touch often, and touching boxes merge."""
-    from geotools import diff as diff_module
+    from geotools import boxes as boxes_module
 
     boxes = np.array([(x, y, x + w, y + h) for x, y, w, h in rows], dtype=float)
-    saved = diff_module.MATRIX_BOXES
+    saved = boxes_module.MATRIX_BOXES
     try:
-        diff_module.MATRIX_BOXES = 256
-        by_matrix = diff_module.merge_boxes(boxes.copy())
-        diff_module.MATRIX_BOXES = 0
-        by_tree = diff_module.merge_boxes(boxes.copy())
+        boxes_module.MATRIX_BOXES = 256
+        by_matrix = boxes_module.merge_boxes(boxes.copy())
+        boxes_module.MATRIX_BOXES = 0
+        by_tree = boxes_module.merge_boxes(boxes.copy())
     finally:
-        diff_module.MATRIX_BOXES = saved
+        boxes_module.MATRIX_BOXES = saved
     assert by_matrix.shape == by_tree.shape and (by_matrix == by_tree).all()
     x0, y0, x1, y1 = by_matrix.T  # and what comes out is apart: no two boxes meet
     meet = (x0[:, None] <= x1[None, :]) & (x0[None, :] <= x1[:, None])

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
 from pyproj import CRS
 
 from geotools import cache
-from geotools.clean import boxes_meet, clean_geometries, clusters_of, revalidate
+from geotools.clean import (
+    boxes_meet,
+    clean_geometries,
+    clean_parts,
+    clusters_of,
+    dissolve_parts,
+    revalidate,
+)
 from geotools.crs import (
     WGS84,
     choose_equal_area_crs,
@@ -24,6 +33,7 @@ from geotools.crs import (
 )
 from geotools.errors import DataError, GeotoolsError
 from geotools.memo import HeldMemo
+from geotools.parts import Parts
 from geotools.read.batches import is_big
 from geotools.read.big import dissolve_big
 from geotools.read.checks import check_coordinates
@@ -34,7 +44,7 @@ from geotools.read.ref import SnapshotRef
 from geotools.read.refs import resolve_refs
 from geotools.read.repeats import project_valid
 from geotools.read.sniff import check_plain, settle
-from geotools.snapshot import ClassReport, RepairReport, Snapshot, made_geometries
+from geotools.snapshot import ClassReport, Geometries, RepairReport, Snapshot, made_geometries
 from geotools.sources.profile import Profile, classify, with_unions
 from geotools.sources.profile import settle as settle_classes
 
@@ -91,34 +101,78 @@ def load_snapshot(
         return parse_snapshot(ref, opts, warn_empty)
     key = cache_key or snapshot_cache_key(ref, opts)
     hit = cache.load_parsed(key)
-    if hit is not None:
-        meta, blobs = hit
-        if warn_empty and meta["repairs"].get("features") == 0:
-            log.warning("%s has no features: read as an empty snapshot (no territory)", ref.path)
-        geometries = {k: shapely.from_wkb(v) for k, v in blobs.items()}
-        return Snapshot(
-            date=ref.date,
-            source=str(ref.path),
-            crs=CRS.from_wkt(meta["crs"]),
-            # a union not made when the entry was written is pending again (issue 20)
-            geometries=with_unions(meta.get("pending") or {}, geometries),
-            repairs=RepairReport(**meta["repairs"]),
-            m2_per_unit=float(meta["m2_per_unit"]),
-            classes=ClassReport(**meta["classes"]) if meta.get("classes") else None,
-        )
+    snap = _from_entry(ref, opts, hit, warn_empty) if hit is not None else None
+    if snap is not None:
+        return snap
     snap = parse_snapshot(ref, opts, warn_empty)
-    made = made_geometries(snap.geometries)  # a union not made is stored as its members
-    unions = dict(opts.profile.unions) if opts.profile is not None else {}
     meta = {
         "crs": wkt(snap.crs),
         "m2_per_unit": snap.m2_per_unit,
         "repairs": snap.repairs.as_dict(),
         "classes": snap.classes.as_dict() if snap.classes is not None else None,
-        # unions not made yet are stored as their members' names, made when read (issue 20)
-        "pending": {name: list(unions[name]) for name in snap.geometries if name not in made},
     }
-    cache.store_parsed(key, meta, {k: shapely.to_wkb(g) for k, g in made.items()})
+    if snap.parts is not None:  # kept as its parts (issue 20), each with its class
+        meta["parts"] = snap.parts.statuses.tolist()
+        blobs = {PARTS_BLOB: shapely.to_wkb(shapely.geometrycollections(snap.parts.geoms))}
+    else:
+        made = made_geometries(snap.geometries)  # a union not made is stored as its members
+        unions = dict(opts.profile.unions) if opts.profile is not None else {}
+        # unions not made yet are stored as their members' names, made when read (issue 20)
+        meta["pending"] = {name: list(unions[name]) for name in snap.geometries if name not in made}
+        blobs = {k: shapely.to_wkb(g) for k, g in made.items()}
+    cache.store_parsed(key, meta, blobs)
     return snap
+
+
+#: The blob of a parsed-cache entry that holds a snapshot's parts (a GeometryCollection of
+#: its polygons, in order; their classes are the entry's ``parts``).
+PARTS_BLOB = "parts"
+
+
+def _from_entry(
+    ref: SnapshotRef,
+    opts: ReadOptions,
+    hit: tuple[dict[str, Any], dict[str, bytes]],
+    warn_empty: bool,
+) -> Snapshot | None:
+    """The snapshot of a parsed-cache entry; None when the entry does not fit what it says
+    (then it is parsed again)."""
+    meta, blobs = hit
+    held: Parts | None = None
+    if meta.get("parts") is not None:  # issue 20: the parts; the classes are made when read
+        held = _stored_parts(meta["parts"], blobs.get(PARTS_BLOB), opts.profile)
+        if held is None or opts.profile is None:
+            return None
+        geometries: dict[str, shapely.Geometry] = classes_of_parts(opts.profile, held)
+    else:
+        made = {k: shapely.from_wkb(v) for k, v in blobs.items()}
+        # a union not made when the entry was written is pending again (issue 20)
+        geometries = with_unions(meta.get("pending") or {}, made)
+    if warn_empty and meta["repairs"].get("features") == 0:
+        log.warning("%s has no features: read as an empty snapshot (no territory)", ref.path)
+    return Snapshot(
+        date=ref.date,
+        source=str(ref.path),
+        crs=CRS.from_wkt(meta["crs"]),
+        geometries=geometries,
+        repairs=RepairReport(**meta["repairs"]),
+        m2_per_unit=float(meta["m2_per_unit"]),
+        classes=ClassReport(**meta["classes"]) if meta.get("classes") else None,
+        parts=held,
+    )
+
+
+def _stored_parts(statuses: list[str], blob: bytes | None, profile: Profile | None) -> Parts | None:
+    """The parts of a cache entry written from a snapshot kept as parts; None when they do
+    not match their classes."""
+    if blob is None or profile is None:
+        return None
+    geoms = shapely.get_parts(shapely.from_wkb(blob))
+    if len(geoms) != len(statuses) or not set(statuses) <= set(profile.classes):
+        return None
+    found = np.empty(len(statuses), dtype=object)
+    found[:] = statuses
+    return Parts.of(geoms, found, profile.classes)
 
 
 def snapshot_cache_key(ref: SnapshotRef, options: ReadOptions) -> str:
@@ -157,7 +211,11 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
         if fast is not None:
             fast.repairs.m_dropped += m_dropped
             return fast
-    if not big:
+    as_parts = not big and profile is not None and profile.disjoint
+    if as_parts:  # issue 20: kept as parts (geotools.parts), dissolved only when read
+        parts, part_status, keys, report = clean_parts(geometries, statuses)
+        report.m_dropped += m_dropped
+    elif not big:
         dissolved, report = clean_geometries(geometries, statuses)
         report.m_dropped += m_dropped
     if profile is not None:
@@ -179,6 +237,27 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
             + (" (pass --layer)" if ref.layer is None else ""),
             path,
         )
+    if as_parts:  # dissolved as before (in the file's CRS), then kept as parts
+        assert profile is not None
+        dissolved = dissolve_parts(parts, part_status, keys)
+        extent = _extent(dissolved, src)
+        if crs is None:
+            crs = _default_crs(src, extent)
+        m2_per_unit = require_equal_area(crs, extent, force=force_crs)
+        held = _class_parts(dissolved, src, crs, profile.classes)
+        if held is not None:
+            log.debug("%s: %s", path, report.summary())
+            return Snapshot(
+                date=ref.date,
+                source=str(path),
+                crs=crs,
+                geometries=classes_of_parts(profile, held),
+                repairs=report,
+                m2_per_unit=m2_per_unit,
+                classes=classes,
+                parts=held,
+            )
+        # a class needs repair once projected: projected and settled as before
     extent = _extent(dissolved, src)
     if crs is None:
         crs = _default_crs(src, extent)
@@ -252,6 +331,63 @@ def _project_valid(geom: shapely.Geometry, src: CRS, crs: CRS) -> tuple[shapely.
 
 
 # --- end ---
+
+
+def _class_parts(
+    dissolved: dict[str, shapely.Geometry], src: CRS, crs: CRS, classes: Sequence[str]
+) -> Parts | None:
+    """The dissolved classes projected cluster by cluster (each memoised by identity, as
+    ``_projected``), as the polygons of each cluster, with their classes and WKB; None when
+    a cluster is not valid once projected (the caller then repairs the classes, as before)."""
+    geoms: list[shapely.Geometry] = []
+    statuses: list[str] = []
+    keys: list[bytes] = []
+    for name, geom in dissolved.items():
+        for cluster in clusters_of(geom) or (geom,):
+            out, changed = _projected_one(cluster, src, crs)
+            if changed:
+                return None
+            polys, wkb = _POLYGONS.get((out,), _polygons, out)
+            geoms.extend(polys)
+            keys.extend(wkb)
+            statuses.extend([name] * len(polys))
+    held = np.empty(len(geoms), dtype=object)
+    held[:] = geoms
+    found = np.empty(len(statuses), dtype=object)
+    found[:] = statuses
+    return Parts(held, found, keys, tuple(classes))
+
+
+#: A projected cluster's polygons and their WKB, by the cluster's identity.
+_POLYGONS: HeldMemo[tuple[list[shapely.Geometry], list[bytes]]] = HeldMemo(256)
+
+
+def _polygons(geom: shapely.Geometry) -> tuple[list[shapely.Geometry], list[bytes]]:
+    polys = shapely.get_parts(geom)
+    return polys.tolist(), list(shapely.to_wkb(polys)) if len(polys) else []
+
+
+def classes_of_parts(profile: Profile, parts: Parts) -> Geometries:
+    """A profile's classes (and unions) made from a snapshot's parts when first read: each
+    class the union of its parts, made disjoint by precedence (sources.profile.settle)."""
+    made: list[Geometries] = []
+
+    def settled() -> Geometries:
+        if not made:
+            keys = np.empty(len(parts.keys), dtype=object)
+            keys[:] = parts.keys
+            dissolved = dissolve_parts(parts.geoms, parts.statuses, keys)
+            made.append(settle_classes(profile, dissolved))
+            if parts.areas is None:
+                parts.areas = {c: float(shapely.area(made[0][c])) for c in profile.classes}
+        return made[0]
+
+    names = [*profile.classes, *dict(profile.unions)]
+    return Geometries({}, {name: partial(_item, settled, name) for name in names})
+
+
+def _item(make: Callable[[], Geometries], name: str) -> shapely.Geometry:
+    return make()[name]
 
 
 def _source_crs(path: Path, declared: CRS | None) -> CRS:

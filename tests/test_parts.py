@@ -1,0 +1,223 @@
+"""A disjoint profile's snapshot kept as its parts (geotools.parts, issue 20): the change measured
+inside the windows where two days' parts differ equals the change of the classes made whole
+(precedence overlays, then a plain difference), on generated days and on raw DeepState days;
+the parts survive the cache; chunked series carry the same areas."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geotools import memo
+from geotools.diff import diff_geometries, diff_snapshots
+from geotools.parts import Parts, change_windows, oriented_segments, parts_change
+from geotools.read import ReadOptions, load_snapshot
+from geotools.read.loader import parse_snapshot
+from geotools.read.options import as_options
+from geotools.read.refs import resolve_refs
+from geotools.sources.profile import load_profile
+from tests import strategies as gs
+from tests.conftest import data_path
+from tests.test_properties import PROFILE, tol
+
+CLASSES = ("a", "b", "c")
+RAW = ReadOptions(profile="deepstate-raw")
+
+
+def _raw_files(start: int, stop: int) -> list:
+    folder = data_path("deepstate_raw", "daily")
+    return sorted(folder.glob("*.geojson.gz"))[start:stop]
+
+
+def _classes(parts: Parts) -> dict[str, shapely.Geometry]:
+    """The reference: each class the union of its parts, minus every earlier class."""
+    out: dict[str, shapely.Geometry] = {}
+    earlier = shapely.MultiPolygon()
+    for cls in parts.classes:
+        mine = [g for g, s in zip(parts.geoms, parts.statuses, strict=True) if s == cls]
+        union = shapely.union_all(mine) if mine else shapely.MultiPolygon()
+        out[cls] = gs.polygonal_part(shapely.difference(union, earlier))
+        earlier = shapely.union(earlier, union)
+    return out
+
+
+def _check(before: Parts, after: Parts) -> None:
+    moved = parts_change(before, after, {"ab": ("a", "b")}, thrifty=False)
+    assert moved is not None
+    was, now = _classes(before), _classes(after)
+    was["ab"] = shapely.union(was["a"], was["b"])
+    now["ab"] = shapely.union(now["a"], now["b"])
+    for name, (gained, lost) in moved.items():
+        want_gained, want_lost = diff_geometries(was[name], now[name])
+        for got, want in ((gained, want_gained), (lost, want_lost)):
+            gap = shapely.area(shapely.symmetric_difference(got, want))
+            assert gap <= tol(shapely.area(want)), (name, gap)
+
+
+def _day(draw: st.DrawFn, pool: list[tuple[shapely.Geometry, str]]) -> Parts:
+    picked = draw(st.lists(st.sampled_from(range(len(pool))), min_size=0, max_size=len(pool)))
+    geoms = [pool[i][0] for i in picked]
+    statuses = [pool[i][1] for i in picked]
+    return Parts.of(np.asarray(geoms, dtype=object), np.asarray(statuses, dtype=object), CLASSES)
+
+
+@st.composite
+def two_days(draw: st.DrawFn) -> tuple[Parts, Parts]:
+    """Two days drawn from one pool of parts (shapes and holed polygons, each with a class;
+    the same shape may come in two classes, twice, or not at all): most parts are shared,
+    some come, go or change class, and parts of any classes overlap or touch."""
+    shapes = draw(st.lists(st.one_of(gs.shapes(), gs.holed_polygons()), min_size=1, max_size=7))
+    pool = [(g, draw(st.sampled_from(CLASSES))) for g in shapes]
+    pool += [(g, draw(st.sampled_from(CLASSES))) for g in draw(st.lists(st.sampled_from(shapes)))]
+    return _day(draw, pool), _day(draw, pool)
+
+
+@PROFILE
+@given(two_days())
+def test_windows_hold_every_change_of_the_class_map(days: tuple[Parts, Parts]) -> None:
+    """Generated days on a grid (touching and overlapping parts of every class, repeated
+    parts, holes, parts that change class): the change measured inside the windows is the
+    change of the classes made whole, class by class and for a union of two classes."""
+    before, after = days
+    _check(before, after)
+
+
+def test_a_part_that_changes_class_only_is_a_change() -> None:
+    """The same polygon, liberated one day and occupied the next: its segments are the same,
+    but not in the same class, so the windows hold it."""
+    square = shapely.box(0, 0, 10, 10)
+    other = shapely.box(10, 0, 20, 10)
+    one = Parts.of(np.asarray([square, other], dtype=object), np.asarray(["c", "b"]), CLASSES)
+    two = Parts.of(np.asarray([square, other], dtype=object), np.asarray(["a", "b"]), CLASSES)
+    moved = parts_change(one, two, thrifty=False)
+    assert moved is not None
+    assert shapely.area(moved["a"][0]) == pytest.approx(100.0)
+    assert shapely.area(moved["c"][1]) == pytest.approx(100.0)
+    assert shapely.is_empty(moved["b"][0]) and shapely.is_empty(moved["b"][1])
+
+
+def test_a_repeated_part_that_goes_once_leaves_the_map_alone_but_is_windowed() -> None:
+    """A part listed twice one day and once the next: the class map is the same (no change),
+    and the repeated segments make a window rather than being taken as unchanged."""
+    square = shapely.box(0, 0, 10, 10)
+    one = Parts.of(np.asarray([square, square], dtype=object), np.asarray(["a", "a"]), CLASSES)
+    two = Parts.of(np.asarray([square], dtype=object), np.asarray(["a"]), CLASSES)
+    boxes = change_windows(one, two, thrifty=False)
+    assert boxes is not None and len(boxes) == 1
+    moved = parts_change(one, two, thrifty=False)
+    assert moved is not None
+    assert all(shapely.is_empty(g) and shapely.is_empty(lo) for g, lo in moved.values())
+
+
+def test_segments_are_oriented_whatever_the_input() -> None:
+    """Shells counterclockwise, holes clockwise, whichever way the rings were written."""
+    shell = [(0, 0), (0, 10), (10, 10), (10, 0), (0, 0)]  # clockwise
+    hole = [(2, 2), (4, 2), (4, 4), (2, 4), (2, 2)]  # counterclockwise
+    for poly in (shapely.Polygon(shell, [hole]), shapely.Polygon(shell[::-1], [hole[::-1]])):
+        rows = oriented_segments(poly)
+        # the signed area of the shell's rows is positive (ccw), the hole's negative (cw)
+        signed = 0.5 * (rows[:, 0] * rows[:, 3] - rows[:, 2] * rows[:, 1])
+        assert signed[:4].sum() == pytest.approx(100.0)
+        assert signed[4:].sum() == pytest.approx(-4.0)
+
+
+def test_windows_too_wide_hand_the_pair_to_the_classes() -> None:
+    """Days that share nothing: the windows would cover everything, so parts_change says
+    None (diff_snapshots then diffs the classes); unthrifty, it measures them all the same."""
+    one = Parts.of(np.asarray([shapely.box(0, 0, 10, 10)], dtype=object), ["a"], CLASSES)
+    two = Parts.of(np.asarray([shapely.box(5, 5, 15, 15)], dtype=object), ["a"], CLASSES)
+    assert parts_change(one, two) is None
+    moved = parts_change(one, two, thrifty=False)
+    assert moved is not None
+    assert shapely.area(moved["a"][0]) == pytest.approx(75.0)
+    assert shapely.area(moved["a"][1]) == pytest.approx(75.0)
+
+
+def test_raw_days_measured_from_parts_equal_the_classes_diffed() -> None:
+    """Twelve raw DeepState days of 2024 (and a pair a week apart): every class's and
+    russian_control's gained and lost polygons from the parts equal those of the classes
+    made whole and diffed (the path before issue 20's parts), to 1 m²; the areas carried
+    from the first day equal the classes' measured areas."""
+    opts = as_options(RAW)
+    refs = resolve_refs(_raw_files(240, 252), options=opts)
+    memo.clear_all()
+    opts = opts.with_crs(parse_snapshot(refs[0], opts).crs)
+    snaps = [parse_snapshot(r, opts) for r in refs]
+    assert all(s.parts is not None for s in snaps)
+    unions = {"russian_control": ("occupied", "occupied_pre2022")}
+    pairs = [*itertools.pairwise(snaps), (snaps[0], snaps[7])]
+    taken = 0
+    for a, b in pairs:
+        fast = {c.status: c for c in diff_snapshots(a, b, unions=unions)}
+        taken += all(c.area_carried for c in fast.values())
+        for status, change in fast.items():
+            want_gained, want_lost = diff_geometries(a.geometries[status], b.geometries[status])
+            for got, want in ((change.gained, want_gained), (change.lost, want_lost)):
+                gap = shapely.area(shapely.symmetric_difference(got, want))
+                assert gap <= tol(shapely.area(want)), (a.date, b.date, status, gap)
+            measured = b.area_m2(status)
+            assert change.area_to_m2 == pytest.approx(measured, rel=1e-9, abs=1e-3), status
+    # the parts measured most pairs (a day that redraws most of its parts, and the week,
+    # are diffed as classes: change_windows' thrift); both are held to the reference above
+    assert taken >= 8, taken
+
+
+def test_parts_survive_the_cache(tmp_path, monkeypatch) -> None:
+    """A raw day written to the parsed cache and read back: the same parts (WKB, classes, in
+    order) and the same classes when made; the change from cached days is the fresh one."""
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache"))
+    opts = as_options(RAW)
+    refs = resolve_refs(_raw_files(100, 102), options=opts)
+    memo.clear_all()
+    opts = opts.with_crs(parse_snapshot(refs[0], opts).crs)
+    fresh = [load_snapshot(r, options=opts) for r in refs]  # parsed, and stored
+    cached = [load_snapshot(r, options=opts) for r in refs]  # read back
+    for f, c in zip(fresh, cached, strict=True):
+        assert f.parts is not None and c.parts is not None
+        assert c.parts.keys == f.parts.keys
+        assert c.parts.statuses.tolist() == f.parts.statuses.tolist()
+        assert sorted(c.geometries.pending()) == sorted(c.geometries)  # nothing made yet
+        for status in f.geometries:
+            assert shapely.equals_identical(c.geometries[status], f.geometries[status])
+    unions = {"russian_control": ("occupied", "occupied_pre2022")}
+    one = diff_snapshots(*fresh, unions=unions)
+    two = diff_snapshots(*cached, unions=unions)
+    assert [(c.status, c.gained_m2, c.lost_m2) for c in one] == [
+        (c.status, c.gained_m2, c.lost_m2) for c in two
+    ]
+
+
+def test_a_class_invalid_once_projected_sends_the_snapshot_the_old_way(monkeypatch) -> None:
+    """When a cluster is not valid in the equal-area CRS, the snapshot is not kept as parts:
+    its classes are projected, repaired and settled as before (and counted)."""
+    import geotools.read.loader as loader
+
+    real = loader._project_valid
+
+    def spoiled(geom, src, crs):
+        return real(geom, src, crs)[0], True  # as if it had needed a repair
+
+    monkeypatch.setattr(loader, "_project_valid", spoiled)
+    memo.clear_all()
+    opts = as_options(RAW)
+    ref = resolve_refs(_raw_files(10, 11), options=opts)[0]
+    snap = parse_snapshot(ref, opts)
+    assert snap.parts is None
+    assert snap.repairs.invalid_after_projection > 0
+    assert snap.geometries.pending() == ["russian_control"]
+    assert shapely.area(snap.geometries["occupied"]) > 0
+    memo.clear_all()
+
+
+def test_profile_classes_keep_their_order() -> None:
+    """The parts' classes are the profile's, in its precedence order."""
+    opts = as_options(RAW)
+    ref = resolve_refs(_raw_files(0, 1), options=opts)[0]
+    snap = parse_snapshot(ref, opts)
+    assert snap.parts is not None
+    assert snap.parts.classes == tuple(load_profile("deepstate-raw").classes)
