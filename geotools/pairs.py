@@ -172,13 +172,13 @@ def measure(
     out: list[StatusResult] = []
     changes = diff_snapshots(before, after, segments=segments, unions=unions)
     shares: dict[int, dict[str, float]] = {}  # by geometry object: a union's change is
-    for ch in changes:  # often its member's very polygons (diff_snapshots, issue 20)
+    if layer is not None:  # often its member's very polygons (diff_snapshots, issue 20)
+        geoms = list({id(g): g for ch in changes for g in (ch.gained, ch.lost)}.values())
+        shares = dict(zip(map(id, geoms), layer.allocate_many(geoms), strict=True))
+    for ch in changes:
         res = StatusResult(ch.status, ch.area_from_m2, ch.area_to_m2, ch.gained_m2, ch.lost_m2)
         res.area_carried = ch.area_carried
         if layer is not None:
-            for geom in (ch.gained, ch.lost):
-                if id(geom) not in shares:
-                    shares[id(geom)] = layer.allocate(geom)
             res.gained_by_region = dict(shares[id(ch.gained)])
             res.lost_by_region = dict(shares[id(ch.lost)])
             if stocks_from:

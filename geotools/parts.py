@@ -129,31 +129,35 @@ def _hash_rows(rows: np.ndarray, salts: np.ndarray) -> np.ndarray:
     return h
 
 
-def _changed_rows(
-    mine: np.ndarray, mine_cls: np.ndarray, theirs: np.ndarray, theirs_cls: np.ndarray
-) -> np.ndarray:
-    """Which rows of ``mine`` (each of a class) are not rows of ``theirs`` in the same class.
-    A row repeated in ``mine`` counts as changed, and so does a row whose hash another row
-    shares: the caller's windows may grow, never shrink."""
-    if len(mine) == 0 or len(theirs) == 0:
-        return np.ones(len(mine), dtype=bool)
-    hm, ht = _hash_rows(mine, mine_cls), _hash_rows(theirs, theirs_cls)
-    order_t = np.argsort(ht)
-    sorted_t = ht[order_t]
-    pos = np.minimum(np.searchsorted(sorted_t, hm), len(theirs) - 1)
-    at = order_t[pos]
-    found = (sorted_t[pos] == hm) & (theirs_cls[at] == mine_cls)
-    match = theirs[at]
-    for k in range(4):
-        found &= match[:, k] == mine[:, k]
-    order_m = np.argsort(hm)
-    sm = hm[order_m]
-    rep = sm[1:] == sm[:-1]
-    dup = np.zeros(len(mine), dtype=bool)
-    dup[order_m[1:][rep]] = True
-    dup[order_m[:-1][rep]] = True
-    out: np.ndarray = ~found | dup
-    return out
+class _Sorted:
+    """Rows (each of a class) with their hashes, sorted by hash once for both directions."""
+
+    def __init__(self, rows: np.ndarray, cls: np.ndarray) -> None:
+        self.rows, self.cls = rows, cls
+        hashes = _hash_rows(rows, cls)
+        self.order = np.argsort(hashes)
+        self.sorted = hashes[self.order]
+        rep = self.sorted[1:] == self.sorted[:-1]
+        self.repeated = np.zeros(len(rows), dtype=bool)  # a hash twice: taken as changed
+        self.repeated[self.order[1:][rep]] = True
+        self.repeated[self.order[:-1][rep]] = True
+
+    def changed_against(self, theirs: _Sorted) -> np.ndarray:
+        """Which of these rows are not rows of ``theirs`` in the same class (a repeated row,
+        or one whose hash another row shares, counts as changed: windows may grow, never
+        shrink). Sorted needles walk the sorted haystack in order."""
+        out = np.ones(len(self.rows), dtype=bool)
+        if len(self.rows) == 0 or len(theirs.rows) == 0:
+            return out
+        pos = np.minimum(np.searchsorted(theirs.sorted, self.sorted), len(theirs.rows) - 1)
+        at, mine = theirs.order[pos], self.order
+        found = (theirs.sorted[pos] == self.sorted) & (theirs.cls[at] == self.cls[mine])
+        match, rows = theirs.rows[at], self.rows[mine]
+        for k in range(4):
+            found &= match[:, k] == rows[:, k]
+        out[mine] = ~found
+        out |= self.repeated
+        return out
 
 
 def _moved(parts: Parts, others: Parts) -> list[int]:
@@ -189,8 +193,9 @@ def change_windows(before: Parts, after: Parts, thrifty: bool = True) -> np.ndar
     b, b_cls = _rows(after, _moved(after, before))
     if len(a) + len(b) == 0:
         return np.empty((0, 4))
-    gone = np.flatnonzero(_changed_rows(a, a_cls, b, b_cls))
-    came = np.flatnonzero(_changed_rows(b, b_cls, a, a_cls))
+    was, now = _Sorted(a, a_cls), _Sorted(b, b_cls)
+    gone = np.flatnonzero(was.changed_against(now))
+    came = np.flatnonzero(now.changed_against(was))
     changed = len(gone) + len(came)
     most = min(MAX_CHANGED, MAX_CHANGED_SHARE * (before.vertices + after.vertices))
     if thrifty and changed > most:

@@ -69,6 +69,7 @@ def transition_matrix(
     lost = {c: by_status[c].lost if c in by_status else empty for c in classes}
     out: list[TransitionResult] = []
     moved: dict[tuple[str, str], TransitionResult] = {}
+    pieces: list[tuple[TransitionResult, shapely.Geometry]] = []
     for x in classes:
         for y in classes:
             if x == y:
@@ -78,9 +79,12 @@ def transition_matrix(
             if not (shapely.is_empty(a) or shapely.is_empty(b)) and shapely.intersects(a, b):
                 piece = polygonal(shapely.intersection(a, b))
                 res.area_m2 = float(shapely.area(piece)) * m2_per_unit
-                if layer is not None:
-                    res.by_region = layer.allocate(piece)
+                pieces.append((res, piece))
             moved[(x, y)] = res
+    if layer is not None and pieces:  # allocated in one pass (issue 20)
+        shares = layer.allocate_many([piece for _, piece in pieces])
+        for (res, _), share in zip(pieces, shares, strict=True):
+            res.by_region = share
     for x in classes:
         change = by_status.get(x)
         lost_m2 = change.lost_m2 if change is not None else 0.0

@@ -133,6 +133,30 @@ def test_allocation_equals_direct_overlay_on_real_changes(boundaries_full, deeps
     assert checked >= 40
 
 
+def test_allocating_many_at_once_equals_one_by_one(boundaries_full, deepstate_daily):
+    """allocate_many (a pair's changes in one pass) gives each change the very dict
+    allocate gives it alone, bit for bit: empty and None entries, a change reaching beyond
+    the regions, and changes of 20 real pairs in one call."""
+    files = sorted(deepstate_daily.glob("*.geojson.gz"))
+    layer = read_regions(boundaries_full, LAEA)
+    changes: list = [None, shapely.MultiPolygon()]
+    for i in range(0, len(files) - 1, len(files) // 20)[:20]:
+        a, b = read_snapshots(files[i : i + 2], options=ReadOptions(crs=LAEA))
+        before, after = a.geometries["occupied"], b.geometries["occupied"]
+        changes += [shapely.difference(after, before), shapely.difference(before, after)]
+    _, _, x1, y1 = shapely.total_bounds(layer.geometries)
+    coords = shapely.get_coordinates(layer.union)
+    ex, ey = coords[coords[:, 0].argmax()]  # the easternmost vertex: a box around it reaches out
+    changes.append(shapely.box(ex - 5000, ey - 5000, ex + 5000, ey + 5000))
+    changes.append(shapely.box(x1 + 1000, y1 + 1000, x1 + 2000, y1 + 2000))  # all beyond
+    together = layer.allocate_many(changes)
+    alone = [layer.allocate(c) if c is not None else {} for c in changes]
+    assert together == alone
+    assert together[-1] and set(together[-1]) == {OUTSIDE}
+    assert OUTSIDE in together[-2] and len(together[-2]) >= 2
+    assert sum(bool(d) for d in together) >= 20  # changes that reach a region or beyond
+
+
 def test_allocating_a_whole_snapshot_equals_direct_overlay(boundaries_full, deepstate_daily):
     # A whole snapshot (thousands of vertices) is cut to each tile's box before the overlay
     # with the tile (regions._near): the areas are those of one intersection per region.
