@@ -234,7 +234,10 @@ def diff_snapshots(
     ``before``. ``unions`` names statuses that are unions of disjoint member statuses (a
     profile's ``russian_control``): when every member but one is the same on both days, the
     union gained and lost exactly what that member did, and its Change reuses them; its
-    area is its members' areas added (their union is not made for them).
+    area is its members' areas added (their union is not made for them). Two snapshots
+    kept as parts (a disjoint profile's: geotools.parts) are measured inside the windows
+    where their parts differ, their classes not made; their areas are then carried
+    (``Change.area_carried``).
 
     Examples
     --------
