@@ -1,5 +1,5 @@
-"""Boxes around changed segments: the runs of changed segments along a ring as padded boxes,
-merged until no two meet (the change windows of geotools.diff and geotools.parts)."""
+"""Change windows' building blocks (geotools.diff and geotools.parts): a hash of segment rows,
+the runs of changed segments along a ring as padded boxes, merged until no two meet."""
 
 from __future__ import annotations
 
@@ -10,6 +10,20 @@ from geotools.clean import boxes_meet
 
 #: Padding (CRS units, metres) that merges the boxes of touching changed segments.
 WINDOW_PAD = 1.0
+
+
+def hash_rows(rows: np.ndarray, salts: np.ndarray | None = None) -> np.ndarray:
+    """A hash of each row's four coordinates (x0, y0, x1, y1) and its salt (e.g. its class):
+    a multiply-xorshift mix of the coordinates' bit patterns."""
+    bits = np.ascontiguousarray(rows).view(np.uint64)
+    h = np.full(len(rows), np.uint64(0xCBF29CE484222325))
+    if salts is not None:
+        h ^= salts.astype(np.uint64)
+    for k in range(4):
+        h ^= bits[:, k]
+        h *= np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
+    return h
 
 
 def run_boxes(rows: np.ndarray, picked: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import shapely
 
-from geotools.boxes import merge_boxes, run_boxes
+from geotools.boxes import hash_rows, merge_boxes, run_boxes
 from geotools.clean import polygonal
 from geotools.errors import UsageError
 from geotools.snapshot import Change, Snapshot, made_geometries
@@ -56,23 +56,13 @@ def boundary_segments(geom: shapely.Geometry) -> np.ndarray:
     # --- end ---
 
 
-def _hash(segments: np.ndarray) -> np.ndarray:
-    bits = segments.view(np.uint64)
-    h = np.full(len(segments), np.uint64(0xCBF29CE484222325))
-    for k in range(4):  # a multiply-xorshift mix of the four coordinates' bit patterns
-        h ^= bits[:, k]
-        h *= np.uint64(0x100000001B3)
-        h ^= h >> np.uint64(29)
-    return h
-
-
 class _Segments:
     """A geometry's boundary segments with their hashes, sorted for lookups."""
 
     def __init__(self, geom: shapely.Geometry) -> None:
         self.geom = geom  # held so that its id is not reused while cached
         self.rows = boundary_segments(geom)
-        self.hashes = _hash(self.rows)
+        self.hashes = hash_rows(self.rows)
         self.order = np.argsort(self.hashes, kind="stable")
         self.sorted = self.hashes[self.order]
 
@@ -280,16 +270,8 @@ def diff_snapshots(
         else:
             area_from = float(shapely.area(before.geometries.get(status, _EMPTY))) * unit
             area_to = float(shapely.area(after.geometries.get(status, _EMPTY))) * unit
-        done[status] = Change(
-            status=status,
-            from_date=before.date,
-            to_date=after.date,
-            gained=gained,
-            lost=lost,
-            area_from_m2=area_from,
-            area_to_m2=area_to,
-            gained_m2=gained_m2,
-            lost_m2=lost_m2,
+        done[status] = _change_of(
+            status, before, after, (gained, lost), (area_from, area_to, gained_m2, lost_m2)
         )
     return [done[s] for s in statuses]
 
@@ -356,18 +338,32 @@ def _parts_changes(
             a0 = was[status]
             a1 = known[status] if known is not None else a0 + g - lo
             now[status] = a1
-        done[status] = Change(
-            status=status,
-            from_date=before.date,
-            to_date=after.date,
-            gained=gained,
-            lost=lost,
-            area_from_m2=a0 * unit,
-            area_to_m2=a1 * unit,
-            gained_m2=g * unit,
-            lost_m2=lo * unit,
-            area_carried=True,
-        )
+        areas = (a0 * unit, a1 * unit, g * unit, lo * unit)
+        done[status] = _change_of(status, before, after, (gained, lost), areas, carried=True)
     if known is None:
         after.parts.areas = now
     return [done[s] for s in statuses]
+
+
+def _change_of(
+    status: str,
+    before: Snapshot,
+    after: Snapshot,
+    polygons: tuple[shapely.Geometry, shapely.Geometry],
+    areas_m2: tuple[float, float, float, float],
+    carried: bool = False,
+) -> Change:
+    """A Change from its (gained, lost) polygons and its (from, to, gained, lost) m²."""
+    area_from, area_to, gained_m2, lost_m2 = areas_m2
+    return Change(
+        status=status,
+        from_date=before.date,
+        to_date=after.date,
+        gained=polygons[0],
+        lost=polygons[1],
+        area_from_m2=area_from,
+        area_to_m2=area_to,
+        gained_m2=gained_m2,
+        lost_m2=lost_m2,
+        area_carried=carried,
+    )

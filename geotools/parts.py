@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geotools.boxes import merge_boxes, run_boxes
+from geotools.boxes import hash_rows, merge_boxes, run_boxes
 from geotools.clean import polygonal
 from geotools.memo import Memo, register
 
@@ -118,23 +118,12 @@ def _segments(parts: Parts, i: int) -> np.ndarray:
     return _SEGMENTS.get(parts.keys[i], oriented_segments, parts.geoms[i])
 
 
-def _hash_rows(rows: np.ndarray, salts: np.ndarray) -> np.ndarray:
-    """A hash of each row's four coordinates and its salt (its class)."""
-    bits = np.ascontiguousarray(rows).view(np.uint64)
-    h = np.uint64(0xCBF29CE484222325) ^ salts.astype(np.uint64)
-    for k in range(4):  # a multiply-xorshift mix of the four coordinates' bit patterns
-        h ^= bits[:, k]
-        h *= np.uint64(0x100000001B3)
-        h ^= h >> np.uint64(29)
-    return h
-
-
 class _Sorted:
     """Rows (each of a class) with their hashes, sorted by hash once for both directions."""
 
     def __init__(self, rows: np.ndarray, cls: np.ndarray) -> None:
         self.rows, self.cls = rows, cls
-        hashes = _hash_rows(rows, cls)
+        hashes = hash_rows(rows, cls)
         self.order = np.argsort(hashes)
         self.sorted = hashes[self.order]
         rep = self.sorted[1:] == self.sorted[:-1]
