@@ -221,3 +221,20 @@ def test_profile_classes_keep_their_order() -> None:
     snap = parse_snapshot(ref, opts)
     assert snap.parts is not None
     assert snap.parts.classes == tuple(load_profile("deepstate-raw").classes)
+
+
+def test_a_snapshot_kept_as_parts_has_a_cache_key_of_its_own() -> None:
+    """Entries of snapshots kept as parts hold a GeometryCollection, not classes: their key
+    says so, so a profile whose classes overlap (stored as classes) never shares one, even
+    with the same rules and digest, and a geotools that stored classes never reads them."""
+    import dataclasses
+
+    from geotools.read.loader import snapshot_cache_key
+
+    disjoint = load_profile("deepstate-raw")
+    overlapping = dataclasses.replace(disjoint, disjoint=False)
+    ref = resolve_refs(_raw_files(0, 1), options=as_options(RAW))[0]
+    one = snapshot_cache_key(ref, as_options(ReadOptions(profile=disjoint)))
+    two = snapshot_cache_key(ref, as_options(ReadOptions(profile=overlapping)))
+    assert one != two
+    assert one == snapshot_cache_key(ref, as_options(RAW))

@@ -177,9 +177,17 @@ def _stored_parts(statuses: list[str], blob: bytes | None, profile: Profile | No
 
 def snapshot_cache_key(ref: SnapshotRef, options: ReadOptions) -> str:
     """Cache key of a parsed snapshot: the file's (files') bytes and every option that
-    shapes it."""
+    shapes it. A disjoint profile's snapshot is stored as its parts (issue 20): its key says
+    so, so that a geotools that stored its classes never reads such an entry, nor this one
+    theirs."""
     parts = "".join(f"|part:{cache.file_digest(p)}" for p in ref.parts)
-    return cache.snapshot_key(ref.path, options.cache_text() + parts)
+    profile = options.profile
+    kept = PARTS_FORMAT if profile is not None and profile.disjoint else ""
+    return cache.snapshot_key(ref.path, options.cache_text() + parts + kept)
+
+
+#: In the key of a snapshot stored as its parts (a GeometryCollection blob, not classes).
+PARTS_FORMAT = "|stored-as:parts-1"
 
 
 def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = True) -> Snapshot:
