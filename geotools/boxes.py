@@ -10,6 +10,8 @@ from geotools.clean import boxes_meet
 
 #: Padding (CRS units, metres) that merges the boxes of touching changed segments.
 WINDOW_PAD = 1.0
+#: Above this share of the data's extent, windows do not pay: the callers overlay whole.
+MAX_WINDOW_SHARE = 0.25
 
 
 def hash_rows(rows: np.ndarray, salts: np.ndarray | None = None) -> np.ndarray:

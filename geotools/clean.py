@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import shapely
 
-from geotools.memo import MAX_KEY_BYTES, HeldMemo, Memo, register
+from geotools.memo import MAX_KEY_BYTES, HeldMemo, Memo, answers, register
 from geotools.snapshot import RepairReport
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -248,21 +248,13 @@ def _touching_pairs(
     looked up in the memo and computed (in one call) for the pairs it lacks."""
     pick = left < right
     left, right = left[pick], right[pick]
-    found = np.zeros(len(left), dtype=bool)
-    todo: list[int] = []
     pair_keys = [(keys[i], keys[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)]
-    for n, key in enumerate(pair_keys):
-        hit = _TOUCH.peek(key)
-        if hit is None:
-            todo.append(n)
-        else:
-            found[n] = hit
-    if todo:
-        idx = np.asarray(todo)
-        fresh = shapely.intersects(parts[left[idx]], parts[right[idx]])
-        found[idx] = fresh
-        for n, value in zip(todo, fresh.tolist(), strict=True):
-            _TOUCH.put(pair_keys[n], bool(value))
+    found = answers(
+        pair_keys,
+        _TOUCH.peek,
+        _TOUCH.put,
+        lambda idx: shapely.intersects(parts[left[idx]], parts[right[idx]]),
+    )
     return left[found], right[found]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import shapely
 
-from geotools.boxes import hash_rows, merge_boxes, run_boxes
+from geotools.boxes import MAX_WINDOW_SHARE, hash_rows, merge_boxes, run_boxes
 from geotools.clean import polygonal
 from geotools.errors import UsageError
 from geotools.snapshot import Change, Snapshot, made_geometries
@@ -31,8 +31,6 @@ def diff_geometries(
     return gained, lost
 
 
-#: Above this share of the data's extent, localising does not pay: plain overlay instead.
-MAX_WINDOW_SHARE = 0.25
 #: Above this many changed segments, grouping them costs more than it saves.
 MAX_CHANGED_SEGMENTS = 4000
 

@@ -13,10 +13,13 @@ per process, and forgets what the run has not asked for lately.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
+import numpy as np
+
 V = TypeVar("V")
+K = TypeVar("K")
 
 #: Inputs above this many bytes of WKB are not memoised (a big file's batches would hold
 #: their copies: issue 16 keeps memory to the size of the dissolved territory).
@@ -120,6 +123,31 @@ class HeldMemo(Generic[V]):
             found = compute(*args)
             self.put(objs, found, extra)
         return found
+
+
+def answers(
+    keys: Sequence[K],
+    peek: Callable[[K], bool | None],
+    put: Callable[[K, bool], None],
+    compute: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """A yes/no per key from a memo (``peek``), the ones it lacks computed in one call
+    (``compute`` of their indexes, a boolean array) and kept (``put``)."""
+    found = np.zeros(len(keys), dtype=bool)
+    todo: list[int] = []
+    for n, key in enumerate(keys):
+        held = peek(key)
+        if held is None:
+            todo.append(n)
+        else:
+            found[n] = held
+    if todo:
+        idx = np.asarray(todo)
+        fresh = np.asarray(compute(idx), dtype=bool)
+        found[idx] = fresh
+        for n, value in zip(todo, fresh.tolist(), strict=True):
+            put(keys[n], bool(value))
+    return found
 
 
 def clear_all() -> None:

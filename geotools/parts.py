@@ -35,12 +35,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geotools.boxes import hash_rows, merge_boxes, run_boxes
+from geotools.boxes import MAX_WINDOW_SHARE, hash_rows, merge_boxes, run_boxes
 from geotools.clean import polygonal
 from geotools.memo import Memo, register
 
-#: Above this share of the data's extent the windows save nothing: the caller diffs classes.
-MAX_WINDOW_SHARE = 0.25
 #: Above this many changed segments the caller diffs whole classes instead.
 MAX_CHANGED = 20000
 #: ... or above this share of the two days' vertices: a day that redraws most of its parts

@@ -386,8 +386,6 @@ def classes_of_parts(profile: Profile, parts: Parts) -> Geometries:
             keys[:] = parts.keys
             dissolved = dissolve_parts(parts.geoms, parts.statuses, keys)
             made.append(settle_classes(profile, dissolved))
-            if parts.areas is None:
-                parts.areas = {c: float(shapely.area(made[0][c])) for c in profile.classes}
         return made[0]
 
     names = [*profile.classes, *dict(profile.unions)]

@@ -28,7 +28,7 @@ import shapely
 from pyproj import CRS
 
 from geotools.errors import UsageError
-from geotools.memo import HeldMemo, Memo, register
+from geotools.memo import HeldMemo, Memo, answers, register
 from geotools.snapshot import ClassReport, Geometries
 
 _TRAILING_DATE = re.compile(r"\s*\d{1,2}\.\d{2}(\.\d{2,4})?(\s*-\s*\d{1,2}\.\d{2})?\s*$")
@@ -359,21 +359,12 @@ _INSIDE: HeldMemo[bool] = HeldMemo(4096)
 
 def _inside(outline: shapely.Geometry, geoms: np.ndarray, which: tuple[str, str]) -> np.ndarray:
     """``contains_properly(outline, force_2d(geoms))``, each geometry's answer memoised."""
-    found = np.zeros(len(geoms), dtype=bool)
-    todo: list[int] = []
-    for i, geom in enumerate(geoms.tolist()):
-        held = _INSIDE.peek((geom,), which)
-        if held is None:
-            todo.append(i)
-        else:
-            found[i] = held
-    if todo:
-        idx = np.asarray(todo)
-        fresh = shapely.contains_properly(outline, shapely.force_2d(geoms[idx]))
-        found[idx] = fresh
-        for i, value in zip(todo, fresh.tolist(), strict=True):
-            _INSIDE.put((geoms[i],), bool(value), which)
-    return found
+    return answers(
+        geoms.tolist(),
+        lambda geom: _INSIDE.peek((geom,), which),
+        lambda geom, value: _INSIDE.put((geom,), value, which),
+        lambda idx: shapely.contains_properly(outline, shapely.force_2d(geoms[idx])),
+    )
 
 
 def _mostly_outside(part: shapely.Geometry, outline: shapely.Geometry, min_inside: float) -> bool:
