@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import shapely
@@ -56,16 +55,29 @@ def read_features(data: bytes, columns: Sequence[str]) -> RawLayer | None:
     if not inner.startswith(FIRST):
         return None
     names = tuple(columns)
-    found: list[_Feature] = []
-    for i, piece in enumerate(inner.split(SEP)):
-        key = (names, piece)
-        feature = _FEATURES.peek(key)
+    pieces = inner.split(SEP)
+    found: list[_Feature | None] = []
+    missed: list[int] = []
+    for i, piece in enumerate(pieces):
+        feature = _FEATURES.peek((names, piece))
         if feature is None:
-            feature = _parse(piece if i == 0 else FIRST + piece, names)
-            if feature is None:
-                return None
-            _FEATURES.put(key, feature)
-        found.append(feature)
+            missed.append(i)
+            found.append(None)
+        else:
+            found.append(feature)
+    if missed:  # the new features, parsed together (one builder: issue 20)
+        texts = [FIRST + pieces[i] if i else pieces[i] for i in missed]
+        parsed = _parse_many(texts, names)
+        if parsed is None:
+            return None
+        for i, feature in zip(missed, parsed, strict=True):
+            _FEATURES.put((names, pieces[i]), feature)
+            found[i] = feature
+    return _layer([f for f in found if f is not None], names)
+
+
+def _layer(found: list[_Feature], names: tuple[str, ...]) -> RawLayer | None:
+    """The layer of the features, or None for 2-D and 3-D positions mixed."""
     if len({f.dims for f in found} - {0}) > 1:
         return None  # 2-D and 3-D positions mixed: the whole-file reader leaves it to GDAL
     geoms = np.empty(len(found), dtype=object)
@@ -81,30 +93,43 @@ def read_features(data: bytes, columns: Sequence[str]) -> RawLayer | None:
     return RawLayer(geoms, attrs, WGS84, [f for f in fields if f in attrs])
 
 
-def _parse(text: bytes, names: tuple[str, ...]) -> _Feature | None:
-    """One feature, as read_geojson_columns reads it within a file; None for what that reader
-    refuses (a null geometry, a property that is not a string, an unknown geometry)."""
+def _parse_many(texts: list[bytes], names: tuple[str, ...]) -> list[_Feature] | None:
+    """The features, as read_geojson_columns reads them within a file (one builder for all of
+    them: a day's 20-odd new DeepState features paid its fixed costs each); None when that
+    reader would refuse one (a null geometry, a property that is not a string, an unknown
+    geometry, 2-D and 3-D positions mixed: the caller's file is then read whole)."""
+    import gc
+
     import orjson
 
+    enabled = gc.isenabled()
+    gc.disable()  # many small lists, freed on return (as in read_geojson_columns)
     try:
-        doc = orjson.loads(text)
-        if not isinstance(doc, dict) or doc.get("type") != "Feature":
-            return None
-        geometry = doc["geometry"]
-        if not isinstance(geometry, dict):
-            return None
         builder = _Builder()
-        node = builder.add(geometry)
+        nodes, props_of = [], []
+        for text in texts:
+            doc = orjson.loads(text)
+            if not isinstance(doc, dict) or doc.get("type") != "Feature":
+                return None
+            geometry = doc["geometry"]
+            if not isinstance(geometry, dict):
+                return None
+            nodes.append(builder.add(geometry))
+            props_of.append(doc.get("properties") or {})
         built = builder.build()
-        geom = _assemble(node, built)
-        props: dict[str, Any] = doc.get("properties") or {}
-        values = tuple(props.get(c) for c in names)
-        if any(v is not None and not isinstance(v, str) for v in values):
-            return None
-        # one per feature (the builder refuses a mix within one)
-        dims = 0 if shapely.is_empty(geom) else int(shapely.get_coordinate_dimension(geom))
+        out = []
+        for node, props in zip(nodes, props_of, strict=True):
+            geom = _assemble(node, built)
+            values = tuple(props.get(c) for c in names)
+            if any(v is not None and not isinstance(v, str) for v in values):
+                return None
+            dims = 0 if shapely.is_empty(geom) else int(shapely.get_coordinate_dimension(geom))
+            out.append(_Feature(geom, values, tuple(props), dims))
     except (_UnknownError, KeyError, TypeError, ValueError, AttributeError, IndexError):
         return None
     except Exception:  # any other surprise (e.g. GEOS refusing a ring): the other readers
         return None
-    return _Feature(geom, values, tuple(props), dims)
+    finally:
+        if enabled:
+            gc.enable()
+    return out
