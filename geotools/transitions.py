@@ -2,9 +2,10 @@
 
 With disjoint classes (a profile's precedence makes them so), the area that was X before and
 is Y after (X ≠ Y) is exactly ``lost(X) ∩ gained(Y)``: so only the small change polygons are
-intersected. Area that left X for no class is ``unmarked`` (lost(X) minus every transition
-out of X), area that entered Y from no class is ``unmarked → Y``; each row of the matrix sums
-to ``lost(X)`` and each column to ``gained(Y)``, by construction.
+intersected, part by part (each part of one against the parts of the other that meet it).
+Area that left X for no class is ``unmarked`` (lost(X) minus every transition out of X), area
+that entered Y from no class is ``unmarked → Y``; each row of the matrix sums to ``lost(X)``
+and each column to ``gained(Y)``, by construction.
 """
 
 from __future__ import annotations
