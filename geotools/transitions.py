@@ -67,8 +67,8 @@ def transition_matrix(
     """
     by_status = {c.status: c for c in changes}
     empty = shapely.MultiPolygon()
-    lost = {c: _Parts(by_status[c].lost if c in by_status else empty) for c in classes}
-    gained = {c: _Parts(by_status[c].gained if c in by_status else empty) for c in classes}
+    lost = {c: _Pieces(by_status[c].lost if c in by_status else empty) for c in classes}
+    gained = {c: _Pieces(by_status[c].gained if c in by_status else empty) for c in classes}
     out: list[TransitionResult] = []
     moved: dict[tuple[str, str], TransitionResult] = {}
     pieces: list[tuple[TransitionResult, shapely.Geometry]] = []
@@ -102,7 +102,7 @@ def transition_matrix(
     return out
 
 
-class _Parts:
+class _Pieces:
     """A change polygon's parts, with an index tree made when first asked for."""
 
     def __init__(self, geom: shapely.Geometry) -> None:
@@ -115,7 +115,7 @@ class _Parts:
             self._tree = shapely.STRtree(self.parts)
         return self._tree
 
-    def overlap(self, other: _Parts) -> shapely.Geometry | None:
+    def overlap(self, other: _Pieces) -> shapely.Geometry | None:
         """``self ∩ other`` part by part (None when they share no part of the plane): each
         part of one against the parts of the other that meet it, not one overlay of the two
         whole change polygons (issue 20: a day on which DeepState moved every vertex by a few

@@ -294,7 +294,7 @@ def test_year_of_raw_daily_series_with_transitions(boundaries_full: Path) -> Non
 REAL_PAIRS = [
     # a usual day: contested → occupied 20.461 km², occupied → contested 0.539, liberated →
     # occupied 0.016
-    (
+    pytest.param(
         "1730669408.geojson.gz",
         "1730756730.geojson.gz",
         dt.date(2024, 11, 3),
@@ -303,10 +303,11 @@ REAL_PAIRS = [
             ("occupied", "contested"): 0.539,
             ("liberated", "occupied"): 0.016,
         },
+        id="2024-11-03",
     ),
     # the day DeepState moved every vertex by up to 5e-7° (issue 20): some 500 slivers a
     # class, which the transitions intersect part by part
-    (
+    pytest.param(
         "1722284448.geojson.gz",
         "1722371412.geojson.gz",
         dt.date(2024, 7, 29),
@@ -315,6 +316,7 @@ REAL_PAIRS = [
             ("liberated", "contested"): 3.205,
             ("liberated", "occupied"): 0.978,
         },
+        id="2024-07-29-every-vertex-moved",
     ),
 ]
 
