@@ -116,7 +116,7 @@ class _Pieces:
         return self._tree
 
     def overlap(self, other: _Pieces) -> shapely.Geometry | None:
-        """``self ∩ other`` part by part (None when they share no part of the plane): each
+        """``self ∩ other`` part by part (None when no part of one meets one of the other): each
         part of one against the parts of the other that meet it, not one overlay of the two
         whole change polygons (issue 20: a day on which DeepState moved every vertex by a few
         centimetres leaves some 500 slivers a class; the whole overlay took 87 ms of the
