@@ -40,8 +40,8 @@ from pyproj import CRS
 from geotools.clean import clean_geometries, revalidate
 from geotools.crs import lonlat_bounds, project, require_equal_area
 from geotools.diff import diff_geometries, diff_snapshots
-from geotools.regions import OUTSIDE, RegionLayer, TilingReport, read_regions
-from tests.synthetic import snap
+from geotools.regions import OUTSIDE, read_regions
+from tests.synthetic import layer_of, snap
 
 from . import strategies as gs
 
@@ -203,14 +203,7 @@ def test_ring_orientation_and_start_vertex_change_nothing(pair, data):
 def test_region_allocation_sums_to_the_area(pair, grid):
     a, b = pair
     codes, geoms = grid
-    layer = RegionLayer(
-        codes=codes,
-        names=codes,
-        geometries=np.asarray(geoms, dtype=object),
-        crs=gs.LAEA,
-        source="grid",
-        tiling=TilingReport(),
-    )
+    layer = layer_of(dict(zip(codes, geoms, strict=True)))
     union = shapely.union_all(geoms)
     for geom in (a, b):
         alloc = layer.allocate(geom)
@@ -287,12 +280,5 @@ def test_invariants_hold_in_other_equal_area_crss(pair, spec, grid):
     assert ch.net_m2 == pytest.approx(b.area - a.area, abs=rel * (a.area + b.area) + 1.0)
     assert ch.gained_m2 == pytest.approx(diff_geometries(a, b)[0].area, abs=rel * b.area + 1.0)
     codes, geoms = grid
-    layer = RegionLayer(
-        codes=codes,
-        names=codes,
-        geometries=np.asarray([project(g, gs.LAEA, crs) for g in geoms], dtype=object),
-        crs=crs,
-        source="grid",
-        tiling=TilingReport(),
-    )
+    layer = layer_of({c: project(g, gs.LAEA, crs) for c, g in zip(codes, geoms, strict=True)}, crs)
     assert abs(sum(layer.allocate(b_c).values()) - b_c.area) <= tol(b_c.area)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import shapely
 from hypothesis import given, settings
 
-from geotools.regions import OUTSIDE, RegionLayer, TilingReport
+from geotools.regions import OUTSIDE
 from geotools.snapshot import Change
 from geotools.sources.profile import UNMARKED
 from geotools.transitions import transition_matrix
 from tests import strategies as gs
+from tests.synthetic import layer_of
 from tests.test_properties import tol
 
 DAY = dt.date(2024, 5, 1)
@@ -44,14 +44,7 @@ def test_a_cell_is_the_overlay_of_the_whole_change_polygons(
     overlapping, holed), region by region too; the rows still sum to lost(x) and the
     columns to gained(y)."""
     codes, geoms = grid
-    layer = RegionLayer(
-        codes=codes,
-        names=codes,
-        geometries=np.asarray(geoms, dtype=object),
-        crs=gs.LAEA,
-        source="grid",
-        tiling=TilingReport(),
-    )
+    layer = layer_of(dict(zip(codes, geoms, strict=True)))
     changes = [_change("x", EMPTY, lost), _change("y", gained, EMPTY)]
     matrix = transition_matrix(changes, ["x", "y"], layer)
     cells = {(t.from_status, t.to_status): t for t in matrix}
