@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -214,6 +215,7 @@ def diff_snapshots(
     fast: bool = True,
     segments: SegmentCache | None = None,
     unions: Mapping[str, Sequence[str]] | None = None,
+    measure_start: bool = True,
 ) -> list[Change]:
     """One Change per status class present in either snapshot, sorted by status.
 
@@ -225,7 +227,10 @@ def diff_snapshots(
     area is its members' areas added (their union is not made for them). Two snapshots
     kept as parts (a disjoint profile's: geotools.parts) are measured inside the windows
     where their parts differ, their classes not made; their areas are then carried
-    (``Change.area_carried``).
+    (``Change.area_carried``). ``measure_start=False`` is for a caller that carries the areas
+    itself (a series, past its first pair: geotools.series.TotalAccounts): where the areas
+    at ``before`` would be measured on the classes of a snapshot kept as parts (the first of
+    a chunk), they are left unknown (NaN) and those classes are not made for it.
 
     Examples
     --------
@@ -238,7 +243,7 @@ def diff_snapshots(
             "read them together (read_snapshots) or pass the same crs"
         )
     if fast and before.parts is not None and after.parts is not None:
-        found = _parts_changes(before, after, unions or {})
+        found = _parts_changes(before, after, unions or {}, measure_start)
         if found is not None:  # issue 20: measured where the parts differ (geotools.parts)
             return found
     if segments is not None:  # (a union not made yet stays so: issue 20)
@@ -298,7 +303,10 @@ def _member_change(
 
 
 def _parts_changes(
-    before: Snapshot, after: Snapshot, unions: Mapping[str, Sequence[str]]
+    before: Snapshot,
+    after: Snapshot,
+    unions: Mapping[str, Sequence[str]],
+    measure_start: bool = True,
 ) -> list[Change] | None:
     """The Changes of two snapshots kept as parts, measured inside the windows where their
     class maps can differ (geotools.parts); None when that does not apply or would not pay.
@@ -307,7 +315,9 @@ def _parts_changes(
     lost (the same set: outside the windows nothing moved), unless it was measured already;
     a union's is its disjoint members' areas added. Either way it hangs on what this process
     measured first, so every Change says ``area_carried`` (a series carries the areas from its
-    own first pair: geotools.series.TotalAccounts)."""
+    own first pair: geotools.series.TotalAccounts). Without ``measure_start`` the areas at
+    ``before``, when it has none yet, are NaN (issue 20: a series' chunk after its first made
+    every class of its first snapshot only to measure areas the series does not use)."""
     from geotools.parts import parts_change
 
     assert before.parts is not None and after.parts is not None
@@ -320,9 +330,16 @@ def _parts_changes(
     if moved is None:
         return None
     unit = before.m2_per_unit
-    if before.parts.areas is None:  # the first of a run: measured on its classes
-        before.parts.areas = {c: float(shapely.area(before.geometries[c])) for c in classes}
-    was, known = before.parts.areas, after.parts.areas
+    was = before.parts.areas
+    if was is None or (measure_start and any(math.isnan(a) for a in was.values())):
+        if measure_start:  # the first of a run: measured on its classes
+            was = {c: float(shapely.area(before.geometries[c])) for c in classes}
+        else:  # the caller carries them (and these classes are not made for it)
+            was = dict.fromkeys(classes, math.nan)
+        before.parts.areas = was
+    known = after.parts.areas
+    if known is not None and any(math.isnan(a) for a in known.values()):
+        known = None  # (left unknown by an earlier call: carried from ``before`` instead)
     now: dict[str, float] = {}
     done: dict[str, Change] = {}
     for status in [*classes, *unions]:

@@ -41,7 +41,9 @@ class StatusResult:
     stock_from_by_region: dict[str, float] | None = None  # only where stocks start
     gained_wkb: bytes | None = None
     lost_wkb: bytes | None = None
-    area_carried: bool = False  # area_to is area_from + gained − lost (Change.area_carried)
+    # area_to is area_from + gained − lost (Change.area_carried); both NaN where the pair left
+    # them to the series, which carries them from its first pair (geotools.series)
+    area_carried: bool = False
 
     def change(self, from_date: dt.date, to_date: dt.date) -> Change:
         """The Change (with polygons when they were kept)."""
@@ -161,16 +163,18 @@ def measure(
     after: Snapshot,
     layer: RegionLayer | None,
     keep_changes: bool,
-    stocks_from: bool,
+    first: bool,
     classes: list[str] | None = None,
     segments: SegmentCache | None = None,
     unions: Mapping[str, Sequence[str]] | None = None,
 ) -> PairResult:
     """Diff two snapshots and allocate the change to regions; with ``classes`` (disjoint
     status classes) also the transition matrix between them. ``unions``: statuses that are
-    unions of disjoint members (diff_snapshots)."""
+    unions of disjoint members (diff_snapshots). ``first``: the run's first pair, whose areas
+    and regional stocks at ``before`` are measured; a series carries them from there, so a
+    later pair's carried areas may be left unknown (NaN: diff_snapshots' measure_start)."""
     out: list[StatusResult] = []
-    changes = diff_snapshots(before, after, segments=segments, unions=unions)
+    changes = diff_snapshots(before, after, segments=segments, unions=unions, measure_start=first)
     shares: dict[int, dict[str, float]] = {}  # by geometry object: a union's change is
     if layer is not None:  # often its member's very polygons (diff_snapshots, issue 20)
         geoms = list({id(g): g for ch in changes for g in (ch.gained, ch.lost)}.values())
@@ -181,7 +185,7 @@ def measure(
         if layer is not None:
             res.gained_by_region = dict(shares[id(ch.gained)])
             res.lost_by_region = dict(shares[id(ch.lost)])
-            if stocks_from:
+            if first:
                 res.stock_from_by_region = _stock(before, ch.status, layer, out, unions)
         if keep_changes:
             res.gained_wkb = shapely.to_wkb(ch.gained)
@@ -235,7 +239,7 @@ def transition_classes(options: ReadOptions, snap: Snapshot) -> list[str]:
     return snap.statuses
 
 
-PAIR_CACHE_VERSION = "3"  # 3: StatusResult.area_carried (issue 20)
+PAIR_CACHE_VERSION = "4"  # 3: StatusResult.area_carried; 4: carried areas may be NaN (issue 20)
 
 
 @dataclass
@@ -313,7 +317,7 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
             loaded[p.to_date],
             layer,
             job.keep_changes,
-            stocks_from=job.stocks_at_start and i == 0,
+            first=job.stocks_at_start and i == 0,
             classes=transition_classes(job.options, before) if job.transitions else None,
             segments=segments,
             unions=unions,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -195,6 +196,8 @@ def series(
     warned: set[dt.date] = set()
     watched = _watched_statuses(opts)
     for p, res in zip(periods, results, strict=True):
+        for s in res.statuses:  # the run's areas: a carried one from its first pair's
+            s.area_from_m2, s.area_to_m2 = totals.areas(p, s)
         if not opts.allows("area-jump"):
             _warn_jumps(p, res, watched, by_date)
         for day, attr in ((p.from_date, "area_from_m2"), (p.to_date, "area_to_m2")):
@@ -202,8 +205,18 @@ def series(
                 warned.add(day)
                 log.warning("%s: read as an empty snapshot (no territory)", by_date[day].path)
         for s in res.statuses:
-            a0, a1 = totals.areas(p, s)
-            rows.append(area_row(p, TOTAL, TOTAL_NAME, s.status, a0, a1, s.gained_m2, s.lost_m2))
+            rows.append(
+                area_row(
+                    p,
+                    TOTAL,
+                    TOTAL_NAME,
+                    s.status,
+                    s.area_from_m2,
+                    s.area_to_m2,
+                    s.gained_m2,
+                    s.lost_m2,
+                )
+            )
         if spec is not None:
             rows.extend(accounts.rows(p, res, names))
         if keep_changes:
@@ -279,7 +292,8 @@ def _warn_jumps(
 class TotalAccounts:
     """Each status's total area where a pair carried it (issue 20: StatusResult.area_carried)
     rather than measured it: carried here from the period before, in period order, so the
-    table is the same whatever the chunks (a chunk's first pair measures its start)."""
+    table is the same whatever the chunks. Only the run's first pair measures its start; a
+    later chunk's first pair leaves what it would carry unknown (NaN: pairs.measure)."""
 
     def __init__(self) -> None:
         self._held: dict[str, tuple[dt.date, float]] = {}
@@ -292,6 +306,8 @@ class TotalAccounts:
             a1 = a0 + s.gained_m2 - s.lost_m2
         else:
             a0, a1 = s.area_from_m2, s.area_to_m2
+            # only the run's first pair measures them for sure (pairs.measure's ``first``)
+            assert not (math.isnan(a0) or math.isnan(a1)), f"{s.status} not carried at {period}"
         self._held[s.status] = (period.to_date, a1)
         return a0, a1
 

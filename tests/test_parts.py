@@ -238,3 +238,55 @@ def test_a_snapshot_kept_as_parts_has_a_cache_key_of_its_own() -> None:
     two = snapshot_cache_key(ref, as_options(ReadOptions(profile=overlapping)))
     assert one != two
     assert one == snapshot_cache_key(ref, as_options(RAW))
+
+
+def test_a_pair_that_leaves_its_start_to_the_caller_makes_no_classes() -> None:
+    """measure_start=False (a series' chunk after its first): the pair's change is the same,
+    its areas are left unknown (NaN) and the first day's classes are not made for them; the
+    next pair, measured as a first one, measures its areas again."""
+    opts = as_options(RAW)
+    refs = resolve_refs(_raw_files(240, 243), options=opts)
+    memo.clear_all()
+    opts = opts.with_crs(parse_snapshot(refs[0], opts).crs)
+    unions = {"russian_control": ("occupied", "occupied_pre2022")}
+    a, b, c = (parse_snapshot(r, opts) for r in refs)
+    left = diff_snapshots(a, b, unions=unions, measure_start=False)
+    assert set(a.geometries.pending()) == set(a.geometries)  # no class of ``a`` made
+    ref_a, ref_b = (parse_snapshot(r, opts) for r in refs[:2])
+    want = diff_snapshots(ref_a, ref_b, unions=unions)
+    assert all(ch.area_carried for ch in want)  # (the parts measured this pair)
+    for got, ref in zip(left, want, strict=True):
+        assert (got.status, got.gained_m2, got.lost_m2) == (ref.status, ref.gained_m2, ref.lost_m2)
+        assert np.isnan(got.area_from_m2) and np.isnan(got.area_to_m2)
+    after = {ch.status: ch for ch in diff_snapshots(b, c, unions=unions)}
+    for status, change in after.items():
+        assert change.area_from_m2 == pytest.approx(b.area_m2(status), rel=1e-9, abs=1e-3)
+        assert change.area_to_m2 == pytest.approx(c.area_m2(status), rel=1e-9, abs=1e-3)
+
+
+def test_chunked_raw_series_carry_every_area_from_the_first_pair(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raw days cut into 6 chunks in 2 processes: the chunks after the first leave their
+    starting areas to the series, which carries them; the table and the kept changes'
+    areas (finite, the table's own) equal a single chunk's."""
+    import importlib
+
+    from geotools.table import TOTAL
+
+    module = importlib.import_module("geotools.series")
+    files = _raw_files(150, 170)
+    kw = {"period": "day", "options": RAW, "keep_changes": True, "show_progress": False}
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "one"))
+    one = module.series(files, workers=1, **kw)
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "six"))
+    monkeypatch.setattr(module, "LOCAL_CHUNKS_PER_WORKER", 3)
+    six = module.series(files, workers=2, **kw)
+    assert six.table.equals(one.table)
+    totals = six.table[six.table.region == TOTAL].set_index(["from_date", "status"])
+    for period, changes in six.changes:
+        for change in changes:
+            row = totals.loc[(period.from_date, change.status)]
+            assert np.isfinite(change.area_from_m2) and np.isfinite(change.area_to_m2)
+            assert change.area_from_m2 / 1e6 == pytest.approx(row.area_from_km2, abs=1e-6)
+            assert change.area_to_m2 / 1e6 == pytest.approx(row.area_to_km2, abs=1e-6)
