@@ -115,9 +115,10 @@ class DaskPool:
 
     @property
     def chunks(self) -> int:
-        """4 chunks per worker thread: enough to balance the load and to lose little when a
-        worker dies, few enough that Dask's per-task cost stays small."""
-        return self.workers * 4
+        """About 8 chunks per worker thread, large first and small last (series.chunk_sizes:
+        the first one a 2×threads-th of the periods): enough to balance the load and to lose
+        little when a worker dies, few enough that Dask's per-task cost stays small."""
+        return self.workers * 8
 
     def run(
         self,

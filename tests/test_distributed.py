@@ -115,10 +115,12 @@ def test_the_table_is_the_same_whatever_the_chunking(
     own_cache: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # 2 forked workers, the periods cut into 2, 6 or 14 chunks (16 per worker by default):
-    # every chunk boundary re-reads a snapshot in another process, and the CSV is unchanged
+    # 2 forked workers, the periods cut as for 2, 6 or 14 chunks (16 per worker by default),
+    # large first, small last: every chunk boundary re-reads a snapshot in another process,
+    # and the CSV is unchanged
     module = importlib.import_module("geotools.series")  # the package exports a function so named
     monkeypatch.setattr(module, "LOCAL_CHUNKS_PER_WORKER", per_worker)
+    assert len(module.chunk_sizes(len(files) - 1, 2 * per_worker)) >= 4  # boundaries to cross
     chunked = run(files, boundaries_full, own_cache, workers=2)
     assert csv_bytes(chunked) == csv_bytes(local_run)
 
@@ -130,7 +132,7 @@ def test_forked_local_workers_and_a_rerun_on_the_cluster_agree(
     local_run: SeriesResult,
     own_cache: Path,
 ) -> None:
-    forked = run(files, boundaries_full, own_cache, workers=2)  # 32 chunks in 2 processes
+    forked = run(files, boundaries_full, own_cache, workers=2)  # ~32 chunks, 2 processes
     assert csv_bytes(forked) == csv_bytes(local_run)
     warm = run(files, boundaries_full, own_cache, scheduler="distributed", address=None)
     assert csv_bytes(warm) == csv_bytes(local_run)  # from the pair cache, in cluster workers

@@ -267,7 +267,7 @@ def test_a_pair_that_leaves_its_start_to_the_caller_makes_no_classes() -> None:
 def test_chunked_raw_series_carry_every_area_from_the_first_pair(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Raw days cut into 6 chunks in 2 processes: the chunks after the first leave their
+    """Raw days cut into 3 chunks in 2 processes: the chunks after the first leave their
     starting areas to the series, which carries them; the table and the kept changes'
     areas (finite, the table's own) equal a single chunk's."""
     import importlib
@@ -279,12 +279,13 @@ def test_chunked_raw_series_carry_every_area_from_the_first_pair(
     kw = {"period": "day", "options": RAW, "keep_changes": True, "show_progress": False}
     monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "one"))
     one = module.series(files, workers=1, **kw)
-    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "six"))
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "three"))
     monkeypatch.setattr(module, "LOCAL_CHUNKS_PER_WORKER", 3)
-    six = module.series(files, workers=2, **kw)
-    assert six.table.equals(one.table)
-    totals = six.table[six.table.region == TOTAL].set_index(["from_date", "status"])
-    for period, changes in six.changes:
+    assert module.chunk_sizes(len(files) - 1, 2 * 3) == [10, 6, 3]
+    three = module.series(files, workers=2, **kw)
+    assert three.table.equals(one.table)
+    totals = three.table[three.table.region == TOTAL].set_index(["from_date", "status"])
+    for period, changes in three.changes:
         for change in changes:
             row = totals.loc[(period.from_date, change.status)]
             assert np.isfinite(change.area_from_m2) and np.isfinite(change.area_to_m2)

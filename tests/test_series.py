@@ -1,6 +1,9 @@
 import datetime as dt
+import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geotools.demo import DEMO_CRS, expected_area_km2, write_scenario
 from geotools.read import ReadOptions
@@ -207,3 +210,26 @@ def test_demo_scenario_by_region_is_exact_without_real_data(tmp_path):
     assert week3.loc["R2C", "lost_km2"] == pytest.approx(25.0, abs=1e-6)
     week2 = regions[regions["period_start"] == D(2024, 3, 11)].set_index("region")
     assert week2.loc["R2C", "gained_km2"] == pytest.approx(25.0, abs=1e-6)
+
+
+@given(periods=st.integers(0, 5000), chunks=st.integers(1, 256))
+def test_chunks_shrink_toward_the_end_and_cover_every_period(periods: int, chunks: int) -> None:
+    """chunk_sizes (guided self-scheduling): every period in exactly one chunk, in order;
+    sizes never grow; none below MIN_CHUNK_PERIODS but the last; one chunk for one worker;
+    and a long run ends in chunks of the least size, so no worker is left with a long last
+    one while the others idle (issue 20)."""
+    import importlib
+
+    module = importlib.import_module("geotools.series")  # the package exports a function so named
+    sizes = module.chunk_sizes(periods, chunks)
+    least = module.MIN_CHUNK_PERIODS
+    assert sum(sizes) == periods and all(s >= 0 for s in sizes)
+    assert all(a >= b for a, b in itertools.pairwise(sizes[:-1]))
+    assert all(s >= least for s in sizes[:-1])
+    if chunks <= 1:
+        assert sizes == [periods]
+        return
+    share = max(2, chunks // 4)
+    if periods >= 2 * share * least:  # long enough to reach the least size
+        assert sizes[0] == -(-periods // share)  # the first takes its share of everything
+        assert max(sizes[-2:]) <= least
