@@ -306,8 +306,8 @@ class TotalAccounts:
             a1 = a0 + s.gained_m2 - s.lost_m2
         else:
             a0, a1 = s.area_from_m2, s.area_to_m2
-            # only the run's first pair measures them for sure (pairs.measure's ``first``)
-            assert not (math.isnan(a0) or math.isnan(a1)), f"{s.status} not carried at {period}"
+            if math.isnan(a0) or math.isnan(a1):  # only the run's first pair surely measures
+                raise AssertionError(f"{s.status}: no area carried to {period.start}")
         self._held[s.status] = (period.to_date, a1)
         return a0, a1
 

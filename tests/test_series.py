@@ -233,3 +233,26 @@ def test_chunks_shrink_toward_the_end_and_cover_every_period(periods: int, chunk
     if periods >= 2 * share * least:  # long enough to reach the least size
         assert sizes[0] == -(-periods // share)  # the first takes its share of everything
         assert max(sizes[-2:]) <= least
+
+
+def test_an_area_left_unknown_is_carried_or_refused() -> None:
+    """TotalAccounts: a pair that left its areas unknown (NaN: a chunk after the first) gets
+    the area carried from the period before; with nothing before it, that is a bug, raised
+    (exit 3 from the command line), never a NaN row."""
+    import importlib
+
+    from geotools.pairs import StatusResult
+    from geotools.periods import Period
+
+    module = importlib.import_module("geotools.series")
+    days = [dt.date(2024, 1, d) for d in (1, 2, 3)]
+    one = Period(days[0], days[1], days[0], days[1], 0, True)
+    two = Period(days[1], days[2], days[1], days[2], 0, True)
+    nan = float("nan")
+    accounts = module.TotalAccounts()
+    measured = StatusResult("occupied", 10.0, 12.0, 3.0, 1.0, area_carried=True)
+    assert accounts.areas(one, measured) == (10.0, 12.0)
+    unknown = StatusResult("occupied", nan, nan, 5.0, 2.0, area_carried=True)
+    assert accounts.areas(two, unknown) == (12.0, 15.0)
+    with pytest.raises(AssertionError, match="no area carried"):
+        module.TotalAccounts().areas(two, unknown)
