@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,8 +17,10 @@ import pytest
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
-# Tests never touch the user's cache: one fresh cache per test session (subprocesses inherit it).
+# Tests never touch the user's cache: one fresh cache per test session (subprocesses inherit it),
+# removed when the session ends (a run writes some 3,500 files there).
 os.environ["GEOTOOLS_CACHE"] = tempfile.mkdtemp(prefix="geotools-test-cache-")
+atexit.register(shutil.rmtree, os.environ["GEOTOOLS_CACHE"], True)
 DATA = Path(os.environ.get("GEOTOOLS_TEST_DATA", REPO.parent / "shared" / "data")).resolve()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -218,7 +219,10 @@ def test_an_unreadable_file_in_an_input_folder_is_an_error(tmp_path):
     cmd = [sys.executable, "-c", code, str(folder)]
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    finally:
+        shutil.rmtree(folder)
     assert "20240802.geojson.gz" in out.stdout and "permission denied" in out.stdout, out
 
 

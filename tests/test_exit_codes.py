@@ -69,6 +69,9 @@ def run_as_nobody(base: Path, argv: Sequence[str], env: dict[str, str]) -> tuple
             sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
             sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
             os.environ["GEOTOOLS_CACHE"] = str(base / "warm-cache")
+            # os._exit below skips atexit: a cache stand-in (geotools.cache) is made in ``base``,
+            # which the fixture removes, not left in the system's temporary folder
+            tempfile.tempdir = str(base)
             warm_argv = ["series", str(warm), "--period", "day", "-o", str(base / "warm.csv")]
             with contextlib.suppress(SystemExit):
                 main([*warm_argv, "--changes", str(base / "warm.gpkg")])
