@@ -30,10 +30,12 @@ def test_the_required_notebooks_exist_and_are_executed():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_executes(path, monkeypatch):
+def test_notebook_executes(path, monkeypatch, tmp_path):
     data_path("deepstate", "daily")
-    # the kernel inherits the environment: the same data, this tree first on the path
+    # the kernel inherits the environment: the same data, this tree first on the path, and
+    # the maps it writes in the test's own folder (not left in the system's temporary one)
     monkeypatch.setenv("GEOTOOLS_TEST_DATA", str(DATA))
+    monkeypatch.setenv("GEOTOOLS_NOTEBOOK_OUT", str(tmp_path))
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     )
