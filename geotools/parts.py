@@ -28,6 +28,8 @@ other side holds: the windows are then larger than they need be, never smaller.
 
 from __future__ import annotations
 
+import struct
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,12 @@ MAX_CHANGED = 20000
 MAX_CHANGED_SHARE = 0.1
 
 _EMPTY = shapely.MultiPolygon()
+
+#: The first bytes of a WKB Polygon (2-D) and GeometryCollection in this machine's byte order
+#: (shapely.to_wkb's default).
+_ORDER = b"\x01" if sys.byteorder == "little" else b"\x00"
+_POLYGON_HEAD = _ORDER + struct.pack("=I", 3)
+_COLLECTION_HEAD = _ORDER + struct.pack("=I", 7)
 
 
 @dataclass(eq=False)
@@ -79,6 +87,16 @@ class Parts:
         if self._vertices is None:
             self._vertices = int(shapely.get_num_coordinates(self.geoms).sum())
         return self._vertices
+
+    def wkb(self) -> bytes:
+        """The WKB of a GeometryCollection of the parts, in order: what ``shapely.to_wkb`` of
+        it gives, assembled from the parts' own WKB (issue 20: a raw day's cache entry cost
+        0.29 ms to collect and encode again, 0.02 ms so). Parts that are not all 2-D Polygons
+        in this machine's byte order are encoded whole, as before."""
+        head = _POLYGON_HEAD
+        if not all(k[:5] == head for k in self.keys) or len(self.keys) != len(self.geoms):
+            return bytes(shapely.to_wkb(shapely.geometrycollections(self.geoms)))
+        return _COLLECTION_HEAD + struct.pack("=I", len(self.keys)) + b"".join(self.keys)
 
     def tree(self) -> shapely.STRtree:
         """An index of the parts (made once)."""
@@ -207,9 +225,10 @@ def _clips(
     which, idx = parts.tree().query(box_geoms)
     out: dict[str, list[tuple[int, bytes, shapely.Geometry]]] = {c: [] for c in parts.classes}
     pieces = np.empty(len(idx), dtype=object)
-    for n, (j, i) in enumerate(zip(which.tolist(), idx.tolist(), strict=True)):
+    for j in np.unique(which).tolist():  # a box's parts clipped in one call
+        at = np.flatnonzero(which == j)
         x0, y0, x1, y1 = boxes[j].tolist()
-        pieces[n] = shapely.clip_by_rect(parts.geoms[i], x0, y0, x1, y1)
+        pieces[at] = shapely.clip_by_rect(parts.geoms[idx[at]], x0, y0, x1, y1)
     bad = ~shapely.is_valid(pieces)  # the rectangle clipper's rare invalid output
     for n in np.flatnonzero(bad).tolist():
         pieces[n] = polygonal(shapely.intersection(parts.geoms[idx[n]], box_geoms[which[n]]))

@@ -192,6 +192,32 @@ def test_parts_survive_the_cache(tmp_path, monkeypatch) -> None:
     ]
 
 
+def test_parts_collected_from_their_own_wkb_are_the_collection_encoded_whole() -> None:
+    """Parts.wkb (a cache entry's blob) assembles the collection from each part's WKB: the
+    bytes shapely gives for the GeometryCollection of the parts, on real raw days, on none,
+    and (encoded whole then) for parts that are not all 2-D polygons."""
+    opts = as_options(RAW)
+    refs = resolve_refs(_raw_files(200, 203), options=opts)
+    opts = opts.with_crs(parse_snapshot(refs[0], opts).crs)
+    for ref in refs:
+        parts = parse_snapshot(ref, opts).parts
+        assert parts is not None and len(parts.keys) > 20
+        whole = shapely.to_wkb(shapely.geometrycollections(parts.geoms))
+        assert parts.wkb() == whole
+        back = shapely.get_parts(shapely.from_wkb(parts.wkb()))
+        assert list(shapely.to_wkb(back)) == parts.keys
+    none = Parts.of(np.empty(0, dtype=object), np.empty(0, dtype=object), CLASSES)
+    assert none.wkb() == shapely.to_wkb(shapely.GeometryCollection())
+    square = shapely.box(0, 0, 1, 1)
+    raised = shapely.force_3d(square, 5.0)
+    mixed = Parts.of(np.array([square, raised], dtype=object), np.array(["a", "b"]), CLASSES)
+    assert mixed.wkb() == shapely.to_wkb(shapely.geometrycollections(mixed.geoms))
+    assert shapely.has_z(shapely.get_parts(shapely.from_wkb(mixed.wkb()))).tolist() == [
+        False,
+        True,
+    ]
+
+
 def test_a_class_invalid_once_projected_sends_the_snapshot_the_old_way(monkeypatch) -> None:
     """When a cluster is not valid in the equal-area CRS, the snapshot is not kept as parts:
     its classes are projected, repaired and settled as before (and counted)."""

@@ -113,7 +113,7 @@ def load_snapshot(
     }
     if snap.parts is not None:  # kept as its parts (issue 20), each with its class
         meta["parts"] = snap.parts.statuses.tolist()
-        blobs = {PARTS_BLOB: shapely.to_wkb(shapely.geometrycollections(snap.parts.geoms))}
+        blobs = {PARTS_BLOB: snap.parts.wkb()}
     else:
         made = made_geometries(snap.geometries)  # a union not made is stored as its members
         unions = dict(opts.profile.unions) if opts.profile is not None else {}
