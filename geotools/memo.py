@@ -101,6 +101,10 @@ class HeldMemo(Generic[V]):
 
     def peek(self, objs: tuple[object, ...], extra: Hashable = ()) -> V | None:
         """The value kept for these very objects (and ``extra``), or None."""
+        if len(objs) == 1:  # most lookups (a feature, a cluster): no generator, no zip
+            (obj,) = objs
+            one = self._memo.peek(((id(obj),), extra))
+            return None if one is None or one[0][0] is not obj else one[1]
         held = self._memo.peek((tuple(map(id, objs)), extra))
         if held is None or any(a is not b for a, b in zip(held[0], objs, strict=True)):
             return None
