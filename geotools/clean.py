@@ -79,18 +79,26 @@ def _present_2d(
 ) -> tuple[np.ndarray, np.ndarray, RepairReport]:
     """The present (not null, not empty) geometries in 2-D, their statuses, and the report
     counting what was skipped or dropped."""
+    geoms, statuses, report = _present(geoms, statuses)
+    if report.z_dropped or report.m_dropped:
+        geoms = shapely.force_2d(geoms)
+    return geoms, statuses, report
+
+
+def _present(
+    geoms: np.ndarray, statuses: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, RepairReport]:
+    """The present geometries as they are, their statuses, and the report (what was skipped;
+    the Z and M to drop)."""
     report = RepairReport(features=len(geoms))
     geoms = np.asarray(geoms, dtype=object)
     statuses = np.asarray(statuses, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     report.null_geometries = int((~present).sum())
     geoms, statuses = geoms[present], statuses[present]
-    has_z = shapely.has_z(geoms)
-    has_m = shapely.has_m(geoms) if hasattr(shapely, "has_m") else np.zeros(len(geoms), bool)
-    report.z_dropped = int(has_z.sum())
-    report.m_dropped = int(has_m.sum())
-    if has_z.any() or has_m.any():
-        geoms = shapely.force_2d(geoms)
+    report.z_dropped = int(shapely.has_z(geoms).sum())
+    if hasattr(shapely, "has_m"):
+        report.m_dropped = int(shapely.has_m(geoms).sum())
     return geoms, statuses, report
 
 
@@ -153,15 +161,7 @@ def _clean_repeated(
     memo: the same parts, in the same order (every single polygon, then the MultiPolygons'
     parts, as polygon_parts explodes them), statuses, WKB and report. None when a feature is
     not simple or there are too many parts to memoise (part_keys): then the general path."""
-    report = RepairReport(features=len(geoms))
-    geoms = np.asarray(geoms, dtype=object)
-    statuses = np.asarray(statuses, dtype=object)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    report.null_geometries = int((~present).sum())
-    geoms, statuses = geoms[present], statuses[present]
-    report.z_dropped = int(shapely.has_z(geoms).sum())
-    if hasattr(shapely, "has_m"):
-        report.m_dropped = int(shapely.has_m(geoms).sum())
+    geoms, statuses, report = _present(geoms, statuses)
     lists: tuple[list[Any], list[Any]] = ([], [])  # (single, multi): parts, keys, statuses
     keys: tuple[list[bytes], list[bytes]] = ([], [])
     named: tuple[list[object], list[object]] = ([], [])
