@@ -125,21 +125,40 @@ def clean_parts(
 class _Cleaned:
     """One feature's cleaning: whether it is simple (a Polygon, or a MultiPolygon of Polygons,
     every part valid), whether it is a MultiPolygon, and its non-empty 2-D parts with their
-    WKB and vertex count."""
+    WKB."""
 
     simple: bool
     multi: bool = False
     parts: tuple[shapely.Geometry, ...] = ()
     keys: tuple[bytes, ...] = ()
-    coordinates: int = 0
 
 
 _NOT_SIMPLE = _Cleaned(False)
-#: A present feature's cleaning, by its geometry object (geotools.memo.HeldMemo).
-_CLEANED: HeldMemo[_Cleaned] = HeldMemo(4096)
+#: A present feature's cleaning, by its geometry object (geotools.memo.HeldMemo); as many as
+#: the feature reader keeps (geotools.read.geojson_features), whose objects are the ones found.
+_CLEANED: HeldMemo[_Cleaned] = HeldMemo(2048)
+
+
+class _Repetition:
+    """Whether features come back as the same objects from call to call in this process. The
+    memo pays only where they do (the feature reader's, on DeepState's raw days); elsewhere it
+    would clean every feature one by one and keep it for nothing. A call that finds fewer than
+    half of its features kept sends the next 1, 2, 4… calls the general way; then one call
+    fills the memo again and the next looks again."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """As in a new process: the next call fills the memo."""
+        self.fill, self.skip, self.wait = True, 0, 1
+
+
+_REPETITION = register(_Repetition())
 
 
 def _clean_one(geom: shapely.Geometry) -> _Cleaned:
+    """One present feature's cleaning (_Cleaned), as the general path cleans it."""
     kind = int(shapely.get_type_id(geom))
     if kind not in (3, 6):
         return _NOT_SIMPLE
@@ -148,10 +167,9 @@ def _clean_one(geom: shapely.Geometry) -> _Cleaned:
     parts = parts[~shapely.is_empty(parts)]
     keys = np.empty(len(parts), dtype=object)
     keys[:] = shapely.to_wkb(parts).tolist()
-    if not _valid(parts, keys).all():  # a part seen before (another feature's) is not checked again
+    if not _valid(parts, keys).all():  # a part seen before (another feature's): not again
         return _NOT_SIMPLE
-    coordinates = int(shapely.get_num_coordinates(parts).sum())
-    return _Cleaned(True, kind == 6, tuple(parts.tolist()), tuple(keys.tolist()), coordinates)
+    return _Cleaned(True, kind == 6, tuple(parts.tolist()), tuple(keys.tolist()))
 
 
 def _clean_repeated(
@@ -160,23 +178,43 @@ def _clean_repeated(
     """clean_parts of features that are all simple (_Cleaned), each one's cleaning through the
     memo: the same parts, in the same order (every single polygon, then the MultiPolygons'
     parts, as polygon_parts explodes them), statuses, WKB and report. None when a feature is
-    not simple or there are too many parts to memoise (part_keys): then the general path."""
+    not simple, there are too many parts to memoise (part_keys), or features do not come back
+    in this process (_Repetition): then the general path."""
+    rep = _REPETITION
+    if rep.skip:
+        rep.skip -= 1
+        return None
     geoms, statuses, report = _present(geoms, statuses)
+    items = geoms.tolist()
+    if (
+        not items
+        or len(items) > MAX_MEMO_PARTS
+        or int(shapely.get_num_coordinates(geoms).sum()) * 16 > MAX_KEY_BYTES
+    ):
+        return None  # nothing to keep, or too much (part_keys)
+    held = [_CLEANED.peek((geom,)) for geom in items]
+    kept = sum(h is not None for h in held)
+    if 2 * kept < len(items) and not rep.fill:
+        rep.fill, rep.skip, rep.wait = True, rep.wait, 2 * rep.wait
+        return None
+    rep.fill = False
+    if 2 * kept >= len(items):
+        rep.wait = 1
     lists: tuple[list[Any], list[Any]] = ([], [])  # (single, multi): parts, keys, statuses
     keys: tuple[list[bytes], list[bytes]] = ([], [])
     named: tuple[list[object], list[object]] = ([], [])
-    coordinates = 0
-    for geom, status in zip(geoms.tolist(), statuses.tolist(), strict=True):
-        done = _CLEANED.get((geom,), _clean_one, geom)
+    for geom, status, done in zip(items, statuses.tolist(), held, strict=True):
+        if done is None:
+            done = _clean_one(geom)
+            _CLEANED.put((geom,), done)
         if not done.simple:
             return None
         k = int(done.multi)
         lists[k].extend(done.parts)
         keys[k].extend(done.keys)
         named[k].extend([status] * len(done.parts))
-        coordinates += done.coordinates
     n = len(lists[0]) + len(lists[1])
-    if n > MAX_MEMO_PARTS or coordinates * 16 > MAX_KEY_BYTES:
+    if n > MAX_MEMO_PARTS:
         return None
     parts = np.empty(n, dtype=object)
     parts[:] = lists[0] + lists[1]

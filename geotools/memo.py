@@ -14,7 +14,7 @@ per process, and forgets what the run has not asked for lately.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -160,10 +160,18 @@ def clear_all() -> None:
         memo.clear()
 
 
-_ALL: list[Memo[object]] = []
+class Clearable(Protocol):
+    """What clear_all empties: a memo, or any state kept alongside memos."""
+
+    def clear(self) -> None:
+        """Forget what is held."""
 
 
-def register(memo: Memo[V]) -> Memo[V]:
+C = TypeVar("C", bound=Clearable)
+_ALL: list[Clearable] = []
+
+
+def register(memo: C) -> C:
     """Track ``memo`` for clear_all; returns it."""
-    _ALL.append(memo)  # type: ignore[arg-type]
+    _ALL.append(memo)
     return memo

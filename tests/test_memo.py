@@ -391,3 +391,25 @@ def test_mixed_features_cleaned_through_the_memo_keep_the_general_order() -> Non
     got = clean_parts(with_bad, named)
     _same_cleaning(got, _cleaned_whole(with_bad, named))
     assert got[3].invalid_repaired == 1
+
+
+def test_features_that_never_come_back_are_cleaned_the_general_way(monkeypatch) -> None:
+    """Fresh objects on every call (a reader without the feature memo): the memo is filled on
+    calls 1, 4, 8 and 14 only (after 1, 2 and 4 calls the general way), each call's result that
+    of the general path; once the same objects come back, the memo answers again."""
+    memo.clear_all()
+    cleaned: list[int] = []  # the calls that cleaned a feature one by one (filled the memo)
+    now = [0]
+    one = clean._clean_one
+    monkeypatch.setattr(clean, "_clean_one", lambda g: cleaned.append(now[0]) or one(g))
+    statuses = np.array(["x", "y"], dtype=object)
+    for now[0] in range(1, 16):
+        geoms = np.array([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)], dtype=object)
+        _same_cleaning(clean_parts(geoms, statuses), _cleaned_whole(geoms, statuses))
+    assert sorted(set(cleaned)) == [1, 4, 8, 14]
+    hits = []
+    for now[0] in range(16, 28):  # the same objects from now on (15 looked: 8 calls skip)
+        _same_cleaning(clean_parts(geoms, statuses), _cleaned_whole(geoms, statuses))
+        hits.append(clean._CLEANED.hits)
+    assert sorted(set(cleaned)) == [1, 4, 8, 14, 24]
+    assert hits[-1] - hits[-2] == 2 and hits[-2] - hits[-3] == 2  # both features kept
