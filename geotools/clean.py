@@ -143,8 +143,8 @@ class _Repetition:
     """Whether features come back as the same objects from call to call in this process. The
     memo pays only where they do (the feature reader's, on DeepState's raw days); elsewhere it
     would clean every feature one by one and keep it for nothing. A call that finds fewer than
-    half of its features kept sends the next 1, 2, 4… calls the general way; then one call
-    fills the memo again and the next looks again."""
+    half of its features kept sends the next 1, 2, 4… calls (at most MAX_SKIPPED_CALLS) the
+    general way; then one call fills the memo again and the next looks again."""
 
     def __init__(self) -> None:
         self.clear()
@@ -155,6 +155,9 @@ class _Repetition:
 
 
 _REPETITION = register(_Repetition())
+#: At most this many calls in a row go the general way (a notebook that reads raw DeepState
+#: days after other sources finds the memo again within this many snapshots).
+MAX_SKIPPED_CALLS = 64
 
 
 def _clean_one(geom: shapely.Geometry) -> _Cleaned:
@@ -195,7 +198,7 @@ def _clean_repeated(
     held = [_CLEANED.peek((geom,)) for geom in items]
     kept = sum(h is not None for h in held)
     if 2 * kept < len(items) and not rep.fill:
-        rep.fill, rep.skip, rep.wait = True, rep.wait, 2 * rep.wait
+        rep.fill, rep.skip, rep.wait = True, rep.wait, min(2 * rep.wait, MAX_SKIPPED_CALLS)
         return None
     rep.fill = False
     if 2 * kept >= len(items):

@@ -413,3 +413,8 @@ def test_features_that_never_come_back_are_cleaned_the_general_way(monkeypatch) 
         hits.append(clean._CLEANED.hits)
     assert sorted(set(cleaned)) == [1, 4, 8, 14, 24]
     assert hits[-1] - hits[-2] == 2 and hits[-2] - hits[-3] == 2  # both features kept
+    rep = clean._REPETITION  # a long run of new features: the wait stops growing
+    rep.fill, rep.wait = False, clean.MAX_SKIPPED_CALLS
+    fresh = np.array([shapely.box(5, 0, 6, 1), shapely.box(7, 0, 8, 1)], dtype=object)
+    _same_cleaning(clean_parts(fresh, statuses), _cleaned_whole(fresh, statuses))
+    assert rep.skip == rep.wait == clean.MAX_SKIPPED_CALLS
