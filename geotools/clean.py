@@ -80,9 +80,12 @@ def _present_2d(
     """The present (not null, not empty) geometries in 2-D, their statuses, and the report
     counting what was skipped or dropped."""
     geoms, statuses, report = _present(geoms, statuses)
-    if report.z_dropped or report.m_dropped:
-        geoms = shapely.force_2d(geoms)
-    return geoms, statuses, report
+    return _in_2d(geoms, report), statuses, report
+
+
+def _in_2d(geoms: np.ndarray, report: RepairReport) -> np.ndarray:
+    """``geoms`` without Z and M, when the report counts some to drop."""
+    return shapely.force_2d(geoms) if report.z_dropped or report.m_dropped else geoms
 
 
 def _present(
@@ -109,11 +112,11 @@ def clean_parts(
     geometries (repaired as there), each one's status, their WKB (None when too many to
     memoise: part_keys) and the report (issue 20: a disjoint profile's snapshot is kept as
     its parts, geotools.parts)."""
-    done = _clean_repeated(geoms, statuses)
+    geoms, statuses, report = _present(geoms, statuses)
+    done = _clean_repeated(geoms, statuses, report)
     if done is not None:
         return done
-    geoms, statuses, report = _present_2d(geoms, statuses)
-    parts, part_status, keys = _clean_parts(geoms, statuses, report, True)
+    parts, part_status, keys = _clean_parts(_in_2d(geoms, report), statuses, report, True)
     return parts, part_status, keys, report
 
 
@@ -176,18 +179,18 @@ def _clean_one(geom: shapely.Geometry) -> _Cleaned:
 
 
 def _clean_repeated(
-    geoms: np.ndarray, statuses: np.ndarray
+    geoms: np.ndarray, statuses: np.ndarray, report: RepairReport
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, RepairReport] | None:
-    """clean_parts of features that are all simple (_Cleaned), each one's cleaning through the
-    memo: the same parts, in the same order (every single polygon, then the MultiPolygons'
-    parts, as polygon_parts explodes them), statuses, WKB and report. None when a feature is
-    not simple, there are too many parts to memoise (part_keys), or features do not come back
-    in this process (_Repetition): then the general path."""
+    """clean_parts of present features (``_present``, with its report) that are all simple
+    (_Cleaned), each one's cleaning through the memo: the same parts, in the same order
+    (every single polygon, then the MultiPolygons' parts, as polygon_parts explodes them),
+    statuses, WKB and report. None, the report untouched, when a feature is not simple,
+    there are too many parts to memoise (part_keys), or features do not come back in this
+    process (_Repetition): then the general path."""
     rep = _REPETITION
     if rep.skip:
         rep.skip -= 1
         return None
-    geoms, statuses, report = _present(geoms, statuses)
     items = geoms.tolist()
     if (
         not items
