@@ -8,6 +8,8 @@
     python benchmarks/run.py --dask          # also: the same cold run on a 2-worker Dask cluster
     python benchmarks/run.py --raw           # also: the raw DeepState archive (every class,
                                              # transitions) and the command line's wall times
+    python benchmarks/run.py --raw --repeat 5  # also: 5 more cold runs of each kind,
+                                             # interleaved, new processes, and their medians
 
 Job: the daily per-oblast gained/lost table of the archive. Prints each stage, then, as the
 last line, one JSON object with the figures. Exits 1 when the two pipelines disagree by more
@@ -24,6 +26,7 @@ import logging
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,13 +59,16 @@ def peak_rss_mb() -> tuple[float, float]:
 FRESH = """
 import json, os, sys, time
 from pathlib import Path
+from geotools.read import ReadOptions
 from geotools.regions import RegionSpec
 from geotools.series import series
 files = [Path(line) for line in Path(sys.argv[1]).read_text().splitlines()]
 workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
+raw = sys.argv[5:] == ["raw"]  # as run_raw: the deepstate-raw profile, with transitions
+kw = dict(options=ReadOptions(profile="deepstate-raw"), transitions=True) if raw else {}
 t0 = time.perf_counter()
 result = series(files, period="day", regions=RegionSpec(Path(sys.argv[2])),
-                show_progress=False, workers=workers)
+                show_progress=False, workers=workers, **kw)
 elapsed = time.perf_counter() - t0
 result.table.to_pickle(sys.argv[4])
 print(json.dumps({"s": elapsed}))
@@ -70,16 +76,23 @@ print(json.dumps({"s": elapsed}))
 
 
 def run_fresh(
-    files: list[Path], regions: Path, cache: Path, workers: int | None, work: Path
+    files: list[Path],
+    regions: Path,
+    cache: Path,
+    workers: int | None,
+    work: Path,
+    raw: bool = False,
 ) -> tuple[float, object]:
     """``series`` timed in a new Python process (as a daily update runs): nothing memoised in
-    this one (file digests, region layer, CRS) helps it; the time excludes the imports."""
+    this one (file digests, region layer, CRS) helps it; the time excludes the imports.
+    ``raw``: as run_raw (the deepstate-raw profile, with transitions)."""
     import pandas as pd
 
     listing, table = work / "files.txt", work / "table.pkl"
     listing.write_text("\n".join(str(f) for f in files))
     env = {**os.environ, "GEOTOOLS_CACHE": str(cache)}
     args = [str(listing), str(regions), "auto" if workers is None else str(workers), str(table)]
+    args += ["raw"] if raw else []
     out = subprocess.run(
         [sys.executable, "-c", FRESH, *args], env=env, capture_output=True, text=True, check=True
     )
@@ -251,6 +264,37 @@ def run_raw(
     )
 
 
+def cold_repeats(
+    files: list[Path],
+    raw_files: list[Path],
+    regions: Path,
+    workers: int | None,
+    work: Path,
+    runs: int,
+    tables: tuple[object, object | None],
+) -> tuple[list[float], list[float], bool]:
+    """``runs`` more cold runs, interleaved: the flattened archive, then (with ``raw_files``)
+    the raw one, each in a new process on an empty cache of its own (as the first cold run:
+    nothing of this process memoised; the time excludes the imports). The host's drift
+    between the single cold runs of the two kinds (±15 % within minutes here) is then shared
+    by both, and their medians say more than one run of each. Returns the times of each kind
+    and whether every table equals its first cold run's."""
+    flat_s: list[float] = []
+    raw_s: list[float] = []
+    same = True
+    for k in range(runs):
+        kinds = [(files, flat_s, tables[0], False)]
+        if raw_files:
+            kinds.append((raw_files, raw_s, tables[1], True))
+        for kind_files, times, table, raw in kinds:
+            cache = work / f"cache-repeat-{k}{'-raw' if raw else ''}"
+            took, again = run_fresh(kind_files, regions, cache, workers, work, raw=raw)
+            times.append(took)
+            same = same and bool(again.equals(table))  # type: ignore[attr-defined]
+            shutil.rmtree(cache, ignore_errors=True)
+    return flat_s, raw_s, same
+
+
 def cli_wall(args: list[str], env: dict[str, str], runs: int, before: object = None) -> float:
     """Least wall time of ``runs`` runs of ``python -m geotools ARGS`` in a new process each,
     start-up included (the least is the one the machine's other load disturbed least);
@@ -305,6 +349,13 @@ def main() -> int:
     parser.add_argument(
         "--raw-data", type=Path, default=DATA / "deepstate_raw" / "daily", help="with --raw"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=0,
+        help="also N more cold runs of each kind (flattened; raw with --raw), interleaved, each "
+        "in a new process, and their medians (the single-run figures are kept as they are)",
+    )
     args = parser.parse_args()
 
     files = sorted(args.data.glob("*.geojson.gz"))[: args.limit]
@@ -322,6 +373,17 @@ def main() -> int:
         raw_vs_flattened_per_snapshot=None,
         cli_help_s=None,
         cli_incremental_wall_s=None,
+    )
+    # --repeat N (medians of N more cold runs, interleaved with the raw ones under --raw)
+    figures.update(
+        repeat=args.repeat or None,
+        cold_runs_s=None,
+        raw_cold_runs_s=None,
+        geotools_median_s=None,
+        raw_median_s=None,
+        ratio_median=None,
+        raw_ratio_median=None,
+        raw_vs_flattened_per_snapshot_median=None,
     )
     status = 0
     try:
@@ -386,9 +448,14 @@ def main() -> int:
                 dask_identical=same,
             )
 
+        raw_files: list[Path] = []
+        raw_table = None
+        raw_naive_s: float | None = None
+        flat_median: float | None = None
         if args.raw:
             raw_files = sorted(args.raw_data.glob("*.geojson.gz"))[: args.limit]
             raw_s, raw_result = run_raw(raw_files, args.regions, work / "cache-raw", args.workers)
+            raw_table = raw_result.table
             per_raw, per_flat = raw_s / len(raw_files), cold_s / n
             classes = sorted(set(raw_result.table.status))
             print(
@@ -445,6 +512,37 @@ def main() -> int:
                 if not agree:
                     status = 1
 
+        if args.repeat > 0:
+            flat_runs, raw_runs, same = cold_repeats(
+                files, raw_files, args.regions, args.workers, work, args.repeat, (table, raw_table)
+            )
+            flat_median = statistics.median(flat_runs)
+            figures.update(
+                cold_runs_s=[round(x, 3) for x in flat_runs],
+                geotools_median_s=round(flat_median, 3),
+                repeat_identical=same,
+            )
+            line = ", ".join(f"{x:.2f}" for x in flat_runs)
+            print(
+                f"geotools cold, {args.repeat} more runs (new processes, interleaved): "
+                f"flattened {line} s, median {flat_median:.2f} s; identical: {same}"
+            )
+            if raw_runs:
+                raw_median = statistics.median(raw_runs)
+                per = (raw_median / len(raw_files)) / (flat_median / n)
+                figures.update(
+                    raw_cold_runs_s=[round(x, 3) for x in raw_runs],
+                    raw_median_s=round(raw_median, 3),
+                    raw_vs_flattened_per_snapshot_median=round(per, 2),
+                )
+                line = ", ".join(f"{x:.2f}" for x in raw_runs)
+                print(
+                    f"  raw {line} s, median {raw_median:.2f} s; a raw snapshot {per:.2f}× "
+                    "a flattened one (medians)"
+                )
+                if raw_naive_s is not None:
+                    figures["raw_ratio_median"] = round(raw_naive_s / raw_median, 2)
+
         if not args.skip_naive:
             crs = read_snapshots(files[:1])[0].crs
             own_before, _ = peak_rss_mb()
@@ -467,6 +565,8 @@ def main() -> int:
                 agree=agree,
                 naive_peak_rss_mb=round(own_after, 1) if own_after > own_before else None,
             )
+            if flat_median is not None:
+                figures["ratio_median"] = round(naive_s / flat_median, 2)
             if not agree:
                 status = 1
 

@@ -29,6 +29,8 @@ def test_benchmark_smoke_runs_and_agrees_with_naive():
     ):
         assert key in figures and figures[key] is None, key  # --raw not asked for
     assert figures["cli_help_s"] is None and figures["cli_incremental_wall_s"] is None
+    for key in ("repeat", "cold_runs_s", "geotools_median_s", "ratio_median", "raw_median_s"):
+        assert key in figures and figures[key] is None, key  # --repeat not asked for
     assert figures["max_abs_diff_m2"] <= 1.0  # same numbers as the naive pipeline
     assert figures["agree"] is True
     # warm (this process and a new one) and incremental give the cold run's table
@@ -42,7 +44,9 @@ def test_benchmark_smoke_runs_and_agrees_with_naive():
 
 def test_benchmark_raw_smoke_times_the_raw_archive_and_the_command_line():
     data_path("deepstate_raw", "daily")
-    res, figures = run_benchmark("run.py", "--limit", "6", "--workers", "1", "--raw")
+    res, figures = run_benchmark(
+        "run.py", "--limit", "6", "--workers", "1", "--raw", "--repeat", "3"
+    )
     assert figures["raw_snapshots"] == 6
     assert figures["raw_s"] > 0 and figures["cli_help_s"] > 0
     assert figures["cli_incremental_wall_s"] > 0
@@ -52,3 +56,13 @@ def test_benchmark_raw_smoke_times_the_raw_archive_and_the_command_line():
     assert figures["raw_naive_s"] > 0 and figures["raw_ratio"] > 0
     assert figures["raw_max_abs_diff_m2"] <= 1.0 and figures["raw_agree"] is True
     assert "5 classes, transitions" in res.stdout  # every class of the raw profile
+    # --repeat 3: three more cold runs of each kind, interleaved, in new processes; medians
+    assert figures["repeat"] == 3 and figures["repeat_identical"] is True
+    flat, raw = figures["cold_runs_s"], figures["raw_cold_runs_s"]
+    assert len(flat) == len(raw) == 3 and min(flat) > 0 and min(raw) > 0
+    assert figures["geotools_median_s"] == sorted(flat)[1]
+    assert figures["raw_median_s"] == sorted(raw)[1]
+    per = (sorted(raw)[1] / 6) / (sorted(flat)[1] / 6)
+    assert abs(figures["raw_vs_flattened_per_snapshot_median"] - per) < 0.02
+    assert abs(figures["ratio_median"] - figures["naive_s"] / sorted(flat)[1]) < 0.02
+    assert abs(figures["raw_ratio_median"] - figures["raw_naive_s"] / sorted(raw)[1]) < 0.02
