@@ -4,12 +4,12 @@ snapshots measured where their parts differ (issue 20: the raw DeepState path).
 A raw DeepState day is ~90 polygons of four classes made disjoint by precedence (an earlier
 class keeps the area it shares with a later one). A day moves ~5 of them, but they sit in the
 front's cluster of every class, so settling and diffing whole classes redid that cluster
-(about 65 % of the day's vertices) every day. Here a snapshot's *parts* are the polygons of
-each class's dissolved clusters (dissolved in the file's CRS and projected, as before: the
-loader), the classes are not made for a series at all (they stay pending:
-``Snapshot.geometries`` makes them when read), and the change of each class is measured
-inside *windows* that hold every place where the day's class map can differ from the day
-before's.
+(about 65 % of the day's vertices) every day. Here a snapshot's *parts* are the valid
+polygons of its features, each projected on its own (the loader); parts of one class may
+overlap. The classes are not made for a series at all (they stay pending:
+``Snapshot.geometries`` dissolves and settles them when read), and the change of each class is
+measured inside *windows* that hold every place where the day's class map can differ from the
+day before's; inside a window each class's pieces are dissolved there.
 
 Why the windows hold every change. Orient every ring (shells counterclockwise, holes
 clockwise): then a point lies in a valid polygon exactly when the polygon's boundary winds

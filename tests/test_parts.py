@@ -218,25 +218,40 @@ def test_parts_collected_from_their_own_wkb_are_the_collection_encoded_whole() -
     ]
 
 
-def test_a_class_invalid_once_projected_sends_the_snapshot_the_old_way(monkeypatch) -> None:
-    """When a cluster is not valid in the equal-area CRS, the snapshot is not kept as parts:
-    its classes are projected, repaired and settled as before (and counted)."""
+def test_a_polygon_invalid_once_projected_is_repaired_there_and_kept_as_parts(monkeypatch):
+    """A feature's polygon that is not valid in the equal-area CRS is repaired there
+    (make_valid) and counted; the snapshot stays as parts, each a valid Polygon, and its
+    classes are the repaired polygons dissolved and settled."""
     import geotools.read.loader as loader
 
-    real = loader._project_valid
+    real = loader.project
+    spoiled_count = []
 
-    def spoiled(geom, src, crs):
-        return real(geom, src, crs)[0], True  # as if it had needed a repair
+    def spoiled(geom, src, dst):
+        out = real(geom, src, dst)
+        ring = shapely.get_coordinates(out.exterior)
+        if len(ring) < 6 or out.interiors:
+            return out
+        ring[[1, 2]] = ring[[2, 1]]  # two vertices swapped: the edges cross
+        bad = shapely.Polygon(ring)
+        spoiled_count.append(not shapely.is_valid(bad))
+        return bad
 
-    monkeypatch.setattr(loader, "_project_valid", spoiled)
+    monkeypatch.setattr(loader, "project", spoiled)
     memo.clear_all()
     opts = as_options(RAW)
     ref = resolve_refs(_raw_files(10, 11), options=opts)[0]
     snap = parse_snapshot(ref, opts)
-    assert snap.parts is None
-    assert snap.repairs.invalid_after_projection > 0
-    assert snap.geometries.pending() == ["russian_control"]
-    assert shapely.area(snap.geometries["occupied"]) > 0
+    assert snap.parts is not None and sum(spoiled_count) > 10
+    assert snap.repairs.invalid_after_projection == sum(spoiled_count)
+    assert shapely.is_valid(snap.parts.geoms).all()
+    assert set(shapely.get_type_id(snap.parts.geoms).tolist()) == {3}  # Polygons
+    made = _classes(snap.parts)
+    for cls in snap.parts.classes:
+        assert shapely.is_valid(snap.geometries[cls])
+        assert shapely.area(snap.geometries[cls]) == pytest.approx(
+            shapely.area(made[cls]), rel=1e-12
+        )
     memo.clear_all()
 
 
