@@ -384,6 +384,7 @@ def main() -> int:
         ratio_median=None,
         raw_ratio_median=None,
         raw_vs_flattened_per_snapshot_median=None,
+        repeat_identical=None,
     )
     status = 0
     try:

@@ -29,7 +29,14 @@ def test_benchmark_smoke_runs_and_agrees_with_naive():
     ):
         assert key in figures and figures[key] is None, key  # --raw not asked for
     assert figures["cli_help_s"] is None and figures["cli_incremental_wall_s"] is None
-    for key in ("repeat", "cold_runs_s", "geotools_median_s", "ratio_median", "raw_median_s"):
+    for key in (
+        "repeat",
+        "cold_runs_s",
+        "geotools_median_s",
+        "ratio_median",
+        "raw_median_s",
+        "repeat_identical",
+    ):
         assert key in figures and figures[key] is None, key  # --repeat not asked for
     assert figures["max_abs_diff_m2"] <= 1.0  # same numbers as the naive pipeline
     assert figures["agree"] is True
