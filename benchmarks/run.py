@@ -281,11 +281,11 @@ def cold_repeats(
     and whether every table equals its first cold run's."""
     flat_s: list[float] = []
     raw_s: list[float] = []
+    kinds = [(files, flat_s, tables[0], False)]
+    if raw_files:
+        kinds.append((raw_files, raw_s, tables[1], True))
     same = True
     for k in range(runs):
-        kinds = [(files, flat_s, tables[0], False)]
-        if raw_files:
-            kinds.append((raw_files, raw_s, tables[1], True))
         for kind_files, times, table, raw in kinds:
             cache = work / f"cache-repeat-{k}{'-raw' if raw else ''}"
             took, again = run_fresh(kind_files, regions, cache, workers, work, raw=raw)

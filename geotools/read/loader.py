@@ -396,9 +396,9 @@ _PROJECTED_PARTS: HeldMemo[tuple[list[shapely.Geometry], list[bytes], bool]] = H
 def _project_part(
     part: shapely.Geometry, src: CRS, crs: CRS
 ) -> tuple[list[shapely.Geometry], list[bytes], bool]:
-    out, repaired = revalidate(project(part, src, crs))
+    out, repaired = _project_valid(part, src, crs)
     polys = [out] if out.geom_type == "Polygon" else shapely.get_parts(out).tolist()
-    return polys, [bytes(w) for w in shapely.to_wkb(polys)] if polys else [], repaired
+    return polys, list(shapely.to_wkb(polys)), repaired
 
 
 def classes_of_parts(profile: Profile, parts: Parts) -> Geometries:
