@@ -4,13 +4,16 @@
 temporary name and renamed, and writers of one entry hold a file lock, so two runs sharing a
 cache never see or leave half an entry. Every entry starts with a checksum line (blake2b of
 the rest), verified on read: an entry altered on disk (a flipped bit, a changed digit) is
-logged, removed and computed again, never served.
+logged, removed and computed again, never served. Within a ``batched`` block (a chunk of a
+series), entries are written together as one pack, each entry's name a hard link to it
+(``cache_packs``): one new file for the chunk, not one an entry.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -23,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from geotools.cache_packs import FIRST_READ, PACK, locate, pack, read_packed
 from geotools.digests import DigestIndex, state_key
 from geotools.errors import OutputError
 
@@ -253,41 +257,209 @@ def unseal(data: bytes, path: str | Path) -> bytes | None:
 
 def _read_entry(path: Path) -> bytes | None:
     """A verified entry's payload; None when absent, unreadable or damaged."""
+    return _read_path(str(path))
+
+
+# --- issue 20: an entry is a file of its own or a name linked to a pack (cache_packs.py) ---
+def _read_path(path: str, name: str | None = None) -> bytes | None:
+    """The verified payload of the entry at ``path`` (a file of its own, or a link to a pack:
+    then its header and this entry's bytes are read); None when absent, unreadable or damaged
+    (a damaged one is logged and removed, as by ``unseal``). ``name``: the entry's name in the
+    root (``kind/fan/file``), when the caller has it."""
+    batch = getattr(_LOCAL, "batch", None)
+    if batch is not None and path in batch.entries:  # stored in this block, not written yet
+        return unseal(batch.entries[path][1], path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            first = fh.read(FIRST_READ)
+            if first.startswith(PACK):
+                sealed = read_packed(fh, first, name or _name_in_root(path), checksum)
+            else:
+                sealed = first + fh.read() if len(first) == FIRST_READ else first
     except OSError:
         return None
-    return unseal(data, path)
+    if sealed is None:  # the pack's header is cut short or altered: every entry in it is
+        return unseal(b"", path)  # logged and removed (an empty entry never matches)
+    return unseal(sealed, path)
+
+
+def entry_span(path: str | Path) -> tuple[int, int] | None:
+    """Where the entry at ``path`` lies in its file: (start, end) of its sealed bytes (the
+    whole file for an entry of its own, its part of the pack for one linked to a pack); None
+    when it cannot be read or its pack's header is damaged."""
+    path = str(path)
+    try:
+        with open(path, "rb") as fh:
+            first = fh.read(FIRST_READ)
+            if not first.startswith(PACK):
+                return 0, os.fstat(fh.fileno()).st_size
+            found = locate(fh, first, _name_in_root(path), checksum)
+    except OSError:
+        return None
+    return None if found is None else (found[0], found[0] + found[1])
+
+
+def _name_in_root(path: str) -> str:
+    """An entry's name in a pack: ``kind/fan/file``, the last three parts of its path (only
+    entries of that depth are packed; see ``_write_entry``)."""
+    return "/".join(path.rsplit(os.sep, 3)[-3:])
+
+
+class _Batch:
+    """Entries stored within a ``batched`` block: path -> (parts of the path, sealed bytes)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[tuple[str, ...], bytes]] = {}
+        self.size = 0
+        self.root: Path | None = None
+
+
+#: A batch is written as a pack once its entries pass this many bytes.
+PACK_LIMIT = 8 << 20
+#: Cache roots where a hard link failed (a file system without them): entries are written
+#: there one file each.
+_NO_LINKS: set[Path] = set()
+#: What a file system without hard links (FAT, some network shares) answers to one.
+_LINKS_UNSUPPORTED = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Within the block, this thread's cache entries are kept, and written at its end as one
+    pack with each entry's name linked to it: one new file for a chunk's entries, not one
+    each. Meanwhile they are read back from memory. A nested block joins the outer one. The
+    block left by an exception still writes what was stored (whole entries); an interrupt
+    (KeyboardInterrupt, SystemExit) does not wait for it."""
+    if getattr(_LOCAL, "batch", None) is not None:
+        yield
+        return
+    batch = _Batch()
+    _LOCAL.batch = batch
+    try:
+        yield
+    except Exception:
+        _LOCAL.batch = None
+        _flush(batch)
+        raise
+    finally:
+        _LOCAL.batch = None
+    _flush(batch)
+
+
+def _flush(batch: _Batch) -> None:
+    """Write a batch's entries: a pack of each kind (snapshots, pairs…), linked under every
+    entry's name."""
+    entries, root = list(batch.entries.values()), batch.root
+    batch.entries, batch.size, batch.root = {}, 0, None
+    if root is None:
+        return
+    kinds: dict[str, list[tuple[tuple[str, ...], bytes]]] = {}
+    for parts, sealed in entries:  # a pack a kind: a run that reads only the measured pairs
+        kinds.setdefault(parts[0], []).append((parts, sealed))  # reads small packs
+    for group in kinds.values():
+        _write_pack(root, group)
+
+
+def _write_pack(root: Path, entries: list[tuple[tuple[str, ...], bytes]]) -> None:
+    """Write ``entries`` as one pack, linked under each entry's name (one entry, or no hard
+    links: one file each)."""
+    if len(entries) == 1 or root in _NO_LINKS:
+        for parts, sealed in entries:
+            _store(parts, sealed)
+        return
+    data = pack([("/".join(parts), sealed) for parts, sealed in entries], checksum)
+    tmp = root / f".pack.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        _cannot_store(exc)
+        return
+    try:
+        for at, (parts, _) in enumerate(entries):
+            try:
+                _link(tmp, root, parts)
+            except OSError as exc:  # this entry and the rest one file each
+                if exc.errno in _LINKS_UNSUPPORTED:  # and the next batches too
+                    _NO_LINKS.add(root)
+                for rest, again in entries[at:]:
+                    _store(rest, again)
+                break
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _link(pack_path: Path, root: Path, parts: tuple[str, ...]) -> None:
+    """Make the entry ``parts`` a name of the pack (replacing an entry of that name)."""
+    from geotools.output import link_into
+
+    path = root.joinpath(*parts)
+    if path.parent not in _MADE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _MADE.add(path.parent)
+    try:
+        link_into(pack_path, path)  # an entry of that name (read as unusable) is replaced
+    except FileNotFoundError:  # its folder removed behind this process's back
+        _MADE.discard(path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        link_into(pack_path, path)
+
+
+# --- end ---
 
 
 _UNWRITABLE: set[Path] = set()
 
 
 def _write_entry(*parts: str, data: bytes) -> None:
-    """Write an entry atomically; a folder removed behind this process's back is made again.
-    An entry that cannot be written (a folder of the cache made read-only) is a warning, once
-    per process: the run goes on without storing it."""
+    """Write an entry atomically (within a ``batched`` block: keep it for the block's pack)."""
+    sealed = seal(data)
+    batch = getattr(_LOCAL, "batch", None)
+    if batch is None or len(parts) != 3:  # packed: kind/fan/file entries (_name_in_root)
+        _store(parts, sealed)
+        return
+    root = cache_dir()
+    if batch.root is not None and batch.root != root:  # the block changed roots: write first
+        _flush(batch)
+    batch.root = root
+    path = str(root.joinpath(*parts))
+    before = batch.entries.get(path)
+    batch.entries[path] = (parts, sealed)
+    batch.size += len(sealed) - (len(before[1]) if before else 0)
+    if batch.size > PACK_LIMIT:
+        _flush(batch)
+
+
+def _store(parts: tuple[str, ...], sealed: bytes) -> None:
+    """Write one sealed entry as a file of its own; a folder removed behind this process's back
+    is made again. An entry that cannot be written (a folder of the cache made read-only) is a
+    warning, once per process: the run goes on without storing it."""
     from geotools.output import write_bytes
 
-    data = seal(data)
     try:
         path = entry_path(*parts)
         try:
-            write_bytes(path, data, durable=False)
+            write_bytes(path, sealed, durable=False)
         except OutputError:
             _MADE.clear()
             _SWEPT.clear()
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes(path, data, durable=False)
+            write_bytes(path, sealed, durable=False)
     except OSError as exc:
-        folder = Path(exc.filename or cache_dir()).parent
-        if not _UNWRITABLE:
-            _UNWRITABLE.add(folder)
-            log.warning(
-                "cannot store cache entries in %s (%s); going on without storing them",
-                folder,
-                (exc.strerror or type(exc).__name__).lower(),
-            )
+        _cannot_store(exc)
+
+
+def _cannot_store(exc: OSError) -> None:
+    """Warn, once per process, that entries cannot be stored (the run goes on)."""
+    folder = Path(exc.filename or cache_dir()).parent
+    if not _UNWRITABLE:
+        _UNWRITABLE.add(folder)
+        log.warning(
+            "cannot store cache entries in %s (%s); going on without storing them",
+            folder,
+            (exc.strerror or type(exc).__name__).lower(),
+        )
 
 
 # --- issue 20: 16 folders a kind, not 256: a cold run of the archive made 512 folders, each a
@@ -332,7 +504,7 @@ def load_parsed(key: str) -> tuple[dict[str, Any], dict[str, bytes]] | None:
 
 def parsed_exists(key: str) -> bool:
     """Whether a parsed entry exists (the file was read and checked before)."""
-    return (cache_dir() / "snapshots" / _fan(key) / f"{key}.snap").exists()
+    return parsed_exist([key])[0]
 
 
 def store_json(kind: str, key: str, value: Any) -> None:
@@ -359,14 +531,8 @@ def load_json_many(kind: str, keys: Sequence[str]) -> list[Any | None]:
     folder = os.path.join(cache_dir(), kind)
     out: list[Any | None] = []
     for key in keys:
-        path = os.path.join(folder, _fan(key), key + ".json")
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
-            out.append(None)
-            continue
-        payload = unseal(data, path)
+        fan, file = _fan(key), key + ".json"
+        payload = _read_path(os.path.join(folder, fan, file), f"{kind}/{fan}/{file}")
         try:
             out.append(None if payload is None else json.loads(payload))
         except ValueError:
@@ -377,7 +543,10 @@ def load_json_many(kind: str, keys: Sequence[str]) -> list[Any | None]:
 def parsed_exist(keys: Sequence[str]) -> list[bool]:
     """``[parsed_exists(k) for k in keys]``, the root resolved once."""
     folder = os.path.join(cache_dir(), "snapshots")
-    return [os.path.exists(os.path.join(folder, _fan(k), k + ".snap")) for k in keys]
+    paths = [os.path.join(folder, _fan(k), k + ".snap") for k in keys]
+    batch = getattr(_LOCAL, "batch", None)
+    pending = batch.entries if batch is not None else {}
+    return [p in pending or os.path.exists(p) for p in paths]
 
 
 # --- end ---

@@ -151,6 +151,22 @@ def write_bytes(dest: str | Path, data: bytes, durable: bool = True) -> None:
         os.fsync(fh.fileno())
 
 
+def link_into(src: Path, dest: Path) -> None:
+    """Make ``dest`` a new name (hard link) of the file ``src``, replacing a file of that name
+    atomically: readers see the old file or the new one (the cache's packs, issue 20)."""
+    try:
+        os.link(src, dest)
+    except FileExistsError:
+        side = dest.with_name(f".{dest.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        os.link(src, side)
+        try:
+            os.replace(side, dest)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                side.unlink()
+            raise
+
+
 def write_text(dest: str | Path, text: str) -> None:
     """Write UTF-8 text atomically."""
     write_bytes(dest, text.encode("utf-8"))

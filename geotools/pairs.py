@@ -131,12 +131,13 @@ def prefetch(
     while the main process builds the region layer; their chunks then find the snapshots in
     the cache. A bad file is left for its chunk, which raises its error in chunk order."""
     done = 0
-    for ref, key in zip(refs, keys, strict=True):
-        try:
-            load_snapshot(ref, options=options, warn_empty=False, cache_key=key)
-            done += 1
-        except GeotoolsError:
-            continue
+    with cache.batched():  # written as one pack when the batch is done (issue 20)
+        for ref, key in zip(refs, keys, strict=True):
+            try:
+                load_snapshot(ref, options=options, warn_empty=False, cache_key=key)
+                done += 1
+            except GeotoolsError:
+                continue
     return done
 
 
@@ -287,7 +288,11 @@ def run_chunk(job: ChunkJob, found: Lookup | None = None) -> list[PairResult]:
     A pair measured before (same file bytes, settings and region layer) is taken from the
     cache, so adding one day to an archive measures one pair.
     """
-    found = found or lookup(job)
+    with cache.batched():  # the chunk's entries written as one pack at its end (issue 20)
+        return _run_chunk(job, found or lookup(job))
+
+
+def _run_chunk(job: ChunkJob, found: Lookup) -> list[PairResult]:
     use_cache = bool(found.keys)
     keys, cached, unchecked = found.keys, list(found.cached), found.unchecked
     todo = found.todo
