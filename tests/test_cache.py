@@ -97,11 +97,18 @@ def test_a_flipped_bit_in_any_entry_is_caught(
         altered = snaps + pairs
     for path in altered:
         _flip(path, rng)
+    _caught_then_mended(inputs, root, tmp_path, reference, altered)
+
+
+def _caught_then_mended(
+    inputs: tuple[Path, Path], root: Path, tmp_path: Path, reference: bytes, altered: list[Path]
+) -> None:
+    """The next run names exactly the ``altered`` entries as damaged and gives the reference
+    table; a third run reads them (stored again, whole) without a complaint."""
     res = _series(inputs, tmp_path / "again.csv", root)
     assert (tmp_path / "again.csv").read_bytes() == reference
     damaged = [line for line in res.stderr.splitlines() if "is damaged (checksum" in line]
     assert sorted(line.split()[3] for line in damaged) == sorted(map(str, altered))
-    # discarded and stored again, whole: a third run reads them without a complaint
     res = _series(inputs, tmp_path / "third.csv", root)
     assert (tmp_path / "third.csv").read_bytes() == reference
     assert "damaged" not in res.stderr
@@ -124,13 +131,7 @@ def test_a_flipped_bit_in_a_packs_header_discards_every_entry_in_it(
     data[rng.randrange(5, data.index(b"\n"))] ^= 1 << rng.randrange(8)
     with open(pairs[0], "r+b") as fh:
         fh.write(data)
-    res = _series(inputs, tmp_path / "again.csv", root)
-    assert (tmp_path / "again.csv").read_bytes() == reference
-    damaged = [line for line in res.stderr.splitlines() if "is damaged (checksum" in line]
-    assert sorted(line.split()[3] for line in damaged) == sorted(map(str, pairs))
-    res = _series(inputs, tmp_path / "third.csv", root)
-    assert (tmp_path / "third.csv").read_bytes() == reference
-    assert "damaged" not in res.stderr
+    _caught_then_mended(inputs, root, tmp_path, reference, pairs)
 
 
 def test_seal_round_trip_and_any_flip(tmp_path: Path) -> None:
