@@ -20,12 +20,15 @@ import re
 from collections.abc import Callable
 from typing import BinaryIO
 
+from geotools.memo import Memo, register
+
 #: First bytes of a pack (an entry of its own starts with ``GTC1 ``).
 PACK = b"GTP1 "
 #: What an entry's name may hold: the cache's own folder and file names (hexadecimal keys).
 _PLAIN = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
-#: Headers found whole, by their checksum: a header read again is compared, not hashed again.
-_CHECKED: dict[bytes, bytes] = {}
+#: Headers found whole (their index's text), by their checksum: a header read again is
+#: compared with it, not hashed again.
+_CHECKED: Memo[bytes] = register(Memo(4096))
 #: The first read of a file: a pack's header is within it unless the pack holds thousands of
 #: entries (then the rest of the header line is read).
 FIRST_READ = 1 << 13
@@ -77,12 +80,10 @@ def locate(
     sealed, sep, text = first[len(PACK) : line_end].partition(b" ")
     if not sep:
         return None
-    if _CHECKED.get(sealed) != text:  # each pack's header checked once a process
+    if _CHECKED.peek(sealed) != text:  # each pack's header checked once a process
         if checksum(text) != sealed:
             return None
-        if len(_CHECKED) > 4096:
-            _CHECKED.clear()
-        _CHECKED[sealed] = text
+        _CHECKED.put(sealed, text)
     # the row of ``name``, found in the checked JSON text: names are plain (see ``pack``), so
     # a row starts with '["name",' and nothing else does; parsing the whole index for one
     # row was most of the cost of reading a measured pair back (issue 20)
