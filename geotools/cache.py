@@ -372,7 +372,9 @@ def _write_pack(root: Path, entries: list[tuple[tuple[str, ...], bytes]]) -> Non
     try:
         with open(tmp, "xb") as fh:
             fh.write(data)
-    except OSError as exc:
+    except OSError as exc:  # a full disk, a folder made read-only: nothing half-written left
+        with contextlib.suppress(OSError):
+            tmp.unlink()
         _cannot_store(exc)
         return
     try:

@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from hypothesis import strategies as st
 
 from geotools import cache
 from geotools.cache_packs import PACK, pack, read_packed
+
+from .conftest import REPO
 
 
 def _key(i: int, salt: str = "") -> str:
@@ -172,3 +176,33 @@ def test_every_entry_reads_back_and_any_flip_in_the_index_reads_nothing(
     cut = blob[: blob.index(b"\n")]  # a pack cut short within its header
     fh = io.BytesIO(cut)
     assert read_packed(fh, fh.read(16), names[0], cache.checksum) is None
+
+
+_FULL_DISK = """
+import logging, os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+logging.basicConfig(level=logging.WARNING, format="%(message)s")
+from geotools import cache
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+with cache.batched():
+    for i in range(40):
+        cache.store_json("pairs", f"{i:064x}", "x" * 200)
+print(sum(v is not None for v in cache.load_json_many("pairs", [f"{i:064x}" for i in range(40)])))
+"""
+
+
+def test_a_pack_that_cannot_be_written_leaves_nothing_half_written(root: Path) -> None:
+    """A write that fails midway (here a file-size limit, as a full disk would): one warning,
+    the run goes on, no entry and no part of the pack left behind."""
+    res = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK],
+        env={**os.environ, "GEOTOOLS_CACHE": str(root), "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "0"  # nothing stored: each entry would be computed again
+    warned = [line for line in res.stderr.splitlines() if "cannot store cache entries" in line]
+    assert len(warned) == 1 and "file too large" in warned[0], res.stderr
+    assert [p for p in root.rglob("*") if p.is_file()] == []
