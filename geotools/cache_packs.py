@@ -2,9 +2,10 @@
 
 A cold run stores two entries a snapshot (the parsed snapshot, the measured pair). Written one
 file each, every entry is a new inode, and making an inode is the dearest step of writing a
-small file: 0.02–0.05 ms on a quiet local disk, but 0.3–0.9 ms on the benchmark host's ext4
-(and more on a network file system), against 0.016 ms for a hard link (`/tmp/w/lk.py`). A chunk's
-entries are therefore written as one pack, and each entry's usual path is made a link to it.
+small file: from 0.02 ms to 0.3–0.9 ms on the benchmark host's ext4 depending on the folder
+and the hour (more on a network file system), against 0.016 ms for a hard link (figures in
+benchmarks/README.md). A chunk's entries are therefore written as one pack, and each entry's
+usual path is made a link to it.
 
 A pack is one header line, ``GTP1 <checksum of the index> <index>``, the index a JSON list of
 ``[name, offset, size]`` (``name``: the entry's path inside the cache root, ``/``-separated;
