@@ -249,10 +249,15 @@ def unseal(data: bytes, path: str | Path) -> bytes | None:
     head, sep, payload = data.partition(b"\n")
     if sep and head.startswith(SEAL) and head[len(SEAL) :] == checksum(payload):
         return payload
+    _discard(path)
+    return None
+
+
+def _discard(path: str | Path) -> None:
+    """Log a damaged entry and remove it (the caller computes it again)."""
     log.warning("cache entry %s is damaged (checksum mismatch); discarded, computed again", path)
     with contextlib.suppress(OSError):
         os.unlink(path)
-    return None
 
 
 def _read_entry(path: Path) -> bytes | None:
@@ -278,8 +283,9 @@ def _read_path(path: str, name: str | None = None) -> bytes | None:
                 sealed = first + fh.read() if len(first) == FIRST_READ else first
     except OSError:
         return None
-    if sealed is None:  # the pack's header is cut short or altered: every entry in it is
-        return unseal(b"", path)  # logged and removed (an empty entry never matches)
+    if sealed is None:  # the pack's header is cut short or altered: each entry in it is
+        _discard(path)  # logged and removed when read
+        return None
     return unseal(sealed, path)
 
 
