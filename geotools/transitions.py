@@ -10,9 +10,10 @@ and each column to ``gained(Y)``, by construction.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -170,13 +171,17 @@ def _rest(
 
 
 class TransitionRows:
-    """A run's transitions table, kept column by column (TRANSITION_COLUMNS): per period,
-    ``total`` for each pair of classes and each region (+ outside). A year of raw DeepState
-    days per oblast is 200,000 rows: made a period's column at a time, not a row at a time
-    (issue 20)."""
+    """A run's transitions table (TRANSITION_COLUMNS): per period, ``total`` for each pair of
+    classes and each region (+ outside). A year of raw DeepState days per oblast is 211,700
+    rows: kept a period at a time, and made into columns from the few distinct values each
+    text and date column holds (issue 20: pandas inferring the type of each of its values took
+    0.1–0.2 s; the frame is the same, dtypes included: tests/test_transitions.py)."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[object]] = {c: [] for c in TRANSITION_COLUMNS}
+        # per period: the period, the region codes and labels (total first), and per
+        # transition its (from, to) and area_km2 in each of those regions
+        self._blocks: list[tuple[Period, list[str], list[str], list[tuple[str, str]]]] = []
+        self._areas: list[float] = []
         self.keep: set[str] | None = None  # only these regions (and ``total``), when set
 
     def only_regions(self, keep: set[str]) -> None:
@@ -189,34 +194,104 @@ class TransitionRows:
         """The rows of one period's transitions."""
         codes = [TOTAL, *(names or {})]
         labels = [TOTAL_NAME, *(names or {}).values()]
-        n = len(results) * len(codes)
-        cols = self.columns
-        for name, value in (
-            ("period_start", period.start),
-            ("period_end", period.end),
-            ("from_date", period.from_date),
-            ("to_date", period.to_date),
-            ("gap_days", period.gap_days),
-        ):
-            cols[name].extend([value] * n)
-        cols["region"].extend(codes * len(results))
-        cols["region_name"].extend(labels * len(results))
+        moved = [(r.from_status, r.to_status) for r in results]
+        self._blocks.append((period, codes, labels, moved))
+        areas = self._areas
         for r in results:
-            cols["from_status"].extend([r.from_status] * len(codes))
-            cols["to_status"].extend([r.to_status] * len(codes))
             got = r.by_region.get
-            cols["area_km2"].append(r.area_m2 / M2_PER_KM2)
-            cols["area_km2"].extend([got(code, 0.0) / M2_PER_KM2 for code in codes[1:]])
+            areas.append(r.area_m2 / M2_PER_KM2)
+            areas.extend([got(code, 0.0) / M2_PER_KM2 for code in codes[1:]])
 
     def frame(self) -> pd.DataFrame:
         """The transitions table (a pandas DataFrame)."""
         import pandas as pd
 
-        if not self.columns["region"]:
+        if not self._areas:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
-        frame = pd.DataFrame(self.columns)
-        frame["area_km2"] = frame["area_km2"].astype("float64")
-        frame["gap_days"] = frame["gap_days"].astype("int64")
+        frame = self._coded() if self._plain_values() else None
+        if frame is None:  # unusual values: as pandas makes them of the plain lists
+            frame = pd.DataFrame(self._columns())
+            frame["area_km2"] = frame["area_km2"].astype("float64")
+            frame["gap_days"] = frame["gap_days"].astype("int64")
         if self.keep is not None:
             frame = frame[frame["region"].isin(self.keep)].reset_index(drop=True)
         return frame
+
+    def _plain_values(self) -> bool:
+        """Whether every date is a plain ``datetime.date``, every count an ``int`` and every
+        text a ``str`` (what :meth:`_coded` makes columns of as pandas would)."""
+        dates = {type(getattr(p, f)) for p, *_ in self._blocks for f in _PERIOD_DATES.values()}
+        counts = {type(p.gap_days) for p, *_ in self._blocks}
+        texts = {type(t) for _, codes, labels, _ in self._blocks for t in (*codes, *labels)}
+        texts |= {type(t) for *_, moves in self._blocks for move in moves for t in move}
+        return dates == {dt.date} and counts == {int} and texts == {str}
+
+    def _coded(self) -> pd.DataFrame:
+        """The frame, each text and date column taken from its distinct values."""
+        import pandas as pd
+
+        sizes = np.array([len(codes) * len(moves) for _, codes, _, moves in self._blocks])
+        columns: dict[str, Any] = {}
+        for c, f in _PERIOD_DATES.items():
+            held = np.empty(len(self._blocks), dtype=object)
+            held[:] = [getattr(p, f) for p, *_ in self._blocks]
+            columns[c] = pd.Series(np.repeat(held, sizes), dtype=object)
+        regions, names, moves = _Codes(), _Codes(), _Codes()
+        region_at, name_at, from_at, to_at = [], [], [], []
+        for _, codes, labels, moved in self._blocks:
+            region_at.append(np.tile(regions.of(codes), len(moved)))
+            name_at.append(np.tile(names.of(labels), len(moved)))
+            from_at.append(np.repeat(moves.of([x for x, _ in moved]), len(codes)))
+            to_at.append(np.repeat(moves.of([y for _, y in moved]), len(codes)))
+        columns["region"] = regions.column(region_at)
+        columns["region_name"] = names.column(name_at)
+        columns["from_status"] = moves.column(from_at)
+        columns["to_status"] = moves.column(to_at)
+        columns["area_km2"] = np.asarray(self._areas, dtype=np.float64)
+        gaps = np.array([p.gap_days for p, *_ in self._blocks], dtype=np.int64)
+        columns["gap_days"] = np.repeat(gaps, sizes)
+        return pd.DataFrame({c: columns[c] for c in TRANSITION_COLUMNS})
+
+    def _columns(self) -> dict[str, list[object]]:
+        """The plain columns (lists of values)."""
+        cols: dict[str, list[object]] = {c: [] for c in TRANSITION_COLUMNS}
+        for period, codes, labels, moved in self._blocks:
+            n = len(moved) * len(codes)
+            for name, f in (*_PERIOD_DATES.items(), ("gap_days", "gap_days")):
+                cols[name].extend([getattr(period, f)] * n)
+            cols["region"].extend(codes * len(moved))
+            cols["region_name"].extend(labels * len(moved))
+            for x, y in moved:
+                cols["from_status"].extend([x] * len(codes))
+                cols["to_status"].extend([y] * len(codes))
+        cols["area_km2"] = list(self._areas)
+        return cols
+
+
+#: The frame's date columns, and the Period field each one is.
+_PERIOD_DATES = {
+    "period_start": "start",
+    "period_end": "end",
+    "from_date": "from_date",
+    "to_date": "to_date",
+}
+
+
+class _Codes:
+    """Distinct texts numbered in the order they come, and a column made of their numbers."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+
+    def of(self, texts: Sequence[str]) -> np.ndarray:
+        """The numbers of ``texts`` (new ones numbered now)."""
+        numbers = self.numbers
+        return np.array([numbers.setdefault(t, len(numbers)) for t in texts], dtype=np.intp)
+
+    def column(self, pieces: list[np.ndarray]) -> pd.Series:
+        """The column of the texts numbered ``pieces`` (joined): the dtype pandas gives a list
+        of texts (``str``, or ``object``), each distinct text converted once."""
+        import pandas as pd
+
+        distinct = pd.Series(list(self.numbers))
+        return pd.Series(distinct.array.take(np.concatenate(pieces)))
