@@ -42,7 +42,7 @@ from geotools.read import (
 from geotools.regions import OUTSIDE, RegionSpec, region_spec, select_codes
 from geotools.snapshot import Change
 from geotools.sources.profile import control_statuses
-from geotools.table import TOTAL, TOTAL_NAME, area_row, change_row, make_table
+from geotools.table import TOTAL, TOTAL_NAME, change_row, make_table
 from geotools.table_rows import TableRows
 from geotools.transitions import TransitionRows
 from geotools.workers import stop, worker_init
@@ -188,7 +188,7 @@ def series(
         )
         results = pool.run(jobs, show_progress, ready)
     names = _names(spec, crs, use_cache)
-    rows: list[dict[str, object]] = []
+    table = TableRows()
     moved = TransitionRows()
     out: list[tuple[Period, list[Change]]] = []
     accounts = RegionAccounts()
@@ -205,25 +205,14 @@ def series(
                 warned.add(day)
                 log.warning("%s: read as an empty snapshot (no territory)", by_date[day].path)
         for s in res.statuses:
-            rows.append(
-                area_row(
-                    p,
-                    TOTAL,
-                    TOTAL_NAME,
-                    s.status,
-                    s.area_from_m2,
-                    s.area_to_m2,
-                    s.gained_m2,
-                    s.lost_m2,
-                )
-            )
+            areas = ([s.area_from_m2], [s.area_to_m2], [s.gained_m2], [s.lost_m2])
+            table.add(p, s.status, [TOTAL], [TOTAL_NAME], areas)
         if spec is not None:
-            rows.extend(accounts.rows(p, res, names))
+            accounts.add_rows(table, p, res, names)
         if keep_changes:
             out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
         if transitions:
             moved.add(p, res.transitions, names or None)
-    table = TableRows(rows)
     if region_filter and spec is not None:
         layer = region_layer(spec, crs.to_wkt(), use_cache)
         keep = select_codes(layer, list(region_filter)) | {TOTAL}
@@ -318,11 +307,12 @@ class RegionAccounts:
     def __init__(self) -> None:
         self._stocks: dict[str, tuple[dt.date, dict[str, float]]] = {}
 
-    def rows(
-        self, period: Period, result: PairResult, names: dict[str, str]
-    ) -> list[dict[str, object]]:
-        """One row per region and ``outside`` for each status of a period."""
-        out = []
+    def add_rows(
+        self, table: TableRows, period: Period, result: PairResult, names: dict[str, str]
+    ) -> None:
+        """One row per region and ``outside`` for each status of a period, added to
+        ``table``."""
+        codes, labels = list(names), list(names.values())
         for s in result.statuses:
             held = self._stocks.get(s.status)
             if held is not None and held[0] == period.from_date:
@@ -333,15 +323,13 @@ class RegionAccounts:
                 stock = {}
             else:
                 raise AssertionError(f"periods are not contiguous at {period.start}")
-            after: dict[str, float] = {}
-            for code, name in names.items():
-                a0 = stock.get(code, 0.0)
-                g, lo = s.gained_by_region.get(code, 0.0), s.lost_by_region.get(code, 0.0)
-                a1 = a0 + g - lo
-                after[code] = a1
-                out.append(area_row(period, code, name, s.status, a0, a1, g, lo))
-            self._stocks[s.status] = (period.to_date, after)
-        return out
+            a0 = [stock.get(code, 0.0) for code in codes]
+            got, gone = s.gained_by_region.get, s.lost_by_region.get
+            g = [got(code, 0.0) for code in codes]
+            lo = [gone(code, 0.0) for code in codes]
+            a1 = [x + y - z for x, y, z in zip(a0, g, lo, strict=True)]
+            table.add(period, s.status, codes, labels, (a0, a1, g, lo))
+            self._stocks[s.status] = (period.to_date, dict(zip(codes, a1, strict=True)))
 
 
 def _first_crs(refs: Sequence[SnapshotRef], options: ReadOptions, use_cache: bool) -> CRS:

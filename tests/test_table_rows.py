@@ -1,6 +1,7 @@
 """The Table before pandas (geotools.table_rows): its CSV text is the text the DataFrame's
-writer gives, byte for byte, and the command line's ``series … -o x.csv`` of a one-day
-update writes it without importing pandas (issue 20)."""
+writer gives, byte for byte, its DataFrame (made a column at a time: geotools.table_frame) is
+``make_table``'s of the same rows, dtypes included, and the command line's
+``series … -o x.csv`` of a one-day update writes it without importing pandas (issue 20)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from geotools.periods import Period
 from geotools.regions import RegionSpec
 from geotools.series import series
 from geotools.table import TOTAL, TOTAL_NAME, area_row, make_table
+from geotools.table_frame import table_frame
 from geotools.table_rows import TableRows, _plain_text
 
 from .conftest import REPO
@@ -26,6 +28,13 @@ from .conftest import REPO
 def _pandas_text(rows: TableRows) -> str:
     """The text of the DataFrame path: make_table, then write_table's CSV writer."""
     return _csv_text(_table_for_file(make_table(rows.rows)))
+
+
+def _same_frame(rows: TableRows) -> None:
+    """The rows' frame is make_table's of their dicts: values, order, index and dtypes."""
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(rows.frame(), make_table(rows.rows), check_exact=True)
 
 
 def _period(start: dt.date, days: int = 1, gap: int = 0) -> Period:
@@ -61,6 +70,8 @@ def test_rows_in_any_order_are_written_as_the_table_is(seed):
     rows = TableRows(_rows(seed))
     assert _plain_text(rows.rows) is not None  # the pandas-free path, not the fallback
     assert rows.csv_text() == _pandas_text(rows)
+    assert table_frame(rows.columns) is not None  # the frame a column at a time, too
+    _same_frame(rows)
     keep = {"UA-09", "outside", TOTAL}
     only = rows.only_regions(keep)
     table = make_table(rows.rows)
@@ -105,6 +116,7 @@ def test_unusual_rows_go_through_pandas_with_the_same_text(kind):
     rows = TableRows(_awkward(kind))
     assert _plain_text(rows.rows) is None
     assert rows.csv_text() == _pandas_text(rows)
+    _same_frame(rows)
 
 
 def test_a_real_series_writes_the_text_of_its_table(tmp_path, deepstate_daily, boundaries_full):
@@ -117,6 +129,8 @@ def test_a_real_series_writes_the_text_of_its_table(tmp_path, deepstate_daily, b
     write_table(result.table, tmp_path / "table.csv")
     assert result.rows.csv_text() == (tmp_path / "table.csv").read_text()
     assert result.table is result.table  # made once
+    assert table_frame(result.rows.columns) is not None
+    _same_frame(result.rows)
 
 
 #: Run the command line as ``python -m geotools`` does, then say which heavy modules it loaded.
