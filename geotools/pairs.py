@@ -19,12 +19,12 @@ from pyproj import CRS
 
 from geotools import cache
 from geotools.diff import SegmentCache, diff_snapshots
-from geotools.errors import GeotoolsError
 from geotools.periods import Period
 from geotools.read import ReadOptions, SnapshotRef, load_snapshot, snapshot_cache_key
 from geotools.regions import RegionLayer, RegionSpec
 from geotools.snapshot import Change, Snapshot
 from geotools.transitions import TransitionResult, transition_matrix
+from geotools.workers import worker_init
 
 
 @dataclass
@@ -122,41 +122,28 @@ def layer_built(spec: RegionSpec | None, crs_wkt: str, use_cache: bool = True) -
     return spec is None or _layer_key(spec, crs_wkt, use_cache) in _REGION_LAYERS
 
 
-def prefetch(
-    refs: Sequence[SnapshotRef],
-    options: ReadOptions,
-    keys: Sequence[str | None],
-) -> int:
-    """Read and check ``refs`` into the snapshot cache; how many were read. Workers do this
-    while the main process builds the region layer; their chunks then find the snapshots in
-    the cache. A bad file is left for its chunk, which raises its error in chunk order."""
-    done = 0
-    with cache.batched():  # written as one pack when the batch is done (issue 20)
-        for ref, key in zip(refs, keys, strict=True):
-            try:
-                load_snapshot(ref, options=options, warn_empty=False, cache_key=key)
-                done += 1
-            except GeotoolsError:
-                continue
-    return done
+#: In a worker process forked while the main process builds the region layer: the event
+#: the main process sets once the layer is built and stored (start_worker).
+_LAYER_BUILT: Any = None
+#: How long a chunk waits for the main process's region layer before it reads the layer
+#: itself (it never needs to: the main process ends its workers when the build fails).
+LAYER_WAIT_S = 3600.0
 
 
-def prefetch_batches(
-    jobs: Sequence[ChunkJob], found: Sequence[Lookup], share: float, size: int
-) -> list[tuple[list[SnapshotRef], list[str | None]]]:
-    """The first ``share`` of the snapshots the chunks will read and check, in date order,
-    in batches of ``size`` (with their cache keys)."""
-    seen: set[dt.date] = set()
-    refs: list[SnapshotRef] = []
-    keys: list[str | None] = []
-    for f in found:
-        for ref in f.unchecked:
-            if ref.date not in seen:
-                seen.add(ref.date)
-                refs.append(ref)
-                keys.append(f.snap_keys.get(ref.date))
-    n = int(len(refs) * share)
-    return [(refs[i : i + size], keys[i : i + size]) for i in range(0, n, size)]
+def start_worker(parent: int, built: Any = None) -> None:
+    """Initializer of series' worker processes (``parent``: the main process's id): they end
+    with the run (geotools.workers.worker_init), and with ``built`` (a multiprocessing
+    Event) their chunks wait for it before reading the region layer (await_layer)."""
+    global _LAYER_BUILT
+    worker_init(parent)
+    _LAYER_BUILT = built
+
+
+def await_layer() -> None:
+    """Wait until the main process has built the region layer, in a worker forked before it
+    had (issue 20: the chunks read and diff their snapshots meanwhile); at once elsewhere."""
+    if _LAYER_BUILT is not None:
+        _LAYER_BUILT.wait(LAYER_WAIT_S)
 
 
 def measure(
@@ -174,8 +161,24 @@ def measure(
     unions of disjoint members (diff_snapshots). ``first``: the run's first pair, whose areas
     and regional stocks at ``before`` are measured; a series carries them from there, so a
     later pair's carried areas may be left unknown (NaN: diff_snapshots' measure_start)."""
-    out: list[StatusResult] = []
     changes = diff_snapshots(before, after, segments=segments, unions=unions, measure_start=first)
+    return account(changes, before, after, layer, keep_changes, first, classes, unions)
+
+
+def account(
+    changes: Sequence[Change],
+    before: Snapshot,
+    after: Snapshot,
+    layer: RegionLayer | None,
+    keep_changes: bool,
+    first: bool,
+    classes: list[str] | None = None,
+    unions: Mapping[str, Sequence[str]] | None = None,
+) -> PairResult:
+    """The PairResult of a pair's ``changes`` (diff_snapshots of ``before`` and ``after``):
+    the regions' shares of them, and the transition matrix between ``classes``; ``measure``'s
+    second half (a chunk diffs its pairs before it has the region layer: issue 20)."""
+    out: list[StatusResult] = []
     shares: dict[int, dict[str, float]] = {}  # by geometry object: a union's change is
     if layer is not None:  # often its member's very polygons (diff_snapshots, issue 20)
         geoms = list({id(g): g for ch in changes for g in (ch.gained, ch.lost)}.values())
@@ -309,22 +312,32 @@ def _run_chunk(job: ChunkJob, found: Lookup) -> list[PairResult]:
             )
             if ref.date in needed:
                 loaded[ref.date] = snap
-    layer = None
-    if job.regions is not None and todo:
-        layer = region_layer(job.regions, job.crs_wkt, job.use_cache)
     segments = SegmentCache()  # this chunk's: each snapshot's segments computed once
     unions = disjoint_unions(job.options)
+    # issue 20: every pair's change first, which needs no region layer (a worker forked while
+    # the main process builds it starts at once), then the regions' shares of each
+    changed = []
     for i in todo:
         p = job.periods[i]
-        before = loaded[p.from_date]
-        res = measure(
+        before, after = loaded[p.from_date], loaded[p.to_date]
+        first = job.stocks_at_start and i == 0
+        found_changes = diff_snapshots(
+            before, after, segments=segments, unions=unions, measure_start=first
+        )
+        changed.append((i, before, after, first, found_changes))
+    layer = None
+    if job.regions is not None and todo:
+        await_layer()
+        layer = region_layer(job.regions, job.crs_wkt, job.use_cache)
+    for i, before, after, first, changes in changed:
+        res = account(
+            changes,
             before,
-            loaded[p.to_date],
+            after,
             layer,
             job.keep_changes,
-            first=job.stocks_at_start and i == 0,
+            first,
             classes=transition_classes(job.options, before) if job.transitions else None,
-            segments=segments,
             unions=unions,
         )
         if use_cache:

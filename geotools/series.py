@@ -23,10 +23,9 @@ from geotools.pairs import (
     StatusResult,
     layer_built,
     lookup,
-    prefetch,
-    prefetch_batches,
     region_layer,
     run_chunk,
+    start_worker,
 )
 from geotools.periods import Period, make_periods, omitted_periods
 from geotools.progress import progress
@@ -45,7 +44,7 @@ from geotools.sources.profile import control_statuses
 from geotools.table import TOTAL, TOTAL_NAME, change_row, make_table
 from geotools.table_rows import TableRows
 from geotools.transitions import TransitionRows
-from geotools.workers import stop, worker_init
+from geotools.workers import stop
 
 if TYPE_CHECKING:  # issue 20: pandas only when a DataFrame is asked for (SeriesResult.table)
     import pandas as pd
@@ -482,13 +481,6 @@ def _pool(
         yield pool
 
 
-#: While the main process builds the region layer, the workers read this share of the
-#: snapshots into the cache (in batches of PREFETCH_BATCH): a build of 0.45 s on the
-#: geoBoundaries oblasts, in which they read about 40 % of the DeepState archive.
-PREFETCH_SHARE = 0.4
-PREFETCH_BATCH = 16
-
-
 def _run(
     jobs: list[ChunkJob],
     workers: int,
@@ -510,29 +502,31 @@ def _run(
         from concurrent.futures import ProcessPoolExecutor
 
         context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        first = jobs[0]
+        # issue 20: when the region layer is to be built here, the workers start at once:
+        # their chunks read and diff their snapshots while this process builds the layer (and
+        # stores it, where they read it once ``built`` is set); else they are forked after it
+        # is built, and share it
+        building = first.use_cache and not layer_built(first.regions, first.crs_wkt)
+        built = context.Event() if building else None
         # --- workers end with the run (issue 16): initializer, and stop() on interrupt ---
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
-            initializer=worker_init,
-            initargs=(os.getpid(),),
+            initializer=start_worker,
+            initargs=(os.getpid(), built),
         )
         try:
-            warming = []
-            first = jobs[0]
-            if first.use_cache and not layer_built(first.regions, first.crs_wkt):
-                # the workers start now, reading snapshots into the cache, while this process
-                # builds the region layer (and stores it, where they will find it)
-                batches = prefetch_batches(jobs, found, PREFETCH_SHARE, PREFETCH_BATCH)
-                warming = [
-                    pool.submit(prefetch, refs, first.options, keys) for refs, keys in batches
-                ]
-            ready()
-            for chunk in pool.map(run_chunk, jobs, found):
+            if built is not None:
+                chunks = pool.map(run_chunk, jobs, found)
+                ready()
+                built.set()
+            else:
+                ready()
+                chunks = pool.map(run_chunk, jobs, found)
+            for chunk in chunks:
                 results.extend(chunk)
                 advance()
-            for each in warming:
-                each.result()
         except BaseException:
             stop(pool)
             raise

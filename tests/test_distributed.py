@@ -345,8 +345,8 @@ def test_a_bad_file_fails_the_cluster_run_with_the_local_one_line_error(
 def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(
     files: list[Path], boundaries_full: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The 4th file is among those the workers read ahead while the region layer is built:
-    # the run still fails in one line, the one a single process prints.
+    # The 4th file is read by a worker's chunk while the main process builds the region
+    # layer: the run still fails in one line, the one a single process prints.
     folder = tmp_path / "snaps"
     folder.mkdir()
     for f in files[:40]:
@@ -355,7 +355,7 @@ def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(
     bad.unlink()
     bad.write_bytes(b"\x1f\x8b not really gzip")
     base = ["series", str(folder), "--period", "day", "--by", str(boundaries_full)]
-    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache-2"))  # cold: the read-ahead runs
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache-2"))  # cold: chunks start at once
     two = run_cli([*base, "--workers", "2"], module=True)
     monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache-1"))
     one = run_cli([*base, "--workers", "1"], module=True)
