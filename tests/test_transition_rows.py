@@ -101,6 +101,9 @@ def test_no_regions_and_no_rows():
     )
     empty = TransitionRows().frame()
     assert list(empty.columns) == TRANSITION_COLUMNS and empty.empty
+    none_moved = TransitionRows()
+    none_moved.add(added[0][0], [], NAMES)  # a period without classes to move between
+    pd.testing.assert_frame_equal(none_moved.frame(), empty)
 
 
 def test_a_period_with_a_time_goes_the_plain_way():
