@@ -66,11 +66,6 @@ class _Coded:
     def __init__(self, column: list[Any]) -> None:
         self.codes, self.uniques = _numbers(column)
 
-    def only(self, kind: type) -> bool:
-        """Whether every value is exactly of type ``kind`` (not a subclass: a datetime is a
-        date, a bool an int, and pandas casts those otherwise; None is no value)."""
-        return set(map(type, self.uniques)) == {kind}
-
 
 def table_order(
     columns: dict[str, list[Any]], coded: dict[str, _Coded] | None = None
@@ -108,9 +103,9 @@ def table_frame(columns: dict[str, list[Any]]) -> pd.DataFrame | None:
         return None
     if set(map(type, columns["gap_days"])) != {int}:
         return None
-    coded = {c: _Coded(columns[c]) for c in (*TEXTS, "period_start", "period_end")}
-    if not all(coded[c].only(str) for c in TEXTS):
+    if any(set(map(type, columns[c])) != {str} for c in TEXTS):
         return None
+    coded = {c: _Coded(columns[c]) for c in (*TEXTS, "period_start", "period_end")}
     order = table_order(columns, coded)
     if order is None:
         return None
