@@ -146,25 +146,6 @@ def await_layer() -> None:
         _LAYER_BUILT.wait(LAYER_WAIT_S)
 
 
-def measure(
-    before: Snapshot,
-    after: Snapshot,
-    layer: RegionLayer | None,
-    keep_changes: bool,
-    first: bool,
-    classes: list[str] | None = None,
-    segments: SegmentCache | None = None,
-    unions: Mapping[str, Sequence[str]] | None = None,
-) -> PairResult:
-    """Diff two snapshots and allocate the change to regions; with ``classes`` (disjoint
-    status classes) also the transition matrix between them. ``unions``: statuses that are
-    unions of disjoint members (diff_snapshots). ``first``: the run's first pair, whose areas
-    and regional stocks at ``before`` are measured; a series carries them from there, so a
-    later pair's carried areas may be left unknown (NaN: diff_snapshots' measure_start)."""
-    changes = diff_snapshots(before, after, segments=segments, unions=unions, measure_start=first)
-    return account(changes, before, after, layer, keep_changes, first, classes, unions)
-
-
 def account(
     changes: Sequence[Change],
     before: Snapshot,
@@ -176,8 +157,12 @@ def account(
     unions: Mapping[str, Sequence[str]] | None = None,
 ) -> PairResult:
     """The PairResult of a pair's ``changes`` (diff_snapshots of ``before`` and ``after``):
-    the regions' shares of them, and the transition matrix between ``classes``; ``measure``'s
-    second half (a chunk diffs its pairs before it has the region layer: issue 20)."""
+    each change allocated to regions; with ``classes`` (disjoint status classes) also the
+    transition matrix between them. ``unions``: statuses that are unions of disjoint members
+    (diff_snapshots). ``first``: the run's first pair, whose regional stocks at ``before``
+    are measured; a series carries them from there (its areas too: a later pair's carried
+    areas may be NaN, diff_snapshots' measure_start). A chunk diffs all its pairs before it
+    has the region layer, then accounts for each (issue 20)."""
     out: list[StatusResult] = []
     shares: dict[int, dict[str, float]] = {}  # by geometry object: a union's change is
     if layer is not None:  # often its member's very polygons (diff_snapshots, issue 20)

@@ -281,7 +281,7 @@ class TotalAccounts:
     """Each status's total area where a pair carried it (issue 20: StatusResult.area_carried)
     rather than measured it: carried here from the period before, in period order, so the
     table is the same whatever the chunks. Only the run's first pair measures its start; a
-    later chunk's first pair leaves what it would carry unknown (NaN: pairs.measure)."""
+    later chunk's first pair leaves what it would carry unknown (NaN: pairs.account)."""
 
     def __init__(self) -> None:
         self._held: dict[str, tuple[dt.date, float]] = {}

@@ -148,7 +148,7 @@ def _allocation(
     if change is None or layer is None:
         return {}
     if allocated is not None and (change.status, which) in allocated:
-        return allocated[(change.status, which)]  # issue 20: measured once, in pairs.measure
+        return allocated[(change.status, which)]  # issue 20: measured once, in pairs.account
     return layer.allocate(getattr(change, which))
 
 
