@@ -114,8 +114,8 @@ def table_frame(columns: dict[str, list[Any]]) -> pd.DataFrame | None:
         held = np.empty(len(columns[c]), dtype=object)
         held[:] = columns[c]
         made[c] = pd.Series(held[order], dtype=object)
-    for c in TEXTS:  # the dtype pandas gives texts (str, or object), each converted once
-        made[c] = pd.Series(pd.Series(coded[c].uniques).array.take(coded[c].codes[order]))
+    for c in TEXTS:
+        made[c] = text_column(coded[c].uniques, coded[c].codes[order])
     for c in AREAS:
         made[c] = np.asarray(columns[c], dtype=np.float64)[order]
     made["gap_days"] = np.asarray(columns["gap_days"], dtype=np.int64)[order]
@@ -126,6 +126,14 @@ def table_frame(columns: dict[str, list[Any]]) -> pd.DataFrame | None:
         for c in RATE_COLUMNS:
             made[c] = made[c.removesuffix("_per_day")] / days
     return pd.DataFrame({c: made[c] for c in TABLE_COLUMNS})
+
+
+def text_column(distinct: list[Any], positions: np.ndarray) -> pd.Series:
+    """The column whose rows are ``distinct[positions]``, in the dtype pandas gives a list of
+    texts (``str``, or ``object`` before pandas 3), each distinct text converted once."""
+    import pandas as pd
+
+    return pd.Series(pd.Series(distinct).array.take(positions))
 
 
 def _ordinals(dates: _Coded) -> np.ndarray:

@@ -24,6 +24,7 @@ from geotools.regions import RegionLayer
 from geotools.snapshot import M2_PER_KM2, Change
 from geotools.sources.profile import UNMARKED
 from geotools.table import TOTAL, TOTAL_NAME
+from geotools.table_frame import text_column
 
 if TYPE_CHECKING:  # issue 20: pandas is imported where a DataFrame is made
     import pandas as pd
@@ -289,9 +290,5 @@ class _Codes:
         return np.array([numbers.setdefault(t, len(numbers)) for t in texts], dtype=np.intp)
 
     def column(self, pieces: list[np.ndarray]) -> pd.Series:
-        """The column of the texts numbered ``pieces`` (joined): the dtype pandas gives a list
-        of texts (``str``, or ``object``), each distinct text converted once."""
-        import pandas as pd
-
-        distinct = pd.Series(list(self.numbers))
-        return pd.Series(distinct.array.take(np.concatenate(pieces)))
+        """The column of the texts numbered ``pieces`` (joined; table_frame.text_column)."""
+        return text_column(list(self.numbers), np.concatenate(pieces))
