@@ -7,7 +7,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -174,6 +174,15 @@ def series(
     # the pool builds the region layer when it suits it (memoised per process, and stored in
     # the cache, where workers forked before find it)
     ready = partial(_names, spec, crs, use_cache)
+    table = TableRows()
+    moved = TransitionRows()
+    out: list[tuple[Period, list[Change]]] = []
+    accounts = RegionAccounts()
+    totals = TotalAccounts()
+    warned: set[dt.date] = set()
+    watched = _watched_statuses(opts)
+    said: list[tuple[str, tuple[object, ...]]] = []  # warnings, said once the run is over
+    names: dict[str, str] | None = None
     with _pool(scheduler, address, workers, len(ordered)) as pool:
         jobs = make_jobs(
             periods,
@@ -185,33 +194,32 @@ def series(
             transitions,
             use_cache,
         )
-        results = pool.run(jobs, show_progress, ready)
-    names = _names(spec, crs, use_cache)
-    table = TableRows()
-    moved = TransitionRows()
-    out: list[tuple[Period, list[Change]]] = []
-    accounts = RegionAccounts()
-    totals = TotalAccounts()
-    warned: set[dt.date] = set()
-    watched = _watched_statuses(opts)
-    for p, res in zip(periods, results, strict=True):
-        for s in res.statuses:  # the run's areas: a carried one from its first pair's
-            s.area_from_m2, s.area_to_m2 = totals.areas(p, s)
-        if not opts.allows("area-jump"):
-            _warn_jumps(p, res, watched, by_date)
-        for day, attr in ((p.from_date, "area_from_m2"), (p.to_date, "area_to_m2")):
-            if day not in warned and all(getattr(s, attr) == 0 for s in res.statuses):
-                warned.add(day)
-                log.warning("%s: read as an empty snapshot (no territory)", by_date[day].path)
-        for s in res.statuses:
-            areas = ([s.area_from_m2], [s.area_to_m2], [s.gained_m2], [s.lost_m2])
-            table.add(p, s.status, [TOTAL], [TOTAL_NAME], areas)
-        if spec is not None:
-            accounts.add_rows(table, p, res, names)
-        if keep_changes:
-            out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
-        if transitions:
-            moved.add(p, res.transitions, names or None)
+        # issue 20: each chunk's rows are made as it comes in, while the workers measure the
+        # chunks after it (the rows of a raw year took 0.12 s after the last chunk)
+        for p, res in zip(periods, pool.run(jobs, show_progress, ready), strict=True):
+            if names is None:  # the layer is built once a chunk is in (memoised: no cost)
+                names = _names(spec, crs, use_cache)
+            for s in res.statuses:  # the run's areas: a carried one from its first pair's
+                s.area_from_m2, s.area_to_m2 = totals.areas(p, s)
+            if not opts.allows("area-jump"):
+                said.extend(_jumps(p, res, watched, by_date))
+            for day, attr in ((p.from_date, "area_from_m2"), (p.to_date, "area_to_m2")):
+                if day not in warned and all(getattr(s, attr) == 0 for s in res.statuses):
+                    warned.add(day)
+                    said.append(
+                        ("%s: read as an empty snapshot (no territory)", (by_date[day].path,))
+                    )
+            for s in res.statuses:
+                areas = ([s.area_from_m2], [s.area_to_m2], [s.gained_m2], [s.lost_m2])
+                table.add(p, s.status, [TOTAL], [TOTAL_NAME], areas)
+            if spec is not None:
+                accounts.add_rows(table, p, res, names)
+            if keep_changes:
+                out.append((p, [s.change(p.from_date, p.to_date) for s in res.statuses]))
+            if transitions:
+                moved.add(p, res.transitions, names or None)
+    for message, args in said:
+        log.warning(message, *args)
     if region_filter and spec is not None:
         layer = region_layer(spec, crs.to_wkt(), use_cache)
         keep = select_codes(layer, list(region_filter)) | {TOTAL}
@@ -256,25 +264,32 @@ def _watched_statuses(options: ReadOptions) -> set[str] | None:
     return set(control_statuses(options.profile))
 
 
-def _warn_jumps(
+def _jumps(
     period: Period, result: PairResult, watched: set[str] | None, refs: dict[dt.date, SnapshotRef]
-) -> None:
-    """Warn, naming both files, when a class's area jumps (see JUMP_SHARE)."""
+) -> list[tuple[str, tuple[object, ...]]]:
+    """The warnings (message, arguments), naming both files, of each class whose area jumps
+    (see JUMP_SHARE)."""
+    found: list[tuple[str, tuple[object, ...]]] = []
     for s in result.statuses:
         if watched is not None and s.status not in watched:
             continue
         a0, a1 = s.area_from_m2, s.area_to_m2
         if a0 > 0 and abs(a1 - a0) > JUMP_SHARE * a0 and abs(a1 - a0) > JUMP_MIN_KM2 * 1e6:
-            log.warning(
-                "%s → %s: %s goes from %.1f to %.1f km² (%+.0f %%): check that both are "
-                "snapshots of one source (--allow area-jump silences this)",
-                refs[period.from_date].path,
-                refs[period.to_date].path,
-                s.status,
-                a0 / 1e6,
-                a1 / 1e6,
-                100 * (a1 - a0) / a0,
+            found.append(
+                (
+                    "%s → %s: %s goes from %.1f to %.1f km² (%+.0f %%): check that both are "
+                    "snapshots of one source (--allow area-jump silences this)",
+                    (
+                        refs[period.from_date].path,
+                        refs[period.to_date].path,
+                        s.status,
+                        a0 / 1e6,
+                        a1 / 1e6,
+                        100 * (a1 - a0) / a0,
+                    ),
+                )
             )
+    return found
 
 
 class TotalAccounts:
@@ -348,9 +363,11 @@ def _workers(workers: int | None, files: int) -> int:
 
 #: The fewest periods a chunk is given (but the last, which takes what is left): a chunk's
 #: start reads a file again, and on raw DeepState days parses it with a worker's memos of
-#: other weeks (issue 20: on raw 2024, chunks of 3 periods at least cost about 0.5 s more CPU
-#: than equal chunks; of 6 at least, the same).
-MIN_CHUNK_PERIODS = 6
+#: other weeks. Issue 20: 3, not 6, since the chunks start while the region layer is built:
+#: the last chunks are smaller, so a worker that draws a slow one (two of DeepState's
+#: redrawn days, 0.15-0.3 s a pair) no longer keeps the other waiting at the end (raw 2024,
+#: 8 alternated pairs: wall time 2-4 % lower for the same CPU in each, lower in 6 of 8).
+MIN_CHUNK_PERIODS = 3
 
 
 def chunk_sizes(periods: int, chunks: int) -> list[int]:
@@ -429,9 +446,9 @@ class _Pool(Protocol):
         jobs: Sequence[ChunkJob],
         show_progress: bool | None,
         ready: Callable[[], object],
-    ) -> list[PairResult]:
-        """The chunks' results, in chunk order; ``ready()`` builds what the chunks share (the
-        region layer), when the pool chooses."""
+    ) -> Iterable[PairResult]:
+        """The chunks' results, in chunk order (the local pool's as each chunk comes in);
+        ``ready()`` builds what the chunks share (the region layer), when the pool chooses."""
 
 
 @dataclass
@@ -452,8 +469,9 @@ class _LocalPool:
         jobs: Sequence[ChunkJob],
         show_progress: bool | None,
         ready: Callable[[], object],
-    ) -> list[PairResult]:
-        """The chunks' results, in chunk order."""
+    ) -> Iterator[PairResult]:
+        """The chunks' results, in chunk order, each chunk's as it comes in (the workers
+        stop when the caller does not take them all)."""
         return _run(list(jobs), self.workers, show_progress, ready)
 
 
@@ -490,8 +508,7 @@ def _run(
     workers: int,
     show_progress: bool | None,
     ready: Callable[[], object],
-) -> list[PairResult]:
-    results: list[PairResult] = []
+) -> Iterator[PairResult]:
     found = [lookup(job) for job in jobs]
     if sum(len(f.todo) + len(f.unchecked) for f in found) < 32:
         workers = 1  # (almost) all in the cache: forking workers would cost more than it saves
@@ -499,9 +516,10 @@ def _run(
         if workers <= 1 or len(jobs) <= 1:
             ready()
             for job, f in zip(jobs, found, strict=True):
-                results.extend(run_chunk(job, f))
+                done = run_chunk(job, f)
                 advance()
-            return results
+                yield from done
+            return
         import multiprocessing as mp  # issue 20: only when worker processes start
         from concurrent.futures import ProcessPoolExecutor
 
@@ -529,14 +547,13 @@ def _run(
                 ready()
                 chunks = pool.map(run_chunk, jobs, found)
             for chunk in chunks:
-                results.extend(chunk)
                 advance()
+                yield from chunk  # (a caller that stops here closes this: the workers stop)
         except BaseException:
             stop(pool)
             raise
         pool.shutdown()
         # --- end workers ---
-    return results
 
 
 def _names(regions: RegionSpec | None, crs: CRS, use_cache: bool = True) -> dict[str, str]:

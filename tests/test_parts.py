@@ -328,7 +328,7 @@ def test_chunked_raw_series_carry_every_area_from_the_first_pair(
     one = module.series(files, workers=1, **kw)
     monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "three"))
     monkeypatch.setattr(module, "LOCAL_CHUNKS_PER_WORKER", 3)
-    assert module.chunk_sizes(len(files) - 1, 2 * 3) == [10, 6, 3]
+    assert module.chunk_sizes(len(files) - 1, 2 * 3) == [10, 5, 3, 1]
     three = module.series(files, workers=2, **kw)
     assert three.table.equals(one.table)
     totals = three.table[three.table.region == TOTAL].set_index(["from_date", "status"])
