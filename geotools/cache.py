@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,46 @@ def file_digest(path: str | Path) -> str:
             _DIGESTS.clear()
         _DIGESTS[memo] = found
     return found
+
+
+def made_digests(paths: Iterable[str | Path]) -> dict[str, str]:
+    """The digests this process knows of ``paths`` (made or read), by file state: what a
+    worker hands the main process (learn_digests) so that it need not hash the files again."""
+    out: dict[str, str] = {}
+    for path in paths:
+        try:
+            key = state_key(Path(path).stat())
+        except OSError:
+            continue
+        found = _DIGESTS.get(key)
+        if found is not None:
+            out[key] = found
+    return out
+
+
+def learn_digests(found: dict[str, str]) -> None:
+    """Take another process's digests (made_digests) into this one's memo and the cache's
+    digest index (written at exit)."""
+    if not found:
+        return
+    index = _digest_index()
+    for key, digest in found.items():
+        _DIGESTS.setdefault(key, digest)
+        index.record_key(key, digest)
+
+
+def digest_known(path: str | Path) -> bool:
+    """Whether file_digest of ``path`` would not read it: this process, or the cache's digest
+    index, knows the file in its present state (issue 20: a run that knows few of its files
+    is cold, and its workers start before the digests are made)."""
+    path = Path(path)
+    if path.suffix.lower() == ".shp":
+        return False
+    try:
+        st = path.stat()
+    except OSError:
+        return True  # (hashed as no bytes: nothing to read)
+    return state_key(st) in _DIGESTS or _digest_index().lookup(st) is not None
 
 
 # --- issue 20: the digest index of each cache root this process used, written at exit ---

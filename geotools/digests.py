@@ -52,7 +52,10 @@ class DigestIndex:
 
     def record(self, st: os.stat_result, digest: str) -> None:
         """Remember a file's digest."""
-        key = state_key(st)
+        self.record_key(state_key(st), digest)
+
+    def record_key(self, key: str, digest: str) -> None:
+        """Remember the digest of the file whose state_key is ``key``."""
         if self.entries.get(key) != digest:
             self.entries.pop(key, None)  # re-inserted last: the newest are the ones kept
             self.entries[key] = digest

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from pyproj import CRS
 
+from geotools import cache
 from geotools.errors import DataError, UsageError
 from geotools.pairs import (
     ChunkJob,
+    Lookup,
     PairResult,
     StatusResult,
     layer_built,
@@ -509,9 +511,15 @@ def _run(
     show_progress: bool | None,
     ready: Callable[[], object],
 ) -> Iterator[PairResult]:
-    found = [lookup(job) for job in jobs]
-    if sum(len(f.todo) + len(f.unchecked) for f in found) < 32:
-        workers = 1  # (almost) all in the cache: forking workers would cost more than it saves
+    # issue 20: a run that has not seen most of its files (their digests unknown) starts its
+    # workers at once, each chunk looking itself up (the digests took 0.06-0.1 s before the
+    # workers started); each chunk hands back the digests it made, for the cache's index
+    cold = workers > 1 and len(jobs) > 1 and _unknown_files(jobs) >= MIN_TO_FORK
+    found: list[Lookup | None] = [None] * len(jobs)
+    if not cold:
+        found = [lookup(job) for job in jobs]
+        if sum(len(f.todo) + len(f.unchecked) for f in found if f is not None) < MIN_TO_FORK:
+            workers = 1  # (almost) all in the cache: forking workers would cost more than it saves
     with progress(len(jobs), "measuring", show_progress) as advance:
         if workers <= 1 or len(jobs) <= 1:
             ready()
@@ -540,20 +548,49 @@ def _run(
         )
         try:
             if built is not None:
-                chunks = pool.map(run_chunk, jobs, found)
+                chunks = pool.map(_run_cold_chunk if cold else _run_warm_chunk, jobs, found)
                 ready()
                 built.set()
             else:
                 ready()
-                chunks = pool.map(run_chunk, jobs, found)
-            for chunk in chunks:
+                chunks = pool.map(_run_cold_chunk if cold else _run_warm_chunk, jobs, found)
+            for chunk, digests in chunks:
                 advance()
+                cache.learn_digests(digests)
                 yield from chunk  # (a caller that stops here closes this: the workers stop)
         except BaseException:
             stop(pool)
             raise
         pool.shutdown()
         # --- end workers ---
+
+
+#: Fewer files than this to read (or pairs to measure) and a run stays in this process.
+MIN_TO_FORK = 32
+
+
+def _unknown_files(jobs: Sequence[ChunkJob]) -> int:
+    """How many of the run's files it would have to read only to hash them (every file, when
+    the cache is not used: the chunks do not look up)."""
+    paths = {r.path for job in jobs for r in job.refs}
+    if not all(job.use_cache and not job.keep_changes for job in jobs):
+        return len(paths)
+    return sum(not cache.digest_known(p) for p in paths)
+
+
+def _run_warm_chunk(
+    job: ChunkJob, found: Lookup | None = None
+) -> tuple[list[PairResult], dict[str, str]]:
+    """run_chunk, in a worker (the main process knows the digests: it looked the chunk up)."""
+    return run_chunk(job, found), {}
+
+
+def _run_cold_chunk(
+    job: ChunkJob, found: Lookup | None = None
+) -> tuple[list[PairResult], dict[str, str]]:
+    """run_chunk, in a worker of a cold run: also the digests of the chunk's files it made."""
+    results = run_chunk(job, found)
+    return results, cache.made_digests(r.path for r in job.refs) if job.use_cache else {}
 
 
 def _names(regions: RegionSpec | None, crs: CRS, use_cache: bool = True) -> dict[str, str]:

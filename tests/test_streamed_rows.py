@@ -94,3 +94,42 @@ def test_a_failure_while_taking_the_rows_stops_the_workers(
     while multiprocessing.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert multiprocessing.active_children() == []
+
+
+def test_a_cold_run_starts_its_workers_before_it_hashes_the_files(
+    monkeypatch, tmp_path, deepstate_daily, boundaries_full
+):
+    """A run whose files the cache has not seen (issue 20): the chunks look themselves up in
+    the workers (this process makes no lookup), and this process still learns every file's
+    digest for the cache's index, so the next run reads none of them only to hash it."""
+    from geotools import cache
+
+    files = sorted(deepstate_daily.glob("*.geojson.gz"))[:60]
+    spec = RegionSpec(boundaries_full)
+    expected = series_module.series(
+        files, period="day", regions=spec, workers=1, use_cache=False
+    ).table
+    monkeypatch.setattr(cache, "_DIGESTS", {})  # this process has hashed none of them
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache"))
+    assert not any(cache.digest_known(f) for f in files[1:])
+
+    def no_lookup(job):
+        raise AssertionError("looked up in the main process")
+
+    with monkeypatch.context() as m:
+        m.setattr(series_module, "lookup", no_lookup)
+        cold = series_module.series(files, period="day", regions=spec, workers=2)
+    assert cold.table.equals(expected)
+    assert all(cache.digest_known(f) for f in files)
+
+    looked: list[int] = []
+    lookup = series_module.lookup
+
+    def counted(job):
+        looked.append(len(job.periods))
+        return lookup(job)
+
+    monkeypatch.setattr(series_module, "lookup", counted)
+    warm = series_module.series(files, period="day", regions=spec, workers=2)
+    assert looked  # a run that knows its files looks them up here first
+    assert warm.table.equals(expected)
