@@ -218,10 +218,11 @@ def learn_digests(found: dict[str, str]) -> None:
 def digest_known(path: str | Path) -> bool:
     """Whether file_digest of ``path`` would not read it: this process, or the cache's digest
     index, knows the file in its present state (issue 20: a run that knows few of its files
-    is cold, and its workers start before the digests are made)."""
+    is cold, and its workers start before the digests are made). A shapefile, hashed with its
+    sidecars every time, counts as known: a run of them is looked up first, as before."""
     path = Path(path)
     if path.suffix.lower() == ".shp":
-        return False
+        return True
     try:
         st = path.stat()
     except OSError:

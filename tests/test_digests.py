@@ -67,3 +67,27 @@ def test_the_index_keeps_the_newest_entries(tmp_path: Path) -> None:
     assert again.lookup(path.stat()) == "mine" and "k0" not in again.entries
     assert state_key(path.stat()) in again.entries
     assert DigestIndex.loads(b"[1, 2]").entries == {} and DigestIndex.loads(None).entries == {}
+
+
+def test_which_files_a_run_would_read_only_to_hash_them(tmp_path: Path, monkeypatch) -> None:
+    """cache.digest_known: false for a file never hashed, true once hashed (here or by the
+    index another process wrote), false again once rewritten; a shapefile (hashed with its
+    sidecars every time, outside the index) counts as known, so a run of them is looked up
+    before its workers start, as before (issue 20)."""
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_DIGESTS", {})
+    f = tmp_path / "a.geojson"
+    f.write_text("one")
+    assert not cache.digest_known(f)
+    cache.file_digest(f)
+    assert cache.digest_known(f)
+    g = tmp_path / "b.geojson"
+    g.write_text("two")
+    assert _digest_in_new_process(g, tmp_path / "cache") == hashlib.sha256(b"two").hexdigest()
+    monkeypatch.setattr(cache, "_INDEXES", {})  # read the index the other process wrote
+    assert cache.digest_known(g)
+    f.write_text("one, again")
+    assert not cache.digest_known(f)
+    shp = tmp_path / "c.shp"
+    shp.write_bytes(b"x")
+    assert cache.digest_known(shp)
