@@ -246,9 +246,14 @@ class Lookup:
         return [i for i, res in enumerate(self.cached) if res is None]
 
 
+def looks_up(job: ChunkJob) -> bool:
+    """Whether a chunk looks its pairs up in the cache (not when it keeps its changes)."""
+    return job.use_cache and not job.keep_changes
+
+
 def lookup(job: ChunkJob) -> Lookup:
     """Find a chunk's pairs in the cache (same file bytes, settings and region layer)."""
-    if not job.use_cache or job.keep_changes:
+    if not looks_up(job):
         return Lookup([], [None] * len(job.periods), list(job.refs))
     snap_keys = {r.date: snapshot_cache_key(r, job.options) for r in job.refs}
     region_key = _region_key(job.regions, job.crs_wkt)

@@ -24,6 +24,7 @@ from geotools.pairs import (
     PairResult,
     StatusResult,
     layer_built,
+    looks_up,
     lookup,
     region_layer,
     run_chunk,
@@ -548,12 +549,12 @@ def _run(
         )
         try:
             if built is not None:
-                chunks = pool.map(_run_cold_chunk if cold else _run_warm_chunk, jobs, found)
+                chunks = pool.map(_run_in_worker, jobs, found)
                 ready()
                 built.set()
             else:
                 ready()
-                chunks = pool.map(_run_cold_chunk if cold else _run_warm_chunk, jobs, found)
+                chunks = pool.map(_run_in_worker, jobs, found)
             for chunk, digests in chunks:
                 advance()
                 cache.learn_digests(digests)
@@ -573,24 +574,20 @@ def _unknown_files(jobs: Sequence[ChunkJob]) -> int:
     """How many of the run's files it would have to read only to hash them (every file, when
     the cache is not used: the chunks do not look up)."""
     paths = {r.path for job in jobs for r in job.refs}
-    if not all(job.use_cache and not job.keep_changes for job in jobs):
+    if not all(looks_up(job) for job in jobs):
         return len(paths)
     return sum(not cache.digest_known(p) for p in paths)
 
 
-def _run_warm_chunk(
+def _run_in_worker(
     job: ChunkJob, found: Lookup | None = None
 ) -> tuple[list[PairResult], dict[str, str]]:
-    """run_chunk, in a worker (the main process knows the digests: it looked the chunk up)."""
-    return run_chunk(job, found), {}
-
-
-def _run_cold_chunk(
-    job: ChunkJob, found: Lookup | None = None
-) -> tuple[list[PairResult], dict[str, str]]:
-    """run_chunk, in a worker of a cold run: also the digests of the chunk's files it made."""
+    """run_chunk in a worker, and the digests of the chunk's files it made when it looked
+    itself up (``found`` None: a cold run's main process did not, and has not hashed them;
+    none without the cache, whose digest index they are for)."""
     results = run_chunk(job, found)
-    return results, cache.made_digests(r.path for r in job.refs) if job.use_cache else {}
+    learnt = found is None and job.use_cache
+    return results, cache.made_digests(r.path for r in job.refs) if learnt else {}
 
 
 def _names(regions: RegionSpec | None, crs: CRS, use_cache: bool = True) -> dict[str, str]:

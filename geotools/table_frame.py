@@ -13,7 +13,7 @@ pandas derives them. The frame is the one ``make_table`` makes, dtypes included
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,13 +37,24 @@ def region_order(region: str) -> tuple[bool, bool, str]:
     return (region == TOTAL, region == "outside", region)
 
 
-def _numbers(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """Each value's number among the distinct values (numbered in the order they first come),
-    and those values (equal ones are one: ``1`` and ``True`` too, as pandas takes them)."""
-    distinct = list(dict.fromkeys(values))
-    numbers = {v: i for i, v in enumerate(distinct)}
-    codes = np.fromiter(map(numbers.__getitem__, values), dtype=np.intp, count=len(values))
-    return codes, distinct
+class Numbering:
+    """Distinct values numbered in the order they first come (equal ones are one: ``1`` and
+    ``True`` too, as pandas takes them), for columns made of their numbers."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Any, int] = {}
+
+    @property
+    def values(self) -> list[Any]:
+        """The distinct values, in the order of their numbers."""
+        return list(self.numbers)
+
+    def of(self, values: Sequence[Any]) -> np.ndarray:
+        """The number of each of ``values`` (new ones numbered now)."""
+        numbers = self.numbers
+        for v in dict.fromkeys(values):
+            numbers.setdefault(v, len(numbers))
+        return np.fromiter(map(numbers.__getitem__, values), dtype=np.intp, count=len(values))
 
 
 def _ranks(coded: _Coded, key: Callable[[Any], Any] | None = None) -> np.ndarray:
@@ -64,7 +75,9 @@ class _Coded:
     """A column as the numbers of its distinct values."""
 
     def __init__(self, column: list[Any]) -> None:
-        self.codes, self.uniques = _numbers(column)
+        numbering = Numbering()
+        self.codes = numbering.of(column)
+        self.uniques = numbering.values
 
 
 def table_order(

@@ -24,7 +24,7 @@ from geotools.regions import RegionLayer
 from geotools.snapshot import M2_PER_KM2, Change
 from geotools.sources.profile import UNMARKED
 from geotools.table import TOTAL, TOTAL_NAME
-from geotools.table_frame import text_column
+from geotools.table_frame import Numbering, text_column
 
 if TYPE_CHECKING:  # issue 20: pandas is imported where a DataFrame is made
     import pandas as pd
@@ -237,17 +237,17 @@ class TransitionRows:
             held = np.empty(len(self._blocks), dtype=object)
             held[:] = [getattr(p, f) for p, *_ in self._blocks]
             columns[c] = pd.Series(np.repeat(held, sizes), dtype=object)
-        regions, names, moves = _Codes(), _Codes(), _Codes()
+        regions, names, moves = Numbering(), Numbering(), Numbering()
         region_at, name_at, from_at, to_at = [], [], [], []
         for _, codes, labels, moved in self._blocks:
             region_at.append(np.tile(regions.of(codes), len(moved)))
             name_at.append(np.tile(names.of(labels), len(moved)))
             from_at.append(np.repeat(moves.of([x for x, _ in moved]), len(codes)))
             to_at.append(np.repeat(moves.of([y for _, y in moved]), len(codes)))
-        columns["region"] = regions.column(region_at)
-        columns["region_name"] = names.column(name_at)
-        columns["from_status"] = moves.column(from_at)
-        columns["to_status"] = moves.column(to_at)
+        columns["region"] = _column(regions, region_at)
+        columns["region_name"] = _column(names, name_at)
+        columns["from_status"] = _column(moves, from_at)
+        columns["to_status"] = _column(moves, to_at)
         columns["area_km2"] = np.asarray(self._areas, dtype=np.float64)
         gaps = np.array([p.gap_days for p, *_ in self._blocks], dtype=np.int64)
         columns["gap_days"] = np.repeat(gaps, sizes)
@@ -278,17 +278,6 @@ _PERIOD_DATES = {
 }
 
 
-class _Codes:
-    """Distinct texts numbered in the order they come, and a column made of their numbers."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
-
-    def of(self, texts: Sequence[str]) -> np.ndarray:
-        """The numbers of ``texts`` (new ones numbered now)."""
-        numbers = self.numbers
-        return np.array([numbers.setdefault(t, len(numbers)) for t in texts], dtype=np.intp)
-
-    def column(self, pieces: list[np.ndarray]) -> pd.Series:
-        """The column of the texts numbered ``pieces`` (joined; table_frame.text_column)."""
-        return text_column(list(self.numbers), np.concatenate(pieces))
+def _column(numbering: Numbering, pieces: list[np.ndarray]) -> pd.Series:
+    """The column of the texts numbered ``pieces`` (joined; table_frame.text_column)."""
+    return text_column(numbering.values, np.concatenate(pieces))
