@@ -227,8 +227,15 @@ def test_a_polygon_invalid_once_projected_is_repaired_there_and_kept_as_parts(mo
     real = loader.project
     spoiled_count = []
 
-    def spoiled(geom, src, dst):
+    def spoiled(geom, src, dst):  # the loader projects a file's new polygons together
         out = real(geom, src, dst)
+        if isinstance(out, np.ndarray):
+            made = np.empty(len(out), dtype=object)
+            made[:] = [spoil(g) for g in out]
+            return made
+        return spoil(out)
+
+    def spoil(out):
         ring = shapely.get_coordinates(out.exterior)
         if len(ring) < 6 or out.interiors:
             return out

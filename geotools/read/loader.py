@@ -373,10 +373,19 @@ def _feature_parts(
     keys: list[bytes] = []
     found: list[str] = []
     extra = (src.srs, crs.srs)
-    for part, status in zip(parts.tolist(), statuses.tolist(), strict=True):
-        out, wkb, repaired = _PROJECTED_PARTS.get(
-            (part,), _project_part, part, src, crs, extra=extra
-        )
+    listed = parts.tolist()
+    done = [_PROJECTED_PARTS.peek((part,), extra) for part in listed]
+    missed = [i for i, d in enumerate(done) if d is None]
+    if missed:  # the new polygons projected in one call (pyproj's cost a call: issue 20)
+        new = np.empty(len(missed), dtype=object)
+        new[:] = [listed[i] for i in missed]
+        for i, out in zip(missed, project(new, src, crs).tolist(), strict=True):
+            settled = _settled_part(out)
+            done[i] = settled
+            _PROJECTED_PARTS.put((listed[i],), settled, extra)
+    for held_part, status in zip(done, statuses.tolist(), strict=True):
+        assert held_part is not None
+        out, wkb, repaired = held_part
         report.invalid_after_projection += int(repaired)
         geoms.extend(out)
         keys.extend(wkb)
@@ -393,10 +402,10 @@ def _feature_parts(
 _PROJECTED_PARTS: HeldMemo[tuple[list[shapely.Geometry], list[bytes], bool]] = HeldMemo(2048)
 
 
-def _project_part(
-    part: shapely.Geometry, src: CRS, crs: CRS
-) -> tuple[list[shapely.Geometry], list[bytes], bool]:
-    out, repaired = _project_valid(part, src, crs)
+def _settled_part(projected: shapely.Geometry) -> tuple[list[shapely.Geometry], list[bytes], bool]:
+    """A projected polygon made valid there (the polygons of its repair, when it needed one),
+    their WKB, and whether it was repaired."""
+    out, repaired = revalidate(projected)
     polys = [out] if out.geom_type == "Polygon" else shapely.get_parts(out).tolist()
     return polys, list(shapely.to_wkb(polys)), repaired
 
