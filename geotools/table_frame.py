@@ -123,9 +123,8 @@ def table_frame(columns: dict[str, list[Any]]) -> pd.DataFrame | None:
     if order is None:
         return None
     made: dict[str, Any] = {}
-    for c in DATES:
-        held = np.empty(len(columns[c]), dtype=object)
-        held[:] = columns[c]
+    for c in DATES:  # (fromiter: a list assigned into an object array took 5-7 ms a column)
+        held = np.fromiter(columns[c], dtype=object, count=len(columns[c]))
         made[c] = pd.Series(held[order], dtype=object)
     for c in TEXTS:
         made[c] = text_column(coded[c].uniques, coded[c].codes[order])

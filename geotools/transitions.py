@@ -238,16 +238,27 @@ class TransitionRows:
             held[:] = [getattr(p, f) for p, *_ in self._blocks]
             columns[c] = pd.Series(np.repeat(held, sizes), dtype=object)
         regions, names, moves = Numbering(), Numbering(), Numbering()
-        region_at, name_at, from_at, to_at = [], [], [], []
+        # a period's rows are numbered once for each distinct layout of them (regions, their
+        # names, the transitions): a run's periods almost all share one (issue 20)
+        layouts: dict[tuple[Any, ...], tuple[np.ndarray, ...]] = {}
+        coded: list[tuple[np.ndarray, ...]] = []
         for _, codes, labels, moved in self._blocks:
-            region_at.append(np.tile(regions.of(codes), len(moved)))
-            name_at.append(np.tile(names.of(labels), len(moved)))
-            from_at.append(np.repeat(moves.of([x for x, _ in moved]), len(codes)))
-            to_at.append(np.repeat(moves.of([y for _, y in moved]), len(codes)))
-        columns["region"] = _column(regions, region_at)
-        columns["region_name"] = _column(names, name_at)
-        columns["from_status"] = _column(moves, from_at)
-        columns["to_status"] = _column(moves, to_at)
+            layout = (*codes, None, *labels, None, *moved)  # (None: no code, label, pair)
+            found = layouts.get(layout)
+            if found is None:
+                found = (
+                    np.tile(regions.of(codes), len(moved)),
+                    np.tile(names.of(labels), len(moved)),
+                    np.repeat(moves.of([x for x, _ in moved]), len(codes)),
+                    np.repeat(moves.of([y for _, y in moved]), len(codes)),
+                )
+                layouts[layout] = found
+            coded.append(found)
+        region_at, name_at, from_at, to_at = zip(*coded, strict=True)
+        columns["region"] = _column(regions, list(region_at))
+        columns["region_name"] = _column(names, list(name_at))
+        columns["from_status"] = _column(moves, list(from_at))
+        columns["to_status"] = _column(moves, list(to_at))
         columns["area_km2"] = np.asarray(self._areas, dtype=np.float64)
         gaps = np.array([p.gap_days for p, *_ in self._blocks], dtype=np.int64)
         columns["gap_days"] = np.repeat(gaps, sizes)
