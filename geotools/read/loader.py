@@ -343,6 +343,15 @@ def _parts_extent(
 ) -> tuple[float, float, float, float] | None:
     """``_extent`` of the classes the parts dissolve into, from the parts' own bounds: a
     class's bounds are its parts' (a union adds no vertex beyond its inputs' extremes)."""
+    if src.is_geographic and len(parts):  # issue 20: lon/lat bounds are the bounds
+        b = shapely.bounds(parts)
+        if not np.isnan(b).any():
+            return (
+                float(b[:, 0].min()),
+                float(b[:, 1].min()),
+                float(b[:, 2].max()),
+                float(b[:, 3].max()),
+            )
     boxes = {
         str(name): shapely.box(*shapely.total_bounds(parts[statuses == name]))
         for name in dict.fromkeys(statuses.tolist())

@@ -246,22 +246,26 @@ def classify(
     polygonal = present & _has_area(geometries)
     # --- issue 20: the rules read polygons only (most of a raw file is points: labels), and a
     # feature's decision is memoised by its property values (the next day's file repeats them)
-    wanted = np.flatnonzero(polygonal)
+    wanted = np.flatnonzero(polygonal).tolist()
     columns = [attributes.get(name) for name in profile.properties]
     place = (file, layer) if _reads_place(profile) else ()
     _PROFILES.setdefault(id(profile), profile)  # the id in the keys stays this profile's
     labels: dict[int, str] = {}
-    for i in wanted.tolist():
-        values = tuple(None if c is None else c[i] for c in columns)
+    # each wanted feature's property values, a column at a time (a missing column: None)
+    picked = [[None] * len(wanted) if c is None else list(c[wanted]) for c in columns]
+    decided = []
+    for i, values in zip(wanted, zip(*picked, strict=True), strict=True):
         key = (id(profile), values, place)
         status, by_rule, label = _DECISIONS.get(key, _decide, profile, values, file, layer)
-        statuses[i] = status
+        decided.append(status)
         labels[i] = label
         if status == OTHER:  # left out on purpose (e.g. Tuzla), or by no rule at all
             counts = report.ignored if by_rule else report.other
             counts[label] = counts.get(label, 0) + 1
         elif status == EXCLUDE:
             report.excluded[label] = report.excluded.get(label, 0) + 1
+    if wanted:
+        statuses[wanted] = np.fromiter(decided, dtype=object, count=len(decided))
     report.points = int((present & ~polygonal).sum())
     # --- end ---
     if profile.roi_outline is not None:
@@ -275,7 +279,7 @@ def classify(
                 geometries[k] = kept
                 label += PART_SUFFIX
             report.outside_roi[label] = report.outside_roi.get(label, 0) + dropped
-    counts = Counter(str(s) for s, p in zip(statuses, present, strict=True) if p)
+    counts = Counter(map(str, statuses[present].tolist()))
     report.features = dict(counts)
     return statuses, report
 
