@@ -106,16 +106,22 @@ def _present(
 
 
 def clean_parts(
-    geoms: np.ndarray, statuses: np.ndarray
+    geoms: np.ndarray, statuses: np.ndarray, checked: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, RepairReport]:
     """The cleaning of clean_geometries without the dissolve: the valid Polygons of the
     geometries (repaired as there), each one's status, their WKB (None when too many to
     memoise: part_keys) and the report (issue 20: a disjoint profile's snapshot is kept as
-    its parts, geotools.parts)."""
+    its parts, geotools.parts).
+
+    ``checked=False`` is for a caller that checks each polygon's validity itself, once, where
+    it measures it (the loader, in the equal-area CRS, as a flattened file's classes are
+    checked: geotools.read.repeats): the features that are (Multi)Polygons give their 2-D
+    polygons unchecked, and no WKB (None); the caller takes ``checked=True`` when one of them
+    proves invalid there and here too."""
     geoms, statuses, report = _present(geoms, statuses)
-    done = _clean_repeated(geoms, statuses, report)
+    done = _clean_repeated(geoms, statuses, report, checked)
     if done is not None:
-        return done
+        return done if checked else (done[0], done[1], None, done[3])
     parts, part_status, keys = _clean_parts(_in_2d(geoms, report), statuses, report, True)
     return parts, part_status, keys, report
 
@@ -163,14 +169,17 @@ _REPETITION = register(_Repetition())
 MAX_SKIPPED_CALLS = 64
 
 
-def _clean_one(geom: shapely.Geometry) -> _Cleaned:
-    """One present feature's cleaning (_Cleaned), as the general path cleans it."""
+def _clean_one(geom: shapely.Geometry, checked: bool = True) -> _Cleaned:
+    """One present feature's cleaning (_Cleaned), as the general path cleans it; unless
+    ``checked``, its parts' validity is not checked and they have no WKB (clean_parts)."""
     kind = int(shapely.get_type_id(geom))
     if kind not in (3, 6):
         return _NOT_SIMPLE
     flat = shapely.force_2d(geom)
     parts = np.asarray([flat], dtype=object) if kind == 3 else shapely.get_parts(flat)
     parts = parts[~shapely.is_empty(parts)]
+    if not checked:
+        return _Cleaned(True, kind == 6, tuple(parts.tolist()))
     keys = np.empty(len(parts), dtype=object)
     keys[:] = shapely.to_wkb(parts).tolist()
     if not _valid(parts, keys).all():  # a part seen before (another feature's): not again
@@ -179,7 +188,7 @@ def _clean_one(geom: shapely.Geometry) -> _Cleaned:
 
 
 def _clean_repeated(
-    geoms: np.ndarray, statuses: np.ndarray, report: RepairReport
+    geoms: np.ndarray, statuses: np.ndarray, report: RepairReport, checked: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, RepairReport] | None:
     """clean_parts of present features (``_present``, with its report) that are all simple
     (_Cleaned), each one's cleaning through the memo: the same parts, in the same order
@@ -198,7 +207,7 @@ def _clean_repeated(
         or int(shapely.get_num_coordinates(geoms).sum()) * 16 > MAX_KEY_BYTES
     ):
         return None  # nothing to keep, or too much (part_keys)
-    held = [_CLEANED.peek((geom,)) for geom in items]
+    held = [_CLEANED.peek((geom,), checked) for geom in items]
     kept = sum(h is not None for h in held)
     if 2 * kept < len(items) and not rep.fill:
         rep.fill, rep.skip, rep.wait = True, rep.wait, min(2 * rep.wait, MAX_SKIPPED_CALLS)
@@ -211,8 +220,8 @@ def _clean_repeated(
     named: tuple[list[object], list[object]] = ([], [])
     for geom, status, done in zip(items, statuses.tolist(), held, strict=True):
         if done is None:
-            done = _clean_one(geom)
-            _CLEANED.put((geom,), done)
+            done = _clean_one(geom, checked)
+            _CLEANED.put((geom,), done, checked)
         if not done.simple:
             return None
         k = int(done.multi)
@@ -222,12 +231,12 @@ def _clean_repeated(
     n = len(lists[0]) + len(lists[1])
     if n > MAX_MEMO_PARTS:
         return None
-    parts = np.empty(n, dtype=object)
-    parts[:] = lists[0] + lists[1]
+    parts = np.fromiter(lists[0] + lists[1], dtype=object, count=n)
     part_status = np.empty(n, dtype=object)
     part_status[:] = named[0] + named[1]
     wkb = np.empty(n, dtype=object)
-    wkb[:] = keys[0] + keys[1]
+    if checked:  # (unchecked parts have no WKB: clean_parts)
+        wkb[:] = keys[0] + keys[1]
     report.polygon_parts = n
     return parts, part_status, wkb, report
 

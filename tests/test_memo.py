@@ -401,7 +401,7 @@ def test_features_that_never_come_back_are_cleaned_the_general_way(monkeypatch) 
     cleaned: list[int] = []  # the calls that cleaned a feature one by one (filled the memo)
     now = [0]
     one = clean._clean_one
-    monkeypatch.setattr(clean, "_clean_one", lambda g: cleaned.append(now[0]) or one(g))
+    monkeypatch.setattr(clean, "_clean_one", lambda g, *a: cleaned.append(now[0]) or one(g, *a))
     statuses = np.array(["x", "y"], dtype=object)
     for now[0] in range(1, 16):
         geoms = np.array([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)], dtype=object)

@@ -252,6 +252,49 @@ def test_a_polygon_invalid_once_projected_is_repaired_there_and_kept_as_parts(mo
         memo.clear_all()
 
 
+def test_a_polygon_invalid_in_its_file_is_repaired_there_as_before(tmp_path) -> None:
+    """A raw snapshot's polygons are checked once, in the equal-area CRS; one that is invalid
+    there and in its file too (a bowtie) sends the file through the checked cleaning, which
+    repairs it in the file's CRS: the snapshot is the one that path gives, the repair
+    counted."""
+    import json
+
+    import geotools.read.loader as loader
+
+    occupied = "Окуповано /// Occupied /// geoJSON.status.occupied"
+    liberated = "Звільнено /// Liberated /// geoJSON.status.dismissed"
+    bowtie = shapely.Polygon([(37.0, 48.0), (37.1, 48.1), (37.1, 48.0), (37.0, 48.1)])
+    assert not shapely.is_valid(bowtie)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": n},
+            "geometry": json.loads(shapely.to_geojson(g)),
+        }
+        for g, n in ((bowtie, occupied), (shapely.box(36.5, 47.5, 36.8, 47.8), liberated))
+    ]
+    path = tmp_path / "20240501.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    opts = as_options(RAW)
+    ref = resolve_refs([path], options=opts)[0]
+    memo.clear_all()
+    try:
+        with pytest.raises(loader._RecheckError):  # the polygon proves invalid where measured
+            loader._parse(ref, opts, True, checked=False)
+        memo.clear_all()
+        plain = loader._parse(ref, opts, True, checked=True)
+        memo.clear_all()
+        snap = parse_snapshot(ref, opts)
+    finally:
+        memo.clear_all()
+    assert snap.parts is not None and plain.parts is not None
+    assert snap.repairs.invalid_repaired == plain.repairs.invalid_repaired == 1
+    assert snap.repairs.as_dict() == plain.repairs.as_dict()
+    assert snap.parts.wkb() == plain.parts.wkb()
+    assert snap.parts.statuses.tolist() == plain.parts.statuses.tolist()
+    assert snap.area_km2("occupied") == plain.area_km2("occupied") > 0
+
+
 def _check_repaired_parts(spoiled_count: list[bool]) -> None:
     opts = as_options(RAW)
     ref = resolve_refs(_raw_files(10, 11), options=opts)[0]

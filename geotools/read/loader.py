@@ -192,6 +192,21 @@ PARTS_FORMAT = "|stored-as:parts-2"  # 2: the features' polygons
 
 def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = True) -> Snapshot:
     """Read, classify, clean, dissolve and project one snapshot's file(s) (no cache)."""
+    try:
+        return _parse(ref, options, warn_empty, checked=False)
+    except _RecheckError:  # a polygon invalid where it is measured, and in its file: repaired there
+        return _parse(ref, options, warn_empty, checked=True)
+
+
+class _RecheckError(Exception):
+    """A disjoint profile's polygon that is invalid in the equal-area CRS is invalid in its
+    file's CRS too: the snapshot is read again with the polygons checked (and repaired) in
+    the file's CRS first (clean_parts), as the plain pipeline repairs them."""
+
+
+def _parse(ref: SnapshotRef, options: ReadOptions, warn_empty: bool, checked: bool) -> Snapshot:
+    """parse_snapshot; ``checked``: a disjoint profile's polygons are checked in the file's
+    CRS (else only where they are measured, until one proves invalid there: _RecheckError)."""
     path = ref.path
     crs, profile, force_crs = options.crs, options.profile, options.force_crs
     status_field, status = options.status_field, options.status
@@ -221,7 +236,7 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
             return fast
     as_parts = not big and profile is not None and profile.disjoint
     if as_parts:  # issue 20: kept as parts (geotools.parts), dissolved only when read
-        parts, part_status, _, report = clean_parts(geometries, statuses)
+        parts, part_status, _, report = clean_parts(geometries, statuses, checked)
         report.m_dropped += m_dropped
     elif not big:
         dissolved, report = clean_geometries(geometries, statuses)
@@ -251,7 +266,7 @@ def parse_snapshot(ref: SnapshotRef, options: ReadOptions, warn_empty: bool = Tr
         if crs is None:
             crs = _default_crs(src, extent)
         m2_per_unit = require_equal_area(crs, extent, force=force_crs)
-        held = _feature_parts(parts, part_status, src, crs, profile.classes, report)
+        held = _feature_parts(parts, part_status, src, crs, profile.classes, report, checked)
         log.debug("%s: %s", path, report.summary())
         return Snapshot(
             date=ref.date,
@@ -366,6 +381,7 @@ def _feature_parts(
     crs: CRS,
     classes: Sequence[str],
     report: RepairReport,
+    checked: bool = True,
 ) -> Parts:
     """A disjoint profile's snapshot as its parts (geotools.parts): the valid polygons of its
     features (clean_parts), projected one by one, with their classes and WKB. A polygon that
@@ -377,7 +393,10 @@ def _feature_parts(
     Issue 20: the classes were dissolved in the file's CRS and projected cluster by cluster
     for every raw day (1.8 s of a serial raw year, against 0.5 s so); each polygon's
     projection is memoised by its object, which the clean step gives back for a repeated
-    feature."""
+    feature. Unless ``checked`` (clean_parts), a polygon is checked once, in this CRS (a
+    file's new polygons in one call): one that is invalid here and in its file's CRS too
+    raises _RecheckError (parse_snapshot then repairs it there first, as the plain pipeline
+    does)."""
     geoms: list[shapely.Geometry] = []
     keys: list[bytes] = []
     found: list[str] = []
@@ -386,10 +405,13 @@ def _feature_parts(
     done = [_PROJECTED_PARTS.peek((part,), extra) for part in listed]
     missed = [i for i, d in enumerate(done) if d is None]
     if missed:  # the new polygons projected in one call (pyproj's cost a call: issue 20)
-        new = np.empty(len(missed), dtype=object)
-        new[:] = [listed[i] for i in missed]
-        for i, out in zip(missed, project(new, src, crs).tolist(), strict=True):
-            settled = _settled_part(out)
+        new = np.fromiter((listed[i] for i in missed), dtype=object, count=len(missed))
+        moved = project(new, src, crs)
+        valid = shapely.is_valid(moved).tolist()
+        for i, out, ok in zip(missed, moved.tolist(), valid, strict=True):
+            if not (ok or checked or shapely.is_valid(listed[i])):
+                raise _RecheckError(str(i))
+            settled = _settled_part(out, ok)
             done[i] = settled
             _PROJECTED_PARTS.put((listed[i],), settled, extra)
     for held_part, status in zip(done, statuses.tolist(), strict=True):
@@ -411,10 +433,12 @@ def _feature_parts(
 _PROJECTED_PARTS: HeldMemo[tuple[list[shapely.Geometry], list[bytes], bool]] = HeldMemo(2048)
 
 
-def _settled_part(projected: shapely.Geometry) -> tuple[list[shapely.Geometry], list[bytes], bool]:
-    """A projected polygon made valid there (the polygons of its repair, when it needed one),
-    their WKB, and whether it was repaired."""
-    out, repaired = revalidate(projected)
+def _settled_part(
+    projected: shapely.Geometry, valid: bool
+) -> tuple[list[shapely.Geometry], list[bytes], bool]:
+    """A projected polygon made valid there (the polygons of its repair, when it needed one:
+    not ``valid``), their WKB, and whether it was repaired."""
+    out, repaired = (projected, False) if valid else revalidate(projected)
     polys = [out] if out.geom_type == "Polygon" else shapely.get_parts(out).tolist()
     return polys, list(shapely.to_wkb(polys)), repaired
 
