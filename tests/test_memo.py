@@ -235,6 +235,40 @@ def test_feature_decisions_follow_the_file_when_rules_read_it(tmp_path) -> None:
     assert (_DECISIONS.hits, _DECISIONS.misses) == (1, 1)
 
 
+def test_a_profile_without_properties_classifies_by_its_file(tmp_path) -> None:
+    """A profile that names no property (its rules read the file's name only): every polygon
+    is decided, by the file, and the report counts it (classify reads the properties a
+    column at a time: with none, each feature's values are empty, not missing)."""
+    import json
+
+    from geotools.crs import WGS84
+    from geotools.sources.profile import classify
+
+    doc = {
+        "name": "file-only",
+        "classes": ["occupied", "contested"],
+        "rules": [{"status": "occupied", "when": {"@file": "occ"}}],
+    }
+    path = tmp_path / "file-only.json"
+    path.write_text(json.dumps(doc))
+    profile = load_profile(path)
+    assert profile.properties == ()
+    geoms = np.array(
+        [
+            shapely.box(37.0, 48.0, 37.1, 48.1),
+            shapely.Point(37.0, 48.0),
+            shapely.box(37.2, 48.0, 37.3, 48.1),
+        ],
+        dtype=object,
+    )
+    memo.clear_all()
+    statuses, report = classify(profile, geoms.copy(), {}, WGS84, "20240101_occ.geojson")
+    assert statuses.tolist() == ["occupied", "other", "occupied"]
+    assert report.features == {"occupied": 2, "other": 1} and report.points == 1
+    statuses, report = classify(profile, geoms.copy(), {}, WGS84, "20240102.geojson")
+    assert statuses.tolist() == ["other", "other", "other"]
+
+
 def test_union_change_from_its_one_moving_member() -> None:
     """russian_control on raw days where only ``occupied`` moved (the 2014 areas stay): its
     Change is occupied's, and equals the union measured directly (to float noise)."""

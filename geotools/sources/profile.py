@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -253,8 +254,9 @@ def classify(
     labels: dict[int, str] = {}
     # each wanted feature's property values, a column at a time (a missing column: None)
     picked = [[None] * len(wanted) if c is None else list(c[wanted]) for c in columns]
+    rows = zip(*picked, strict=True) if picked else repeat((), len(wanted))  # (no property)
     decided = []
-    for i, values in zip(wanted, zip(*picked, strict=True), strict=True):
+    for i, values in zip(wanted, rows, strict=True):
         key = (id(profile), values, place)
         status, by_rule, label = _DECISIONS.get(key, _decide, profile, values, file, layer)
         decided.append(status)
