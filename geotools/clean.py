@@ -121,7 +121,7 @@ def clean_parts(
     geoms, statuses, report = _present(geoms, statuses)
     done = _clean_repeated(geoms, statuses, report, checked)
     if done is not None:
-        return done if checked else (done[0], done[1], None, done[3])
+        return done
     parts, part_status, keys = _clean_parts(_in_2d(geoms, report), statuses, report, True)
     return parts, part_status, keys, report
 
@@ -189,13 +189,14 @@ def _clean_one(geom: shapely.Geometry, checked: bool = True) -> _Cleaned:
 
 def _clean_repeated(
     geoms: np.ndarray, statuses: np.ndarray, report: RepairReport, checked: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, RepairReport] | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, RepairReport] | None:
     """clean_parts of present features (``_present``, with its report) that are all simple
     (_Cleaned), each one's cleaning through the memo: the same parts, in the same order
     (every single polygon, then the MultiPolygons' parts, as polygon_parts explodes them),
-    statuses, WKB and report. None, the report untouched, when a feature is not simple,
-    there are too many parts to memoise (part_keys), or features do not come back in this
-    process (_Repetition): then the general path."""
+    statuses, WKB (None unless ``checked``: clean_parts) and report. None, the report
+    untouched, when a feature is not simple, there are too many parts to memoise
+    (part_keys), or features do not come back in this process (_Repetition): then the
+    general path."""
     rep = _REPETITION
     if rep.skip:
         rep.skip -= 1
@@ -234,9 +235,7 @@ def _clean_repeated(
     parts = np.fromiter(lists[0] + lists[1], dtype=object, count=n)
     part_status = np.empty(n, dtype=object)
     part_status[:] = named[0] + named[1]
-    wkb = np.empty(n, dtype=object)
-    if checked:  # (unchecked parts have no WKB: clean_parts)
-        wkb[:] = keys[0] + keys[1]
+    wkb = np.fromiter(keys[0] + keys[1], dtype=object, count=n) if checked else None
     report.polygon_parts = n
     return parts, part_status, wkb, report
 
