@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from geotools import cache
 from geotools.diff import SegmentCache, diff_snapshots
+from geotools.heap import freeze_inherited
 from geotools.periods import Period
 from geotools.read import ReadOptions, SnapshotRef, load_snapshot, snapshot_cache_key
 from geotools.regions import RegionLayer, RegionSpec
@@ -136,6 +137,7 @@ def start_worker(parent: int, built: Any = None) -> None:
     Event) their chunks wait for it before reading the region layer (await_layer)."""
     global _LAYER_BUILT
     worker_init(parent)
+    freeze_inherited()  # issue 20: no full collection walks the parent's objects
     _LAYER_BUILT = built
 
 

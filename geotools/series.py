@@ -18,6 +18,7 @@ from pyproj import CRS
 
 from geotools import cache
 from geotools.errors import DataError, UsageError
+from geotools.heap import frozen_heap
 from geotools.pairs import (
     ChunkJob,
     Lookup,
@@ -186,7 +187,8 @@ def series(
     watched = _watched_statuses(opts)
     said: list[tuple[str, tuple[object, ...]]] = []  # warnings, said once the run is over
     names: dict[str, str] | None = None
-    with _pool(scheduler, address, workers, len(ordered)) as pool:
+    # issue 20: no full collection walks what existed before the run (geotools.heap)
+    with frozen_heap(), _pool(scheduler, address, workers, len(ordered)) as pool:
         jobs = make_jobs(
             periods,
             ordered,
