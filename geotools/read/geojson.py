@@ -17,7 +17,9 @@ from pyproj.exceptions import CRSError as PyprojCRSError
 from geotools.crs import WGS84
 from geotools.errors import DataError
 from geotools.read.files import read_bytes
+from geotools.read.geojson_simd import parse_polygons_simd
 from geotools.read.layer import RawLayer
+from geotools.read.ragged import RAGGED, polygon_of
 
 
 def load_json(data: bytes) -> Any:
@@ -85,12 +87,6 @@ def read_feature_list(path: Path, features: Any, columns: list[str]) -> RawLayer
 _WGS84_NAMES = (b"CRS84", b"EPSG::4326", b"EPSG:4326", b"crs84")
 
 
-_RAGGED = {
-    "Polygon": shapely.GeometryType.POLYGON,
-    "MultiPolygon": shapely.GeometryType.MULTIPOLYGON,
-}
-
-
 def polygons_from_json(data: bytes) -> np.ndarray | None:
     """The features' geometries of a FeatureCollection whose every feature is a 2-D Polygon or
     MultiPolygon, built from its coordinates with orjson and numpy (about twice as fast as
@@ -108,6 +104,9 @@ def parse_polygons(data: bytes) -> tuple[np.ndarray, list[str]] | None:
 
     import orjson
 
+    fast = parse_polygons_simd(data)  # issue 20: simdjson, when it takes the file
+    if fast is not None:
+        return fast
     # the parse makes thousands of small lists, freed on return: the cyclic collector,
     # woken by them, would walk the whole heap for nothing (it doubled the time)
     enabled = gc.isenabled()
@@ -133,7 +132,7 @@ def _ragged(features: list[Any]) -> np.ndarray | None:
     out = np.empty(len(features), dtype=object)
     for i, feature in enumerate(features):
         geometry = feature["geometry"]
-        kind = _RAGGED[geometry["type"]]
+        kind = RAGGED[geometry["type"]]
         polys = geometry["coordinates"]
         if kind == shapely.GeometryType.POLYGON:
             polys = [polys]
@@ -142,18 +141,11 @@ def _ragged(features: list[Any]) -> np.ndarray | None:
         if set(map(len, points)) != {2}:
             return None  # 3-D or malformed positions: GEOS reads (or refuses) them
         coords = np.fromiter(chain.from_iterable(points), np.float64, 2 * len(points))
-        coords = coords.reshape(-1, 2)
-        ring_offsets = np.zeros(len(rings) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in rings], out=ring_offsets[1:])
-        first, last = ring_offsets[:-1], ring_offsets[1:] - 1
-        if (last - first < 3).any() or not (coords[first] == coords[last]).all():
-            return None  # an open or short ring: GEOS refuses it (numpy would close it)
-        poly_offsets = np.zeros(len(polys) + 1, dtype=np.int64)
-        np.cumsum([len(p) for p in polys], out=poly_offsets[1:])
-        offsets: tuple[np.ndarray, ...] = (ring_offsets, poly_offsets)
-        if kind == shapely.GeometryType.MULTIPOLYGON:
-            offsets += (np.asarray([0, len(polys)], dtype=np.int64),)
-        out[i] = shapely.from_ragged_array(kind, coords, offsets)[0]
+        lens = [len(r) for r in rings], [len(p) for p in polys]
+        geom = polygon_of(kind, coords.reshape(-1, 2), *lens)
+        if geom is None:
+            return None
+        out[i] = geom
     return out
 
 

@@ -1,0 +1,33 @@
+"""A GeoJSON feature's 2-D (Multi)Polygon from its coordinates and the lengths of its rings
+and polygons: the builder the fast GeoJSON readers share (geojson, geojson_simd)."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+#: The geometry types the fast readers build, by their GeoJSON names.
+RAGGED = {
+    "Polygon": shapely.GeometryType.POLYGON,
+    "MultiPolygon": shapely.GeometryType.MULTIPOLYGON,
+}
+
+
+def polygon_of(
+    kind: shapely.GeometryType, coords: np.ndarray, ring_lens: list[int], poly_lens: list[int]
+) -> shapely.Geometry | None:
+    """The Polygon (``poly_lens`` [1]) or MultiPolygon of ``coords`` (n × 2, every ring's
+    positions in order); None for an open ring or one of fewer than four positions, which
+    GEOS refuses (numpy would close it)."""
+    ring_offsets = np.zeros(len(ring_lens) + 1, dtype=np.int64)
+    np.cumsum(ring_lens, out=ring_offsets[1:])
+    first, last = ring_offsets[:-1], ring_offsets[1:] - 1
+    if (last - first < 3).any() or not (coords[first] == coords[last]).all():
+        return None
+    poly_offsets = np.zeros(len(poly_lens) + 1, dtype=np.int64)
+    np.cumsum(poly_lens, out=poly_offsets[1:])
+    offsets: tuple[np.ndarray, ...] = (ring_offsets, poly_offsets)
+    if kind == shapely.GeometryType.MULTIPOLYGON:
+        offsets += (np.asarray([0, len(poly_lens)], dtype=np.int64),)
+    found: shapely.Geometry = shapely.from_ragged_array(kind, coords, offsets)[0]
+    return found
