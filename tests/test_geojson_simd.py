@@ -13,25 +13,8 @@ import numpy as np
 import pytest
 import shapely
 
-from geotools.read.geojson import _ragged, parse_polygons
+from geotools.read.geojson import parse_polygons, parse_polygons_orjson
 from geotools.read.geojson_simd import parse_polygons_simd
-
-
-def _orjson_reader(data: bytes) -> tuple[np.ndarray, list[str]] | None:
-    """The orjson reader alone (what parse_polygons did before simdjson)."""
-    import orjson
-
-    try:
-        features = orjson.loads(data)["features"]
-        geoms = _ragged(features)
-    except Exception:
-        return None
-    if geoms is None:
-        return None
-    names: dict[str, None] = {}
-    for feature in features:
-        names.update(dict.fromkeys(feature.get("properties") or ()))
-    return geoms, list(names)
 
 
 def _same(a: tuple[np.ndarray, list[str]], b: tuple[np.ndarray, list[str]]) -> bool:
@@ -65,7 +48,7 @@ def test_every_flattened_day_is_taken_and_read_bit_for_bit(deepstate_daily: Path
         data = gzip.decompress(path.read_bytes())
         mine = parse_polygons_simd(data)
         assert mine is not None, path.name  # taken: the fast reader is the one that runs
-        theirs = _orjson_reader(data)
+        theirs = parse_polygons_orjson(data)
         assert theirs is not None and _same(mine, theirs), path.name
 
 
@@ -85,10 +68,10 @@ def test_every_flattened_day_is_taken_and_read_bit_for_bit(deepstate_daily: Path
     ],
     ids=["holes", "multi-and-properties", "null-properties", "negative-zero", "empty", "bom"],
 )
-def test_plain_documents_are_taken_and_equal_the_orjson_reader(data: bytes) -> None:
+def test_plain_documents_are_taken_and_equal_theparse_polygons_orjson(data: bytes) -> None:
     mine = parse_polygons_simd(data)
     assert mine is not None
-    theirs = _orjson_reader(data.removeprefix(b"\xef\xbb\xbf"))
+    theirs = parse_polygons_orjson(data.removeprefix(b"\xef\xbb\xbf"))
     assert theirs is not None and _same(mine, theirs)
 
 
@@ -133,9 +116,9 @@ def test_positions_that_are_not_two_numbers_are_not_taken(ring: str) -> None:
     ],
     ids=["key-twice", "escapes"],
 )
-def test_what_simdjson_reads_otherwise_goes_to_the_orjson_reader(data: bytes) -> None:
+def test_what_simdjson_reads_otherwise_goes_to_theparse_polygons_orjson(data: bytes) -> None:
     assert parse_polygons_simd(data) is None
-    found, theirs = parse_polygons(data), _orjson_reader(data)
+    found, theirs = parse_polygons(data), parse_polygons_orjson(data)
     assert found is not None and theirs is not None and _same(found, theirs)
     if b"n\\u0061me" in data:
         assert found[1] == ["name"]

@@ -99,14 +99,19 @@ def polygons_from_json(data: bytes) -> np.ndarray | None:
 
 def parse_polygons(data: bytes) -> tuple[np.ndarray, list[str]] | None:
     """polygons_from_json's geometries and the names of the features' properties (what
-    source detection and the region-layer check look at); None as polygons_from_json."""
+    source detection and the region-layer check look at); None as polygons_from_json.
+    simdjson reads the file when it can vouch for it (issue 20: geojson_simd), else orjson."""
+    fast = parse_polygons_simd(data)
+    return fast if fast is not None else parse_polygons_orjson(data)
+
+
+def parse_polygons_orjson(data: bytes) -> tuple[np.ndarray, list[str]] | None:
+    """parse_polygons through orjson (what it was before simdjson; the reference the
+    simdjson reader is tested against)."""
     import gc
 
     import orjson
 
-    fast = parse_polygons_simd(data)  # issue 20: simdjson, when it takes the file
-    if fast is not None:
-        return fast
     # the parse makes thousands of small lists, freed on return: the cyclic collector,
     # woken by them, would walk the whole heap for nothing (it doubled the time)
     enabled = gc.isenabled()
