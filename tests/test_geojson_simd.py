@@ -147,3 +147,14 @@ def test_anything_else_is_not_taken(geometry: str) -> None:
         f'"geometry": {geometry}}}]}}'
     ).encode()
     assert parse_polygons_simd(data) is None
+
+
+def test_a_big_document_does_not_keep_the_parser_s_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geotools.read.geojson_simd as module
+
+    small = _collection({"type": "Polygon", "coordinates": [RING]})
+    assert parse_polygons_simd(small) is not None
+    assert module._LOCAL.parser is not None  # kept for the next file
+    monkeypatch.setattr(module, "KEEP_PARSER_BYTES", len(small) - 1)
+    assert parse_polygons_simd(small) is not None
+    assert module._LOCAL.parser is None  # let go, with its buffers

@@ -40,6 +40,9 @@ class _Parser(threading.local):
 
 _LOCAL = _Parser()
 
+#: A thread keeps its parser (and the buffers it grew) after a document up to this size.
+KEEP_PARSER_BYTES = 8 * 2**20
+
 
 def parse_polygons_simd(data: bytes) -> tuple[np.ndarray, list[str]] | None:
     """The features' 2-D (Multi)Polygons and the names of their properties, as
@@ -51,12 +54,13 @@ def parse_polygons_simd(data: bytes) -> tuple[np.ndarray, list[str]] | None:
         import simdjson
     except ImportError:  # pragma: no cover - a core dependency
         return None
+    parser = _LOCAL.parser or simdjson.Parser()
     try:
-        if _LOCAL.parser is None:
-            _LOCAL.parser = simdjson.Parser()
-        found = _Reader(simdjson).read(_LOCAL.parser.parse(data))
+        found = _Reader(simdjson).read(parser.parse(data))
     except Exception:  # anything simdjson or the checks refuse: the orjson reader's
         return None
+    finally:  # a parser holds buffers the size of the last document: a big one's are let go
+        _LOCAL.parser = parser if len(data) <= KEEP_PARSER_BYTES else None
     if found is None:
         return None
     geoms, names, skeleton = found
