@@ -16,9 +16,11 @@ FORMATS = {
     "geotools.read.geojson",
     "geotools.read.geojson_columns",
     "geotools.read.geojson_features",
+    "geotools.read.geojson_simd",
     "geotools.read.kml",
     "geotools.read.layer",
     "geotools.read.parquet",
+    "geotools.read.ragged",
     "geotools.read.raw",
     "geotools.read.zipped",
 }
