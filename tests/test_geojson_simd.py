@@ -158,3 +158,20 @@ def test_a_big_document_does_not_keep_the_parser_s_buffers(monkeypatch: pytest.M
     monkeypatch.setattr(module, "KEEP_PARSER_BYTES", len(small) - 1)
     assert parse_polygons_simd(small) is not None
     assert module._LOCAL.parser is None  # let go, with its buffers
+
+
+@pytest.mark.parametrize("value", ["true", "false", '"51"', '"5e1"'])
+def test_a_coordinate_that_is_not_a_number_is_read_by_neither_fast_reader(value: str) -> None:
+    # numpy would read true as 1 and "51" as 51: a wrong area, silently (GEOS refuses them)
+    ring = f"[[30, 50], [31, 50], [31, {value}], [30, 50]]"
+    data = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        f'"geometry": {{"type": "Polygon", "coordinates": [{ring}]}}}}]}}'
+    ).encode()
+    assert parse_polygons_simd(data) is None
+    assert parse_polygons(data) is None
+    with pytest.raises(shapely.errors.GEOSException):
+        shapely.from_geojson(data)
+    from geotools.read.geojson_columns import read_geojson_columns
+
+    assert read_geojson_columns(data, ["name"]) is None  # the raw reader's builder too

@@ -19,7 +19,7 @@ from geotools.errors import DataError
 from geotools.read.files import read_bytes
 from geotools.read.geojson_simd import parse_polygons_simd
 from geotools.read.layer import RawLayer
-from geotools.read.ragged import RAGGED, polygon_of
+from geotools.read.ragged import NUMBERS, RAGGED, polygon_of
 
 
 def load_json(data: bytes) -> Any:
@@ -145,7 +145,10 @@ def _ragged(features: list[Any]) -> np.ndarray | None:
         points = list(chain.from_iterable(rings))
         if set(map(len, points)) != {2}:
             return None  # 3-D or malformed positions: GEOS reads (or refuses) them
-        coords = np.fromiter(chain.from_iterable(points), np.float64, 2 * len(points))
+        numbers = list(chain.from_iterable(points))
+        if not set(map(type, numbers)) <= NUMBERS:
+            return None  # true, "51": numpy would read them as 1 and 51 (GEOS refuses them)
+        coords = np.fromiter(numbers, np.float64, 2 * len(points))
         lens = [len(r) for r in rings], [len(p) for p in polys]
         geom = polygon_of(kind, coords.reshape(-1, 2), *lens)
         if geom is None:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+#: The types a JSON number is parsed to: a coordinate of any other (``true``, ``"51"``, which
+#: numpy would take for 1 and 51) is not read by the fast readers.
+NUMBERS = {int, float}
+
 #: The geometry types the fast readers build, by their GeoJSON names.
 RAGGED = {
     "Polygon": shapely.GeometryType.POLYGON,
