@@ -175,3 +175,23 @@ def test_a_coordinate_that_is_not_a_number_is_read_by_neither_fast_reader(value:
     from geotools.read.geojson_columns import read_geojson_columns
 
     assert read_geojson_columns(data, ["name"]) is None  # the raw reader's builder too
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'{"type": "Polygon", "coordinates": [[[30, 50.5], [31, -5e-1], [30, 50.5]]]}', True),
+        (b'{"type":"Point","coordinates":[30,50,0]},"properties":{"name":"true"}', True),
+        (b'{"type": "Polygon", "coordinates": [[[30, true], [31, 50]]]}', False),
+        (b'{"type": "Polygon", "coordinates": [[[30, "51"], [31, 50]]]}', False),
+        (b'{"type": "Polygon", "coordinates": [[[30, null], [31, 50]]]}', False),
+        (b'{"type": "Polygon", "coordin\\u0061tes": [[[30, true]]]}', False),  # an escaped key
+        (b'{"coordinates": [[[30, 50]]], "type": "Polygon"}', False),  # (a member after it)
+    ],
+)
+def test_numbers_only_vouches_only_for_coordinates_that_are_numbers(
+    text: bytes, expected: bool
+) -> None:
+    from geotools.read.ragged import numbers_only
+
+    assert numbers_only(text) is expected

@@ -4,7 +4,7 @@ and feature lists; anything unusual is left to GDAL."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from geotools.errors import DataError
 from geotools.read.files import read_bytes
 from geotools.read.geojson_simd import parse_polygons_simd
 from geotools.read.layer import RawLayer
-from geotools.read.ragged import NUMBERS, RAGGED, polygon_of
+from geotools.read.ragged import NUMBERS, RAGGED, numbers_only, polygon_of
 
 
 def load_json(data: bytes) -> Any:
@@ -118,7 +118,7 @@ def parse_polygons_orjson(data: bytes) -> tuple[np.ndarray, list[str]] | None:
     gc.disable()
     try:
         features = orjson.loads(data)["features"]
-        geoms = _ragged(features)
+        geoms = _ragged(features, numbers_only(data))
         if geoms is None:
             return None
         names: dict[str, None] = {}
@@ -132,8 +132,9 @@ def parse_polygons_orjson(data: bytes) -> tuple[np.ndarray, list[str]] | None:
             gc.enable()
 
 
-def _ragged(features: list[Any]) -> np.ndarray | None:
-    """Geometries of GeoJSON features (2-D Polygon / MultiPolygon only, else None)."""
+def _ragged(features: list[Any], typed: bool = False) -> np.ndarray | None:
+    """Geometries of GeoJSON features (2-D Polygon / MultiPolygon only, else None).
+    ``typed``: the text holds only numbers in its coordinates (ragged.numbers_only)."""
     out = np.empty(len(features), dtype=object)
     for i, feature in enumerate(features):
         geometry = feature["geometry"]
@@ -145,9 +146,12 @@ def _ragged(features: list[Any]) -> np.ndarray | None:
         points = list(chain.from_iterable(rings))
         if set(map(len, points)) != {2}:
             return None  # 3-D or malformed positions: GEOS reads (or refuses) them
-        numbers = list(chain.from_iterable(points))
-        if not set(map(type, numbers)) <= NUMBERS:
-            return None  # true, "51": numpy would read them as 1 and 51 (GEOS refuses them)
+        numbers: Iterator[Any] = chain.from_iterable(points)
+        if not typed:
+            held = list(numbers)
+            if not set(map(type, held)) <= NUMBERS:
+                return None  # true, "51": numpy would read 1 and 51 (GEOS refuses them)
+            numbers = iter(held)
         coords = np.fromiter(numbers, np.float64, 2 * len(points))
         lens = [len(r) for r in rings], [len(p) for p in polys]
         geom = polygon_of(kind, coords.reshape(-1, 2), *lens)
@@ -254,7 +258,7 @@ def read_geojson_properties(data: bytes) -> RawLayer | None:
     gc.disable()
     try:
         features = orjson.loads(data)["features"]
-        geoms = _ragged(features)  # read_geojson_fast's polygons
+        geoms = _ragged(features, numbers_only(data))  # read_geojson_fast's polygons
         if geoms is None:
             return None
         fields: dict[str, None] = {}

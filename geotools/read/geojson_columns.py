@@ -15,7 +15,7 @@ import shapely
 
 from geotools.crs import WGS84
 from geotools.read.layer import RawLayer
-from geotools.read.ragged import NUMBERS
+from geotools.read.ragged import NUMBERS, numbers_only
 
 _POINT, _LINE, _POLYGON, _MULTIPOLYGON, _COLLECTION = (
     "Point",
@@ -59,12 +59,13 @@ class _Builder:
             return kind, [self.add(member) for member in geometry["geometries"]]
         raise _UnknownError(kind)
 
-    def build(self) -> dict[str, np.ndarray]:
-        """The points, lines and polygons, in the order they were added."""
+    def build(self, typed: bool = False) -> dict[str, np.ndarray]:
+        """The points, lines and polygons, in the order they were added; ``typed``: their
+        text holds only numbers in its coordinates (ragged.numbers_only)."""
         rings = [ring for poly in self.polygons for ring in poly]
         # one array for every position: numpy refuses ragged ones (mixed 2-D and 3-D)
         positions = list(chain(self.points, *self.lines, *rings))
-        coords = _positions(positions)
+        coords = _positions(positions, typed)
         if coords.ndim != 2 or coords.shape[1] not in (2, 3):
             raise _UnknownError("mixed or 4-D positions")
         n_points = len(self.points)
@@ -100,18 +101,21 @@ class _Builder:
         return polygons
 
 
-def _positions(positions: list[list[float]]) -> np.ndarray:
+def _positions(positions: list[list[float]], typed: bool = False) -> np.ndarray:
     """The positions as one float array: one pass of np.fromiter when they all have 2 or 3
     numbers (twice as fast as np.asarray on nested lists; issue 20), else np.asarray (which
     refuses a ragged mix, and the caller then refuses 4-D)."""
     if not positions:
         return np.empty((0, 2))
-    numbers = list(chain.from_iterable(positions))
-    if not set(map(type, numbers)) <= NUMBERS:  # true, "51": numpy would read 1 and 51
-        raise _UnknownError("a coordinate that is not a number")
+    if not typed:
+        numbers = list(chain.from_iterable(positions))
+        if not set(map(type, numbers)) <= NUMBERS:  # true, "51": numpy would read 1 and 51
+            raise _UnknownError("a coordinate that is not a number")
     sizes = set(map(len, positions))
     if len(sizes) == 1 and (dims := sizes.pop()) in (2, 3):
-        flat = np.fromiter(numbers, dtype=np.float64, count=dims * len(positions))
+        flat = np.fromiter(
+            chain.from_iterable(positions), dtype=np.float64, count=dims * len(positions)
+        )
         return flat.reshape(-1, dims)
     return np.asarray(positions, dtype=np.float64)
 
@@ -170,7 +174,7 @@ def read_geojson_columns(data: bytes, columns: Sequence[str]) -> RawLayer | None
                 if value is not None and not isinstance(value, str):
                     return None  # GDAL's field typing decides what a number becomes
                 values[c].append(value)
-        built = builder.build()
+        built = builder.build(numbers_only(data))
         geoms = np.empty(len(nodes), dtype=object)
         geoms[:] = [_assemble(node, built) for node in nodes]
     except (_UnknownError, KeyError, TypeError, ValueError, AttributeError, IndexError):

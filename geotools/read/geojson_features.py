@@ -25,6 +25,7 @@ from geotools.crs import WGS84
 from geotools.memo import Memo, register
 from geotools.read.geojson_columns import _assemble, _Builder, _UnknownError
 from geotools.read.layer import RawLayer
+from geotools.read.ragged import numbers_only
 
 HEAD = b'{"type":"FeatureCollection","features":['
 TAIL = b"]}"
@@ -116,7 +117,7 @@ def _parse_many(texts: list[bytes], names: tuple[str, ...]) -> list[_Feature] | 
                 return None
             nodes.append(builder.add(geometry))
             props_of.append(doc.get("properties") or {})
-        built = builder.build()
+        built = builder.build(all(numbers_only(text) for text in texts))
         out = []
         for node, props in zip(nodes, props_of, strict=True):
             geom = _assemble(node, built)

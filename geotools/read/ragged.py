@@ -10,6 +10,30 @@ import shapely
 #: numpy would take for 1 and 51) is not read by the fast readers.
 NUMBERS = {int, float}
 
+#: What marks a value in JSON text that is not a number or an array (a string, true, false,
+#: null, an object); in orjson-checked JSON, text without these holds only numbers in arrays.
+_NOT_NUMBERS = (b'"', b"t", b"f", b"n", b"{")
+
+
+def numbers_only(text: bytes) -> bool:
+    """True when every ``coordinates`` member of a GeoJSON text (valid JSON) holds only
+    numbers in arrays, written so (no string, ``true``, ``false``, ``null`` or object in
+    them): its parsed positions need no check of their types. False when that cannot be told
+    so cheaply (an escape that may spell a key, a member after the coordinates, anything
+    else): the caller checks each number's type then. A ``"coordinates"`` found inside a
+    string only makes it stricter."""
+    if b"\\u" in text:  # a key may be spelt with escapes: not found below
+        return False
+    at = text.find(b'"coordinates"')
+    while at >= 0:
+        start = text.find(b":", at) + 1
+        end = text.find(b"}", start)  # an array of numbers holds no brace
+        if start <= 0 or end < 0 or any(text.find(c, start, end) >= 0 for c in _NOT_NUMBERS):
+            return False
+        at = text.find(b'"coordinates"', end)
+    return True
+
+
 #: The geometry types the fast readers build, by their GeoJSON names.
 RAGGED = {
     "Polygon": shapely.GeometryType.POLYGON,
