@@ -161,8 +161,10 @@ SNAPSHOT_CACHE_VERSION = "5"  # 5: entries carry a checksum (seal / unseal)
 _DIGESTS: dict[str, str] = {}
 
 
-def file_digest(path: str | Path) -> str:
-    """sha256 of a file's bytes (and of a shapefile's sidecars)."""
+def file_digest(path: str | Path, record: bool = True) -> str:
+    """sha256 of a file's bytes (and of a shapefile's sidecars). ``record=False`` (a run
+    without the cache) neither reads nor writes the cache's digest index: this process's
+    memo only."""
     path = Path(path)
     if path.suffix.lower() == ".shp":
         h = hashlib.sha256()
@@ -176,11 +178,12 @@ def file_digest(path: str | Path) -> str:
         return hashlib.sha256().hexdigest()  # as before: a missing file hashes as no bytes
     # --- issue 20: by the file's state, here and in the cache's digest index (digests.py) ---
     memo = state_key(st)
-    index = _digest_index()
-    found = _DIGESTS.get(memo) or index.lookup(st)
+    index = _digest_index() if record else None
+    found = _DIGESTS.get(memo) or (index.lookup(st) if index is not None else None)
     if found is None:
         found = hashlib.sha256(path.read_bytes()).hexdigest()
-        index.record(st, found)
+        if index is not None:
+            index.record(st, found)
     # --- end ---
     if memo not in _DIGESTS:
         if len(_DIGESTS) > 100_000:

@@ -100,7 +100,8 @@ MAX_REGION_LAYERS = 4
 def _layer_key(
     spec: RegionSpec, crs_wkt: str, use_cache: bool
 ) -> tuple[str, str | None, str | None, str, bool]:
-    return (cache.file_digest(spec.path), spec.region_field, spec.layer, crs_wkt, use_cache)
+    digest = cache.file_digest(spec.path, record=use_cache)  # (--no-cache: no index)
+    return (digest, spec.region_field, spec.layer, crs_wkt, use_cache)
 
 
 def region_layer(spec: RegionSpec, crs_wkt: str, use_cache: bool = True) -> RegionLayer:

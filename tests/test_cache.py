@@ -146,3 +146,22 @@ def test_seal_round_trip_and_any_flip(tmp_path: Path) -> None:
             path.write_bytes(bad)
             assert cache.unseal(bytes(bad), path) is None
             assert not path.exists()  # discarded
+
+
+def test_no_cache_writes_nothing_in_the_cache(inputs: tuple[Path, Path], tmp_path: Path) -> None:
+    # --no-cache with a region layer: nothing stored, not even the files' digest index (the
+    # region layer's key hashed its file through the index, which was written at exit)
+    folder, regions = inputs
+    root = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "GEOTOOLS_CACHE": str(root)}
+    args = ["series", str(folder), "--period", "day", "--by", str(regions), "--no-cache"]
+    res = subprocess.run(
+        [sys.executable, "-m", "geotools", *args, "-o", str(tmp_path / "t.csv")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-800:]
+    assert (tmp_path / "t.csv").stat().st_size > 0
+    assert not root.exists(), sorted(str(p.relative_to(root)) for p in root.rglob("*"))
