@@ -234,11 +234,24 @@ def series(
     reads = len(dates)  # every file is read (and checked), in some chunk
     log.info("series: %d snapshots read, %d periods in %.2f s", reads, len(periods), seconds)
     if not periods:
-        log.warning(
-            "no complete period between %s and %s; try a shorter --period or --partial",
-            dates[0],
-            dates[-1],
-        )
+        outside = (start is not None and start > dates[-1]) or (end is not None and end < dates[0])
+        if outside:  # the range asked for misses the data altogether: say which
+            asked = " … ".join(str(d) for d in (start, end) if d is not None)
+            if start is None or end is None:
+                asked = f"from {start}" if end is None else f"up to {end}"
+            log.warning(
+                "no period: the range asked for (%s) is outside the snapshots' dates "
+                "(%s … %s); check --start/--end",
+                asked,
+                dates[0],
+                dates[-1],
+            )
+        else:
+            log.warning(
+                "no complete period between %s and %s; try a shorter --period or --partial",
+                dates[0],
+                dates[-1],
+            )
     return SeriesResult(
         rows=table,
         changes=out,

@@ -258,3 +258,29 @@ def test_an_area_left_unknown_is_carried_or_refused() -> None:
     assert accounts.areas(two, unknown) == (12.0, 15.0)
     with pytest.raises(AssertionError, match="no area carried"):
         module.TotalAccounts().areas(two, unknown)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "said"),
+    [
+        ({"start": D(2027, 1, 1)}, "the range asked for (from 2027-01-01) is outside"),
+        ({"end": D(2020, 1, 1)}, "the range asked for (up to 2020-01-01) is outside"),
+        ({"period": "month"}, "no complete period between 2024-01-01 and 2024-01-03"),
+    ],
+)
+def test_no_period_says_why(tmp_path, monkeypatch, caplog, kwargs, said):
+    # a --start after the last snapshot (an --end before the first) is named as the reason,
+    # not answered with "try a shorter --period"
+    import shapely
+
+    from tests.conftest import write_geojson
+
+    monkeypatch.setenv("GEOTOOLS_CACHE", str(tmp_path / "cache"))
+    boxes = {d: shapely.box(30, 48, 30.1 + d / 100, 48.2) for d in (1, 2, 3)}
+    files = [write_geojson(tmp_path / f"2024-01-0{d}.geojson", [b]) for d, b in boxes.items()]
+    args = {"period": "day", **kwargs}
+    with caplog.at_level("WARNING", logger="geotools.series"):
+        result = series(files, show_progress=False, workers=1, **args)
+    assert len(result.table) == 0
+    assert said in caplog.text, caplog.text
+    assert ("try a shorter --period" in caplog.text) == ("complete period" in said)
