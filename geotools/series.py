@@ -236,9 +236,12 @@ def series(
     if not periods:
         outside = (start is not None and start > dates[-1]) or (end is not None and end < dates[0])
         if outside:  # the range asked for misses the data altogether: say which
-            asked = " … ".join(str(d) for d in (start, end) if d is not None)
-            if start is None or end is None:
-                asked = f"from {start}" if end is None else f"up to {end}"
+            if start is None:
+                asked = f"up to {end}"
+            elif end is None:
+                asked = f"from {start}"
+            else:
+                asked = f"{start} … {end}"
             log.warning(
                 "no period: the range asked for (%s) is outside the snapshots' dates "
                 "(%s … %s); check --start/--end",

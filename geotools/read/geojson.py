@@ -4,7 +4,7 @@ and feature lists; anything unusual is left to GDAL."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from geotools.errors import DataError
 from geotools.read.files import read_bytes
 from geotools.read.geojson_simd import parse_polygons_simd
 from geotools.read.layer import RawLayer
-from geotools.read.ragged import NUMBERS, RAGGED, numbers_only, polygon_of
+from geotools.read.ragged import RAGGED, numbers_of, numbers_only, polygon_of
 
 
 def load_json(data: bytes) -> Any:
@@ -146,12 +146,9 @@ def _ragged(features: list[Any], typed: bool = False) -> np.ndarray | None:
         points = list(chain.from_iterable(rings))
         if set(map(len, points)) != {2}:
             return None  # 3-D or malformed positions: GEOS reads (or refuses) them
-        numbers: Iterator[Any] = chain.from_iterable(points)
-        if not typed:
-            held = list(numbers)
-            if not set(map(type, held)) <= NUMBERS:
-                return None  # true, "51": numpy would read 1 and 51 (GEOS refuses them)
-            numbers = iter(held)
+        numbers = numbers_of(points, typed)
+        if numbers is None:
+            return None  # true, "51" (GEOS refuses them)
         coords = np.fromiter(numbers, np.float64, 2 * len(points))
         lens = [len(r) for r in rings], [len(p) for p in polys]
         geom = polygon_of(kind, coords.reshape(-1, 2), *lens)

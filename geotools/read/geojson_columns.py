@@ -15,7 +15,7 @@ import shapely
 
 from geotools.crs import WGS84
 from geotools.read.layer import RawLayer
-from geotools.read.ragged import NUMBERS, numbers_only
+from geotools.read.ragged import numbers_of, numbers_only
 
 _POINT, _LINE, _POLYGON, _MULTIPOLYGON, _COLLECTION = (
     "Point",
@@ -107,15 +107,12 @@ def _positions(positions: list[list[float]], typed: bool = False) -> np.ndarray:
     refuses a ragged mix, and the caller then refuses 4-D)."""
     if not positions:
         return np.empty((0, 2))
-    if not typed:
-        numbers = list(chain.from_iterable(positions))
-        if not set(map(type, numbers)) <= NUMBERS:  # true, "51": numpy would read 1 and 51
-            raise _UnknownError("a coordinate that is not a number")
+    numbers = numbers_of(positions, typed)
+    if numbers is None:
+        raise _UnknownError("a coordinate that is not a number")  # true, "51"
     sizes = set(map(len, positions))
     if len(sizes) == 1 and (dims := sizes.pop()) in (2, 3):
-        flat = np.fromiter(
-            chain.from_iterable(positions), dtype=np.float64, count=dims * len(positions)
-        )
+        flat = np.fromiter(numbers, dtype=np.float64, count=dims * len(positions))
         return flat.reshape(-1, dims)
     return np.asarray(positions, dtype=np.float64)
 

@@ -3,12 +3,16 @@ and polygons: the builder the fast GeoJSON readers share (geojson, geojson_simd)
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from itertools import chain
+from typing import Any
+
 import numpy as np
 import shapely
 
 #: The types a JSON number is parsed to: a coordinate of any other (``true``, ``"51"``, which
 #: numpy would take for 1 and 51) is not read by the fast readers.
-NUMBERS = {int, float}
+_NUMBERS = {int, float}
 
 #: What marks a value in JSON text that is not a number or an array (a string, true, false,
 #: null, an object); in orjson-checked JSON, text without these holds only numbers in arrays.
@@ -32,6 +36,17 @@ def numbers_only(text: bytes) -> bool:
             return False
         at = text.find(b'"coordinates"', end)
     return True
+
+
+def numbers_of(positions: Sequence[Sequence[Any]], typed: bool) -> Iterator[Any] | None:
+    """The numbers of parsed positions, in order, for numpy; None when one is not a JSON
+    number (``true``, ``"51"``: numpy would read 1 and 51, GEOS refuses them). ``typed``:
+    the text showed only numbers there (numbers_only), so the types are not checked again."""
+    numbers = chain.from_iterable(positions)
+    if typed:
+        return numbers
+    held = list(numbers)
+    return iter(held) if set(map(type, held)) <= _NUMBERS else None
 
 
 #: The geometry types the fast readers build, by their GeoJSON names.
