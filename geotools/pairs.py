@@ -231,7 +231,9 @@ def transition_classes(options: ReadOptions, snap: Snapshot) -> list[str]:
     return snap.statuses
 
 
-PAIR_CACHE_VERSION = "4"  # 3: StatusResult.area_carried; 4: carried areas may be NaN (issue 20)
+#: 3: StatusResult.area_carried; 4: carried areas may be NaN; 5: a transition piece that is a
+#: lost part vertex for vertex is that part, not its overlay (float noise apart: issue 20)
+PAIR_CACHE_VERSION = "5"
 
 
 @dataclass

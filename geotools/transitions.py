@@ -105,11 +105,13 @@ def transition_matrix(
 
 
 class _Pieces:
-    """A change polygon's parts, with an index tree made when first asked for."""
+    """A change polygon's parts, with an index tree and their normalised WKB made when first
+    asked for."""
 
     def __init__(self, geom: shapely.Geometry) -> None:
         self.parts = shapely.get_parts(geom)
         self._tree: shapely.STRtree | None = None
+        self._shapes: dict[bytes, int] | None = None
 
     def tree(self) -> shapely.STRtree:
         """The parts' index."""
@@ -117,13 +119,30 @@ class _Pieces:
             self._tree = shapely.STRtree(self.parts)
         return self._tree
 
+    def shapes(self) -> dict[bytes, int]:
+        """Each part's index by its normalised WKB: two parts with the same bytes are the same
+        polygon, vertex for vertex (the first, should one polygon be there twice)."""
+        if self._shapes is None:
+            keys = shapely.to_wkb(shapely.normalize(self.parts)).tolist()
+            self._shapes = {}
+            for i, key in enumerate(keys):
+                self._shapes.setdefault(key, i)
+        return self._shapes
+
     def overlap(self, other: _Pieces) -> shapely.Geometry | None:
         """``self ∩ other`` part by part (None when no part of one meets one of the other): each
         part of one against the parts of the other that meet it, not one overlay of the two
         whole change polygons (issue 20: a day on which DeepState moved every vertex by a few
         centimetres leaves some 500 slivers a class; the whole overlay took 87 ms of the
         pair's transitions, part by part 19 ms). The parts of a valid MultiPolygon meet at
-        most in points, so the pieces do too: together they are the intersection."""
+        most in points, so the pieces do too: together they are the intersection.
+
+        A part of one that is a part of the other, vertex for vertex once both are normalised
+        (its *twin*: on such a day three candidate pairs in four), is its own piece, with no
+        overlay (issue 20: 0.49-0.54 s of a raw year's transitions, 0.41-0.42 s so). Neither
+        twin meets another candidate in area: the other parts of each side are apart from it,
+        which the twin on the other side is; so those pairs are not overlaid either.
+        """
         if len(self.parts) == 0 or len(other.parts) == 0:
             return None
         mine, theirs = other.tree().query(self.parts, predicate="intersects")
@@ -131,12 +150,21 @@ class _Pieces:
             return None
         order = np.lexsort((theirs, mine))
         mine, theirs = mine[order], theirs[order]
-        found = shapely.get_parts(
-            np.asarray(
-                [polygonal(g) for g in shapely.intersection(self.parts[mine], other.parts[theirs])],
-                dtype=object,
-            )
-        )
+        twin = np.full(len(self.parts), -1)
+        found_at = other.shapes()
+        for key, i in self.shapes().items():
+            twin[i] = found_at.get(key, -1)
+        paired = twin[mine] == theirs  # a twin pair (it is a candidate: the same box)
+        twinned = np.zeros(len(other.parts), dtype=bool)
+        twinned[twin[twin >= 0]] = True
+        cut = ~paired & (twin[mine] < 0) & ~twinned[theirs]
+        pieces = np.empty(len(mine), dtype=object)
+        pieces[paired] = self.parts[mine[paired]]
+        pieces[cut] = [
+            polygonal(g)
+            for g in shapely.intersection(self.parts[mine[cut]], other.parts[theirs[cut]])
+        ]
+        found = shapely.get_parts(pieces[paired | cut])
         return shapely.multipolygons(found) if len(found) else shapely.MultiPolygon()
 
 
