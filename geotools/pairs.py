@@ -232,8 +232,9 @@ def transition_classes(options: ReadOptions, snap: Snapshot) -> list[str]:
 
 
 #: 3: StatusResult.area_carried; 4: carried areas may be NaN; 5: a transition piece that is a
-#: lost part vertex for vertex is that part, not its overlay (float noise apart: issue 20)
-PAIR_CACHE_VERSION = "5"
+#: lost part vertex for vertex is that part, not its overlay; 6: a part across tiles of one
+#: region is that region's whole, not its tiles' overlays (float noise apart: issue 20)
+PAIR_CACHE_VERSION = "6"
 
 
 @dataclass

@@ -192,6 +192,12 @@ class RegionLayer:
             alone[part_idx[whole]] = True
             cut = ~whole & ~alone[part_idx]
             areas[whole] = shapely.area(parts[part_idx[whole]])
+            # A part across tiles of one region only, strictly inside the regions' union, is
+            # all that region's (every tile it meets is among its candidates, so it meets no
+            # other region): its own area on its first candidate row, no overlay (issue 20:
+            # the centimetre slivers of a day DeepState redraws cross tile edges by the
+            # thousand)
+            cut[_one_region(parts, part_idx, owners[hits], cut, self.union, areas)] = False
             areas[cut] = shapely.area(
                 shapely.intersection(
                     tiles[hits[cut]], _near(parts[part_idx[cut]], tiles[hits[cut]])
@@ -232,6 +238,41 @@ class RegionLayer:
             if outside > 0:
                 got[OUTSIDE] = outside
         return out
+
+
+def _one_region(
+    parts: np.ndarray,
+    part_idx: np.ndarray,
+    hit_owner: np.ndarray,
+    cut: np.ndarray,
+    union: shapely.Geometry,
+    areas: np.ndarray,
+) -> np.ndarray:
+    """The candidate rows (of ``cut``: parts across several tiles) whose part meets the tiles
+    of one region only and lies strictly inside the regions' ``union`` (prepared): such a part
+    is inside that region, so its area goes on its first row (written in ``areas``) and the
+    other rows hold none. Rows sorted by part (STRtree.query)."""
+    rows = np.flatnonzero(cut)
+    out = np.zeros(len(cut), dtype=bool)
+    if len(rows) == 0:
+        return out
+    # each cut part's rows are contiguous (sorted by part): one region when the least and
+    # the greatest owner of its rows are the same
+    mine = part_idx[rows]
+    starts = np.flatnonzero(np.r_[True, mine[1:] != mine[:-1]])
+    ends = np.r_[starts[1:], len(rows)]
+    owner = hit_owner[rows]
+    low = np.minimum.reduceat(owner, starts)
+    high = np.maximum.reduceat(owner, starts)
+    single = np.flatnonzero(low == high)
+    if len(single) == 0:
+        return out
+    ok = single[shapely.contains_properly(union, parts[mine[starts[single]]])]
+    areas[rows[starts[ok]]] = shapely.area(parts[mine[starts[ok]]])
+    taken = np.zeros(len(starts), dtype=bool)
+    taken[ok] = True
+    out[rows[np.repeat(taken, ends - starts)]] = True
+    return out
 
 
 def _met_cells(

@@ -253,3 +253,32 @@ def test_a_clean_coverage_keeps_its_regions_and_union(tmp_path):
     for got, want in zip(layer.geometries, geoms, strict=True):
         assert shapely.equals(got, want)
     assert shapely.area(layer.union) == pytest.approx(sum(g.area for g in geoms), rel=1e-12)
+
+
+def test_a_part_across_tiles_of_one_region_is_all_that_regions() -> None:
+    """A change part that crosses tile edges inside one region is that region's whole, with no
+    overlay (issue 20: a redrawn day's slivers); beside it, a part across two regions, one
+    reaching beyond every region and one across tiles into a gap are overlaid tile by tile.
+    Every region's share and ``outside`` equal the direct overlay's (metres, not km)."""
+    from tests.synthetic import layer_of
+
+    regions = {"A": shapely.box(0, 0, 60_000, 60_000), "B": shapely.box(60_000, 0, 120_000, 60_000)}
+    regions["C"] = shapely.box(0, 70_000, 60_000, 130_000)  # a 10 km gap between A and C
+    layer = layer_of(regions)
+    sliver = shapely.Polygon([(5_000, 5_000), (55_000, 50_000), (55_000, 50_000.05)])
+    parts = [
+        sliver,  # across tiles of A only
+        shapely.Point(20_000, 40_000).buffer(3_000),  # across four tiles of A
+        shapely.box(50_000, 10_000, 70_000, 12_000),  # across A and B
+        shapely.box(-5_000, 30_000, 25_000, 31_000),  # across tiles of A, and beyond every region
+        shapely.box(30_000, 55_000, 50_000, 75_000),  # from A across the gap into C
+    ]
+    geom = shapely.MultiPolygon(parts)
+    assert shapely.is_valid(geom)
+    union = shapely.union_all(list(regions.values()))
+    for got, g in zip(layer.allocate_many([geom, *parts]), [geom, *parts], strict=True):
+        for code, region in regions.items():
+            want = float(shapely.area(shapely.intersection(g, region)))
+            assert got.get(code, 0.0) == pytest.approx(want, rel=1e-9, abs=1e-6), code
+        beyond = float(shapely.area(shapely.difference(g, union)))
+        assert got.get(OUTSIDE, 0.0) == pytest.approx(beyond, rel=1e-9, abs=1e-6)
