@@ -251,13 +251,14 @@ def _one_region(
     """The candidate rows (of ``cut``: parts across several tiles) whose part meets the tiles
     of one region only and lies strictly inside the regions' ``union`` (prepared): such a part
     is inside that region, so its area goes on its first row (written in ``areas``) and the
-    other rows hold none. Rows sorted by part (STRtree.query)."""
+    other rows hold none."""
     rows = np.flatnonzero(cut)
     out = np.zeros(len(cut), dtype=bool)
     if len(rows) == 0:
         return out
-    # each cut part's rows are contiguous (sorted by part): one region when the least and
-    # the greatest owner of its rows are the same
+    # each cut part's rows made contiguous (STRtree.query gives them so already): one region
+    # when the least and the greatest owner of its rows are the same
+    rows = rows[np.argsort(part_idx[rows], kind="stable")]
     mine = part_idx[rows]
     starts = np.flatnonzero(np.r_[True, mine[1:] != mine[:-1]])
     ends = np.r_[starts[1:], len(rows)]

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -282,3 +283,18 @@ def test_a_part_across_tiles_of_one_region_is_all_that_regions() -> None:
             assert got.get(code, 0.0) == pytest.approx(want, rel=1e-9, abs=1e-6), code
         beyond = float(shapely.area(shapely.difference(g, union)))
         assert got.get(OUTSIDE, 0.0) == pytest.approx(beyond, rel=1e-9, abs=1e-6)
+
+
+def test_one_region_rows_of_a_part_count_once_in_any_order() -> None:
+    """A part's candidate rows, however they come, give its area once (on one row)."""
+    from geotools.regions import _one_region
+
+    parts = shapely.box([0, 100], [0, 0], [10, 110], [10, 10])  # areas 100 and 100
+    part_idx = np.array([0, 1, 0, 1])  # each part's two rows apart
+    areas = np.zeros(4)
+    union = shapely.box(-1_000, -1_000, 1_000, 1_000)
+    shapely.prepare(union)
+    owners, cut = np.zeros(4, dtype=np.int64), np.ones(4, dtype=bool)
+    taken = _one_region(parts, part_idx, owners, cut, union, areas)
+    assert taken.all()
+    assert areas.tolist() == [100.0, 100.0, 0.0, 0.0]
